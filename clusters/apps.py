@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClustersConfig(AppConfig):
+    name = "clusters"
+    verbose_name = _("Clusters and firms")

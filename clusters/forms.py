@@ -1,0 +1,76 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from clusters.models import LANGUAGE_CHOICES, Firm, FirmMember, Sector
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    sector = forms.ModelChoiceField(
+        label=_("Sector"), queryset=Sector.objects.all(), required=False, to_field_name="slug", empty_label=_("All")
+    )
+    country = LazyTypedChoiceField(label=_("Country"), choices=[("", _("All")), *countries], required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", _("All")), *LANGUAGE_CHOICES], required=False)
+
+
+class OnboardingForm(forms.Form):
+    FIRM_NEW = "new"
+    FIRM_JOIN = "join"
+
+    name = forms.CharField(label=_("Your name"), max_length=120)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGE_CHOICES)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    wants_to_mentor = forms.TypedChoiceField(
+        label=_("Which describes you best?"),
+        choices=[
+            ("0", _("My firm wants to start exporting, or exports a little: I am here to learn.")),
+            ("1", _("I am an experienced exporter and want to mentor other firms.")),
+        ],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    firm_choice = forms.ChoiceField(
+        label=_("Your firm"),
+        choices=[(FIRM_NEW, _("Register my firm")), (FIRM_JOIN, _("Ask to join a firm already on Puente"))],
+        widget=forms.RadioSelect,
+        initial=FIRM_NEW,
+    )
+    firm_role = forms.ChoiceField(label=_("Your role in the firm"), choices=FirmMember.Role.choices)
+    firm_name = forms.CharField(label=_("Firm name"), max_length=160, required=False)
+    firm_country = LazyTypedChoiceField(label=_("Firm country"), choices=[("", "—"), *countries], required=False)
+    firm_sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"), queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    firm_size = forms.ChoiceField(label=_("Size"), choices=Firm.Size.choices, required=False)
+    firm_export_stage = forms.ChoiceField(label=_("Export stage"), choices=Firm.Stage.choices, required=False)
+    firm_women_led = forms.BooleanField(label=_("The firm is led by women"), required=False)
+    existing_firm = forms.ModelChoiceField(
+        label=_("Firm to join"), queryset=Firm.objects.order_by("name"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("firm_choice") == self.FIRM_NEW:
+            if not data.get("firm_name"):
+                self.add_error("firm_name", _("Give the firm a name."))
+            if not data.get("firm_country"):
+                self.add_error("firm_country", _("Choose the firm's country."))
+        elif data.get("firm_choice") == self.FIRM_JOIN and not data.get("existing_firm"):
+            self.add_error("existing_firm", _("Choose the firm you work for."))
+        return data
+
+
+class JoinForm(forms.Form):
+    message = forms.CharField(
+        label=_("A word to the facilitators (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES)
+    next = forms.CharField(required=False)

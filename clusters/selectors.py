@@ -1,0 +1,152 @@
+"""Read queries that pages share, each with a fixed number of SQL queries however much data there is."""
+
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, User
+
+Status = ClusterMembership.Status
+Role = ClusterMembership.Role
+
+
+def clusters_directory(
+    *, sector: str = "", country: str = "", language: str = "", q: str = ""
+) -> QuerySet[Cluster]:
+    clusters = (
+        Cluster.objects.filter(is_active=True)
+        .select_related("sector", "agency")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status=Status.ACTIVE)))
+        .order_by("name")
+    )
+    if sector:
+        clusters = clusters.filter(sector__slug=sector)
+    if country:
+        # countries is a comma-separated column; match whole codes only.
+        clusters = clusters.filter(
+            Q(countries=country)
+            | Q(countries__startswith=f"{country},")
+            | Q(countries__endswith=f",{country}")
+            | Q(countries__contains=f",{country},")
+        )
+    if language:
+        if connection.features.supports_json_field_contains:
+            clusters = clusters.filter(languages__contains=[language])
+        else:
+            clusters = clusters.filter(languages__icontains=f'"{language}"')
+    if q:
+        clusters = clusters.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return clusters
+
+
+def cluster_get(*, slug: str) -> Cluster:
+    try:
+        return Cluster.objects.select_related("sector", "agency").get(slug=slug, is_active=True)
+    except Cluster.DoesNotExist:
+        raise Http404 from None
+
+
+def membership_for(*, user: User, cluster: Cluster) -> ClusterMembership | None:
+    if not user.is_authenticated:
+        return None
+    return ClusterMembership.objects.filter(user=user, cluster=cluster).first()
+
+
+def cluster_people(*, cluster: Cluster) -> dict[str, list[ClusterMembership]]:
+    """Active facilitators and mentors of a cluster with their firms: one query."""
+    memberships = (
+        ClusterMembership.objects.filter(
+            cluster=cluster, status=Status.ACTIVE, role__in=[Role.FACILITATOR, Role.MENTOR]
+        )
+        .select_related("user", "user__firm_member__firm")
+        .order_by("user__name", "user__email")
+    )
+    people = {"facilitators": [], "mentors": []}
+    for membership in memberships:
+        key = "facilitators" if membership.role == Role.FACILITATOR else "mentors"
+        people[key].append(membership)
+    return people
+
+
+def cluster_member_firms(*, cluster: Cluster) -> QuerySet[Firm]:
+    return (
+        Firm.objects.filter(
+            members__status=FirmMember.Status.ACTIVE,
+            members__user__memberships__cluster=cluster,
+            members__user__memberships__status=Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def clusters_of_user(*, user: User) -> QuerySet[ClusterMembership]:
+    return (
+        ClusterMembership.objects.filter(user=user, status__in=[Status.ACTIVE, Status.PENDING])
+        .select_related("cluster", "cluster__sector")
+        .order_by("cluster__name")
+    )
+
+
+def pending_requests_for_facilitator(*, user: User) -> QuerySet[ClusterMembership]:
+    """Requests waiting in every cluster this person facilitates (every cluster for a superuser)."""
+    pending = ClusterMembership.objects.filter(status=Status.PENDING)
+    if not user.is_superuser:
+        pending = pending.filter(
+            cluster__memberships__user=user,
+            cluster__memberships__status=Status.ACTIVE,
+            cluster__memberships__role=Role.FACILITATOR,
+        )
+    return pending.select_related("cluster", "user", "user__firm_member__firm").order_by("requested_at")
+
+
+def pending_request_for_facilitator(*, user: User, membership_id: int) -> ClusterMembership:
+    try:
+        return pending_requests_for_facilitator(user=user).get(pk=membership_id)
+    except ClusterMembership.DoesNotExist:
+        raise Http404 from None
+
+
+def firm_get(*, firm_id: int) -> Firm:
+    try:
+        return Firm.objects.prefetch_related(
+            "sectors",
+            Prefetch(
+                "members",
+                queryset=FirmMember.objects.filter(status=FirmMember.Status.ACTIVE).select_related("user"),
+                to_attr="active_members",
+            ),
+        ).get(pk=firm_id)
+    except Firm.DoesNotExist:
+        raise Http404 from None
+
+
+def firm_clusters(*, firm: Firm) -> QuerySet[Cluster]:
+    return (
+        Cluster.objects.filter(
+            is_active=True,
+            memberships__status=Status.ACTIVE,
+            memberships__user__firm_member__firm=firm,
+            memberships__user__firm_member__status=FirmMember.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def firm_pending_members(*, firm: Firm, user: User) -> list[FirmMember]:
+    """Join requests that this person may decide (they are an active member of the firm)."""
+    if not user.is_authenticated:
+        return []
+    is_member = user.is_superuser or any(m.user_id == user.pk for m in getattr(firm, "active_members", []))
+    if not is_member:
+        return []
+    return list(firm.members.filter(status=FirmMember.Status.PENDING).select_related("user"))
+
+
+def agencies_of_user(*, user: User) -> QuerySet[Agency]:
+    return Agency.objects.filter(staff=user)
+
+
+def active_clusters_preview(*, limit: int = 6) -> list[Cluster]:
+    return list(clusters_directory()[:limit])

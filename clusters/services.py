@@ -1,0 +1,291 @@
+"""Every write that matters in the clusters domain. Views, commands and tests call these.
+
+Rules are checked here, not in forms: a broken rule raises ValidationError with a message for the
+person, a missing right raises PermissionDenied. Each function is one transaction.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from clusters.signals import membership_ended
+from clusters.models import Cluster, ClusterMembership, Firm, FirmMember, Sector, User
+
+Status = ClusterMembership.Status
+Role = ClusterMembership.Role
+
+
+def _check_country(code: str) -> str:
+    code = (code or "").upper()
+    if code not in dict(countries):
+        raise ValidationError(_("“%(code)s” is not a country we know.") % {"code": code}, code="country")
+    return code
+
+
+def can_facilitate(*, user: User, cluster: Cluster) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return ClusterMembership.objects.filter(
+        cluster=cluster, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
+    ).exists()
+
+
+def _require_facilitator(*, user: User, cluster: Cluster) -> None:
+    if not can_facilitate(user=user, cluster=cluster):
+        raise PermissionDenied(_("Only a facilitator of this cluster can do that."))
+
+
+def _locked_membership(membership: ClusterMembership) -> ClusterMembership:
+    return ClusterMembership.objects.select_for_update().select_related("cluster", "user").get(pk=membership.pk)
+
+
+# --- People and firms -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def firm_create(
+    *,
+    creator: User,
+    name: str,
+    country: str,
+    role: str = FirmMember.Role.OWNER,
+    sectors: list[Sector] | tuple = (),
+    size: str = Firm.Size.MICRO,
+    export_stage: str = Firm.Stage.ASPIRANT,
+    export_markets: list[str] | tuple = (),
+    products: str = "",
+    website: str = "",
+    women_led: bool = False,
+) -> Firm:
+    """Creates a firm with its creator as its first active member."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Give the firm a name."), code="name")
+    country = _check_country(country)
+    markets = [_check_country(code) for code in export_markets]
+    if FirmMember.objects.filter(user=creator).exists():
+        raise ValidationError(_("You already belong to a firm."), code="has_firm")
+    if Firm.objects.filter(name__iexact=name, country=country).exists():
+        raise ValidationError(
+            _("A firm called “%(name)s” already exists in that country. Ask to join it instead.") % {"name": name},
+            code="firm_taken",
+        )
+    try:
+        with transaction.atomic():
+            firm = Firm.objects.create(
+                name=name,
+                country=country,
+                size=size,
+                export_stage=export_stage,
+                export_markets=markets,
+                products=products,
+                website=website,
+                women_led=women_led,
+            )
+    except IntegrityError:
+        # Two people registering the same firm at the same moment: the database constraint decides.
+        raise ValidationError(
+            _("A firm called “%(name)s” already exists in that country. Ask to join it instead.") % {"name": name},
+            code="firm_taken",
+        ) from None
+    firm.sectors.set(sectors)
+    FirmMember.objects.create(firm=firm, user=creator, role=role, status=FirmMember.Status.ACTIVE)
+    return firm
+
+
+@transaction.atomic
+def firm_request_join(*, firm: Firm, user: User, role: str = FirmMember.Role.STAFF) -> FirmMember:
+    """Asks to join an existing firm; one of its active members approves."""
+    if FirmMember.objects.filter(user=user).exists():
+        raise ValidationError(_("You already belong to a firm."), code="has_firm")
+    return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
+
+
+def _require_firm_member(*, firm: Firm, user: User) -> None:
+    if user.is_superuser:
+        return
+    if not FirmMember.objects.filter(firm=firm, user=user, status=FirmMember.Status.ACTIVE).exists():
+        raise PermissionDenied(_("Only people of this firm can do that."))
+
+
+@transaction.atomic
+def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
+    member = FirmMember.objects.select_for_update().get(pk=member.pk)
+    _require_firm_member(firm=member.firm, user=acting_user)
+    if member.status != FirmMember.Status.PENDING:
+        raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
+    member.status = FirmMember.Status.ACTIVE
+    member.joined_at = timezone.now()
+    member.save(update_fields=["status", "joined_at"])
+    return member
+
+
+@transaction.atomic
+def firm_member_reject(*, member: FirmMember, acting_user: User) -> None:
+    member = FirmMember.objects.select_for_update().get(pk=member.pk)
+    _require_firm_member(firm=member.firm, user=acting_user)
+    if member.status != FirmMember.Status.PENDING:
+        raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
+    member.delete()
+
+
+@transaction.atomic
+def person_onboard(
+    *,
+    user: User,
+    name: str,
+    language: str,
+    country: str,
+    wants_to_mentor: bool,
+) -> User:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Tell us your name."), code="name")
+    if language not in {"es", "pt-br", "en"}:
+        raise ValidationError(_("Choose one of the offered languages."), code="language")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.name = name
+    user.language = language
+    user.country = _check_country(country)
+    user.wants_to_mentor = wants_to_mentor
+    user.onboarded_at = user.onboarded_at or timezone.now()
+    user.save(update_fields=["name", "language", "country", "wants_to_mentor", "onboarded_at"])
+    return user
+
+
+def person_set_language(*, user: User, language: str) -> None:
+    if language not in {"es", "pt-br", "en"}:
+        raise ValidationError(_("Choose one of the offered languages."), code="language")
+    User.objects.filter(pk=user.pk).update(language=language)
+
+
+# --- Cluster memberships ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_join(*, cluster: Cluster, user: User, message: str = "") -> ClusterMembership:
+    """Joins an open cluster at once, or asks the facilitators of a by-approval cluster.
+
+    Someone who left may come back the same way; someone removed or rejected asks again and waits
+    for a facilitator, even in an open cluster.
+    """
+    if not cluster.is_active:
+        raise ValidationError(_("This cluster is closed."), code="closed")
+    membership = (
+        ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
+    )
+    if membership and membership.status == Status.ACTIVE:
+        raise ValidationError(_("You are already a member of this cluster."), code="already_member")
+    if membership and membership.status == Status.PENDING:
+        raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
+
+    was_turned_away = membership is not None and membership.status in (Status.REMOVED, Status.REJECTED)
+    status = Status.ACTIVE if cluster.is_open and not was_turned_away else Status.PENDING
+    now = timezone.now()
+    if membership is None:
+        membership = ClusterMembership(cluster=cluster, user=user)
+    membership.role = Role.MEMBER
+    membership.status = status
+    membership.message = message.strip()[:2000]
+    membership.requested_at = now
+    membership.decided_at = now if status == Status.ACTIVE else None
+    membership.decided_by = None
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        # A double click raced us to the insert; the other request won.
+        raise ValidationError(_("You are already a member of this cluster."), code="already_member") from None
+    return membership
+
+
+def _decide(*, membership: ClusterMembership, acting_user: User, status: str) -> ClusterMembership:
+    membership = _locked_membership(membership)
+    _require_facilitator(user=acting_user, cluster=membership.cluster)
+    if membership.status != Status.PENDING:
+        raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
+    membership.status = status
+    membership.decided_at = timezone.now()
+    membership.decided_by = acting_user
+    membership.save(update_fields=["status", "decided_at", "decided_by"])
+    return membership
+
+
+@transaction.atomic
+def membership_approve(*, membership: ClusterMembership, acting_user: User) -> ClusterMembership:
+    return _decide(membership=membership, acting_user=acting_user, status=Status.ACTIVE)
+
+
+@transaction.atomic
+def membership_reject(*, membership: ClusterMembership, acting_user: User) -> ClusterMembership:
+    return _decide(membership=membership, acting_user=acting_user, status=Status.REJECTED)
+
+
+@transaction.atomic
+def membership_leave(*, cluster: Cluster, user: User) -> ClusterMembership:
+    """Leaves a cluster, or withdraws a pending request."""
+    membership = ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
+    if membership is None or membership.status not in (Status.ACTIVE, Status.PENDING):
+        raise ValidationError(_("You are not a member of this cluster."), code="not_member")
+    if membership.role == Role.FACILITATOR and membership.status == Status.ACTIVE:
+        others = ClusterMembership.objects.filter(
+            cluster=cluster, role=Role.FACILITATOR, status=Status.ACTIVE
+        ).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError(
+                _("You are this cluster's only facilitator. Name another facilitator before you leave."),
+                code="last_facilitator",
+            )
+    membership.status = Status.LEFT
+    membership.role = Role.MEMBER
+    membership.decided_at = timezone.now()
+    membership.save(update_fields=["status", "role", "decided_at"])
+    _membership_ended(membership)
+    return membership
+
+
+@transaction.atomic
+def membership_set_role(*, membership: ClusterMembership, acting_user: User, role: str) -> ClusterMembership:
+    """Promotes a member to mentor or facilitator (or back to member)."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."), code="role")
+    membership = _locked_membership(membership)
+    _require_facilitator(user=acting_user, cluster=membership.cluster)
+    if membership.status != Status.ACTIVE:
+        raise ValidationError(_("Only active members can be given a role."), code="not_active")
+    if membership.role == role:
+        raise ValidationError(_("This person already has that role."), code="same_role")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_promote_to_mentor(*, membership: ClusterMembership, acting_user: User) -> ClusterMembership:
+    return membership_set_role(membership=membership, acting_user=acting_user, role=Role.MENTOR)
+
+
+@transaction.atomic
+def membership_remove(*, membership: ClusterMembership, acting_user: User) -> ClusterMembership:
+    membership = _locked_membership(membership)
+    _require_facilitator(user=acting_user, cluster=membership.cluster)
+    if membership.user_id == acting_user.pk:
+        raise ValidationError(_("To leave the cluster yourself, use “Leave”."), code="self")
+    if membership.status != Status.ACTIVE:
+        raise ValidationError(_("This person is not an active member."), code="not_active")
+    membership.status = Status.REMOVED
+    membership.role = Role.MEMBER
+    membership.decided_at = timezone.now()
+    membership.decided_by = acting_user
+    membership.save(update_fields=["status", "role", "decided_at", "decided_by"])
+    _membership_ended(membership)
+    return membership
+
+
+def _membership_ended(membership: ClusterMembership) -> None:
+    # Apps above clusters (messaging closes the person's sockets) listen; they must defer side
+    # effects to transaction.on_commit, since this runs inside the service's transaction.
+    membership_ended.send(sender=ClusterMembership, membership=membership)

@@ -1,0 +1,300 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
+
+from clusters import selectors, services
+from clusters.forms import DirectoryFilterForm, JoinForm, LanguageForm, OnboardingForm
+from clusters.models import ClusterMembership, Firm, FirmMember
+
+
+def _error_text(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You are not allowed to do that.")
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_safe
+def home(request):
+    return render(request, "clusters/home.html", {"clusters": selectors.active_clusters_preview()})
+
+
+@require_POST
+def set_language(request):
+    """Switches the interface language; remembered on the person's profile and in a cookie."""
+    form = LanguageForm(request.POST)
+    response = HttpResponseRedirect(safe_next(request, reverse("home")))
+    if not form.is_valid():
+        return response
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.person_set_language(user=request.user, language=language)
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 60 * 60,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+    )
+    return response
+
+
+@require_safe
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    clusters = selectors.clusters_directory(
+        sector=filters["sector"].slug if filters.get("sector") else "",
+        country=filters.get("country") or "",
+        language=filters.get("language") or "",
+        q=filters.get("q") or "",
+    )
+    page = Paginator(clusters, settings.PUENTE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clusters/directory.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_safe
+def cluster_detail(request, slug):
+    cluster = selectors.cluster_get(slug=slug)
+    membership = selectors.membership_for(user=request.user, cluster=cluster)
+    people = selectors.cluster_people(cluster=cluster)
+    return render(
+        request,
+        "clusters/cluster_detail.html",
+        {
+            "cluster": cluster,
+            "membership": membership,
+            "facilitators": people["facilitators"],
+            "mentors": people["mentors"],
+            "firms": list(selectors.cluster_member_firms(cluster=cluster)[:60]),
+            "join_form": JoinForm(),
+            "is_facilitator": bool(membership and membership.is_facilitator) or request.user.is_superuser,
+        },
+    )
+
+
+@login_required
+@require_POST
+def cluster_join(request, slug):
+    cluster = selectors.cluster_get(slug=slug)
+    form = JoinForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        membership = services.membership_join(cluster=cluster, user=request.user, message=message)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if membership.is_active:
+            messages.success(request, _("Welcome to %(cluster)s.") % {"cluster": cluster.name})
+        else:
+            messages.info(request, _("Your request has been sent to the facilitators of %(cluster)s.") % {
+                "cluster": cluster.name
+            })
+    return redirect(cluster)
+
+
+@login_required
+@require_POST
+def cluster_leave(request, slug):
+    cluster = selectors.cluster_get(slug=slug)
+    try:
+        services.membership_leave(cluster=cluster, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("You are no longer in %(cluster)s.") % {"cluster": cluster.name})
+    return redirect(cluster)
+
+
+@login_required
+@require_safe
+def my_clusters(request):
+    memberships = list(selectors.clusters_of_user(user=request.user))
+    return render(
+        request,
+        "clusters/my_clusters.html",
+        {
+            "active": [m for m in memberships if m.is_active],
+            "pending": [m for m in memberships if m.is_pending],
+        },
+    )
+
+
+@login_required
+@require_safe
+def pending_requests(request):
+    requests = list(selectors.pending_requests_for_facilitator(user=request.user))
+    return render(request, "clusters/pending_requests.html", {"requests": requests})
+
+
+_DECISIONS = {"approve": services.membership_approve, "reject": services.membership_reject}
+
+
+@login_required
+@require_POST
+def pending_decide(request, membership_id, decision):
+    if decision not in _DECISIONS:
+        raise PermissionDenied
+    membership = selectors.pending_request_for_facilitator(user=request.user, membership_id=membership_id)
+    try:
+        _DECISIONS[decision](membership=membership, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        names = {"person": membership.user.display_name, "cluster": membership.cluster.name}
+        if decision == "approve":
+            messages.success(request, _("Approved: %(person)s is now a member of %(cluster)s.") % names)
+        else:
+            messages.info(request, _("Declined the request of %(person)s.") % names)
+    return redirect(safe_next(request, reverse("clusters:pending")))
+
+
+@login_required
+@require_POST
+def member_manage(request, slug, membership_id, action):
+    cluster = selectors.cluster_get(slug=slug)
+    if not services.can_facilitate(user=request.user, cluster=cluster):
+        raise PermissionDenied
+    membership = get_object_or_404(ClusterMembership, pk=membership_id, cluster=cluster)
+    try:
+        if action == "mentor":
+            services.membership_set_role(membership=membership, acting_user=request.user, role="mentor")
+        elif action == "facilitator":
+            services.membership_set_role(membership=membership, acting_user=request.user, role="facilitator")
+        elif action == "member":
+            services.membership_set_role(membership=membership, acting_user=request.user, role="member")
+        elif action == "remove":
+            services.membership_remove(membership=membership, acting_user=request.user)
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(safe_next(request, reverse("clusters:members", args=[cluster.slug])))
+
+
+@login_required
+@require_safe
+def cluster_members(request, slug):
+    """The facilitators' view of everyone in the cluster, with role and removal controls."""
+    cluster = selectors.cluster_get(slug=slug)
+    if not services.can_facilitate(user=request.user, cluster=cluster):
+        raise PermissionDenied
+    memberships = (
+        ClusterMembership.objects.filter(cluster=cluster, status=ClusterMembership.Status.ACTIVE)
+        .select_related("user", "user__firm_member__firm")
+        .order_by("role", "user__name")
+    )
+    return render(request, "clusters/members.html", {"cluster": cluster, "memberships": memberships})
+
+
+@require_safe
+def firm_detail(request, firm_id):
+    firm = selectors.firm_get(firm_id=firm_id)
+    return render(
+        request,
+        "clusters/firm_detail.html",
+        {
+            "firm": firm,
+            "clusters": list(selectors.firm_clusters(firm=firm)),
+            "pending_members": selectors.firm_pending_members(firm=firm, user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def firm_member_decide(request, firm_id, member_id, decision):
+    firm = get_object_or_404(Firm, pk=firm_id)
+    member = get_object_or_404(FirmMember, pk=member_id, firm=firm)
+    try:
+        if decision == "approve":
+            services.firm_member_approve(member=member, acting_user=request.user)
+            messages.success(request, _("%(person)s now belongs to %(firm)s.") % {
+                "person": member.user.display_name, "firm": firm.name
+            })
+        elif decision == "reject":
+            services.firm_member_reject(member=member, acting_user=request.user)
+            messages.info(request, _("Request declined."))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(firm)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request):
+    user = request.user
+    has_firm = FirmMember.objects.filter(user=user).exists()
+    initial = {
+        "name": user.name,
+        "language": user.language or translation.get_language(),
+        "country": user.country.code if user.country else "",
+        "wants_to_mentor": "1" if user.wants_to_mentor else "0",
+    }
+    form = OnboardingForm(request.POST or None, initial=initial)
+    if has_firm:
+        for field in list(form.fields):
+            if field.startswith("firm_") or field == "existing_firm":
+                del form.fields[field]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.person_onboard(
+                    user=user,
+                    name=data["name"],
+                    language=data["language"],
+                    country=data["country"],
+                    wants_to_mentor=data["wants_to_mentor"],
+                )
+                if not has_firm and data["firm_choice"] == OnboardingForm.FIRM_NEW:
+                    services.firm_create(
+                        creator=user,
+                        name=data["firm_name"],
+                        country=data["firm_country"],
+                        role=data["firm_role"],
+                        sectors=data["firm_sectors"],
+                        size=data["firm_size"] or Firm.Size.MICRO,
+                        export_stage=data["firm_export_stage"]
+                        or (Firm.Stage.ESTABLISHED if data["wants_to_mentor"] else Firm.Stage.ASPIRANT),
+                        women_led=data["firm_women_led"],
+                    )
+                elif not has_firm:
+                    services.firm_request_join(firm=data["existing_firm"], user=user, role=data["firm_role"])
+        except ValidationError as exc:
+            field = {"firm_taken": "firm_name", "country": "country", "name": "name"}.get(exc.code)
+            form.add_error(field, exc)
+        else:
+            translation.activate(data["language"])
+            messages.success(request, _("Thank you. Now find the clusters of your sector."))
+            response = redirect("clusters:directory")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], max_age=365 * 24 * 60 * 60)
+            return response
+    return render(request, "clusters/onboarding.html", {"form": form, "has_firm": has_firm})

@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from clusters import views as cluster_views
+
+# The admin signs in through allauth's login, so it shares its rate limits and email verification.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Puente"
+admin.site.site_title = "Puente admin"
+
+urlpatterns = [
+    path("", cluster_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("language/", cluster_views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("", include("clusters.urls")),
+    path("", include("incentives.urls")),
+    path("", include("messaging.urls")),
+    path("", include("questions.urls")),
+    path("", include("mentoring.urls")),
+]

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clusters.models import Cluster
+
+
+class Room(models.Model):
+    """A place to talk. Who may read it depends on its kind:
+
+    - cluster: active members of the cluster (each cluster has one "general" room; facilitators add topic rooms);
+    - mentorship: the mentor and the mentee, listed in RoomMember;
+    - direct: its two people, listed in RoomMember.
+    """
+
+    class Kind(models.TextChoices):
+        CLUSTER = "cluster", _("Cluster room")
+        MENTORSHIP = "mentorship", _("Mentorship room")
+        DIRECT = "direct", _("Direct conversation")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="rooms", verbose_name=_("cluster")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, blank=True)
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    is_general = models.BooleanField(_("general room"), default=False)
+    # Two people share at most one direct room: "min-max" of their ids.
+    direct_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        ordering = ["-is_general", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="cluster", cluster__isnull=False) | ~Q(kind="cluster"),
+                name="cluster_room_has_cluster",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster"], condition=Q(is_general=True), name="one_general_room_per_cluster"
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "slug"], condition=Q(kind="cluster"), name="room_slug_unique_in_cluster"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def group_name(self) -> str:
+        return f"room-{self.pk}"
+
+    @property
+    def is_cluster_room(self) -> bool:
+        return self.kind == self.Kind.CLUSTER
+
+
+class RoomMember(models.Model):
+    """The people of a mentorship or direct room (cluster rooms follow cluster membership instead)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships")
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_member_row_per_room")]
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages", verbose_name=_("author")
+    )
+    body = models.TextField(_("text"))
+    # Rendered from Markdown and sanitised once, when written; templates show this, never `body`.
+    body_html = models.TextField(editable=False)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    client_id = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
+        constraints = [
+            # A retried send with the same client id is the same message (idempotent posting).
+            models.UniqueConstraint(
+                fields=["author", "client_id"], condition=~Q(client_id=""), name="message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} in {self.room_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MessageEdit(models.Model):
+    """The text a message had before each edit; facilitators can read the history."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    edited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ReadPosition(models.Model):
+    """The last message id a person has read in a room; unread counts are messages above it."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="read_positions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_positions")
+    last_read_id = models.BigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
+    following = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_read_position_per_room")]

@@ -1,0 +1,146 @@
+"""Shared fixtures: the personas every test can call by name.
+
+- ana: an aspirant from Honduras, active member of the coffee cluster
+- mateo: a mentor from Colombia, active mentor in the coffee cluster
+- lucia: the coffee cluster's facilitator
+- rafael: staff of the export-promotion agency that sponsors the coffee cluster
+- otto: member of the seafood cluster only (an outsider to coffee)
+- nadie: signed up, onboarded, in no cluster and no firm
+"""
+
+import os
+
+import pytest
+from django.utils import timezone
+
+from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need(service: str, available: bool, why: str):
+    """Skips outside CI when a real service is missing; in CI a missing service is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{service} is required in CI: {why}")
+    pytest.skip(f"{service} is not configured here ({why}); CI runs this test.")
+
+
+@pytest.fixture
+def postgres_only():
+    from django.conf import settings
+
+    need("PostgreSQL", settings.IS_POSTGRES, "set DATABASE_URL=postgres://... to run it")
+
+
+@pytest.fixture
+def redis_only():
+    from django.conf import settings
+
+    need("Redis", bool(settings.REDIS_URL), "set REDIS_URL=redis://... to run it")
+
+
+def make_person(email: str, *, name: str, country: str = "HN", firm: Firm | None = None, **extra) -> User:
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(
+        email=email, password="puente-test-pw", name=name, country=country, language="en",
+        onboarded_at=timezone.now(), **extra,
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if firm is not None:
+        FirmMember.objects.create(firm=firm, user=user, role=FirmMember.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def sector(db):
+    return Sector.objects.create(slug="specialty-coffee", name="Specialty coffee", name_es="Café especial",
+                                 name_pt="Café especial", hs_chapters=["09"])
+
+
+@pytest.fixture
+def seafood_sector(db):
+    return Sector.objects.create(slug="seafood", name="Seafood", name_es="Productos del mar", name_pt="Pescados")
+
+
+@pytest.fixture
+def agency(db):
+    return Agency.objects.create(slug="red-exporta", name="Red Exporta", country="PA")
+
+
+@pytest.fixture
+def other_agency(db):
+    return Agency.objects.create(slug="otra-agencia", name="Otra Agencia", country="CL")
+
+
+@pytest.fixture
+def coffee(db, sector, agency):
+    return Cluster.objects.create(
+        sector=sector, slug="cafe", name="Café especial", access=Cluster.Access.APPROVAL,
+        countries=["HN", "CO"], languages=["es", "en"], agency=agency,
+    )
+
+
+@pytest.fixture
+def seafood(db, seafood_sector, agency):
+    return Cluster.objects.create(
+        sector=seafood_sector, slug="mar", name="Productos del mar", access=Cluster.Access.OPEN,
+        countries=["EC"], languages=["es"], agency=agency,
+    )
+
+
+def activate(user: User, cluster: Cluster, role: str = ClusterMembership.Role.MEMBER) -> ClusterMembership:
+    return ClusterMembership.objects.create(
+        user=user, cluster=cluster, role=role, status=ClusterMembership.Status.ACTIVE, decided_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def ana(db, coffee):
+    firm = Firm.objects.create(name="Café Montaña Lenca", country="HN", women_led=True)
+    user = make_person("ana@example.org", name="Ana Martínez", country="HN", firm=firm)
+    activate(user, coffee)
+    return user
+
+
+@pytest.fixture
+def mateo(db, coffee):
+    firm = Firm.objects.create(name="Tostadores del Quindío", country="CO", export_stage=Firm.Stage.ESTABLISHED)
+    user = make_person("mateo@example.org", name="Mateo Restrepo", country="CO", firm=firm, wants_to_mentor=True)
+    activate(user, coffee, ClusterMembership.Role.MENTOR)
+    return user
+
+
+@pytest.fixture
+def lucia(db, coffee):
+    user = make_person("lucia@example.org", name="Lucía Vargas", country="CR")
+    activate(user, coffee, ClusterMembership.Role.FACILITATOR)
+    return user
+
+
+@pytest.fixture
+def rafael(db, agency):
+    user = make_person("rafael@example.org", name="Rafael Quintero", country="PA")
+    agency.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def otto(db, seafood):
+    firm = Firm.objects.create(name="Mariscos Fonseca", country="NI")
+    user = make_person("otto@example.org", name="Otto Salinas", country="NI", firm=firm)
+    activate(user, seafood)
+    return user
+
+
+@pytest.fixture
+def nadie(db):
+    return make_person("nadie@example.org", name="Nadie Outsider", country="MX")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser(email="admin@example.org", password="puente-test-pw", name="Admin",
+                                         onboarded_at=timezone.now())
