@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from clusters.models import fold_name
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
@@ -8,6 +10,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_authenticated and not user.is_onboarded:
             return reverse("clusters:onboarding")
         return super().get_login_redirect_url(request)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth lower-cases the address; fold accents and spaces too, so that "ÁNA@x" and "ana@x"
+        # count against one limit.
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return fold_name(key)
+
+    def get_signup_redirect_url(self, request):
+        return self.get_login_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
         # The language the person signed up in is the one they read their mails in.

@@ -1,13 +1,22 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+
+def fold_name(name: str) -> str:
+    """Lower case, no accents, single spaces: the form in which two names are compared."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
 
 LANGUAGE_CHOICES = [("es", "Español"), ("pt-br", "Português"), ("en", "English")]
 
@@ -131,6 +140,9 @@ class Firm(models.Model):
         ESTABLISHED = "established", _("Established exporter")
 
     name = models.CharField(_("name"), max_length=160)
+    # The name folded for comparison ("CAFE Montana" == "Café Montaña"): two firms of one country
+    # may not share it. Derived from `name` on every save.
+    name_key = models.CharField(max_length=160, editable=False, db_index=True)
     country = CountryField(_("country"))
     sectors = models.ManyToManyField(Sector, related_name="firms", verbose_name=_("sectors"), blank=True)
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.MICRO)
@@ -146,11 +158,17 @@ class Firm(models.Model):
         verbose_name = _("firm")
         verbose_name_plural = _("firms")
         constraints = [
-            models.UniqueConstraint(Lower("name"), "country", name="firm_name_unique_per_country"),
+            models.UniqueConstraint(fields=["name_key", "country"], name="firm_name_unique_per_country"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = fold_name(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("clusters:firm", args=[self.pk])

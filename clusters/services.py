@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from clusters.models import Cluster, ClusterMembership, Firm, FirmMember, Sector, User, fold_name
 from clusters.signals import membership_ended
-from clusters.models import Cluster, ClusterMembership, Firm, FirmMember, Sector, User
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -69,7 +69,7 @@ def firm_create(
     markets = [_check_country(code) for code in export_markets]
     if FirmMember.objects.filter(user=creator).exists():
         raise ValidationError(_("You already belong to a firm."), code="has_firm")
-    if Firm.objects.filter(name__iexact=name, country=country).exists():
+    if Firm.objects.filter(name_key=fold_name(name), country=country).exists():
         raise ValidationError(
             _("A firm called “%(name)s” already exists in that country. Ask to join it instead.") % {"name": name},
             code="firm_taken",

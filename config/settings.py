@@ -191,6 +191,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if WHITENOISE_USE_FINDERS:
+    # Static files come from the app folders here; no collectstatic run is needed or expected.
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at")
 
 # --- Email ------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Puente <no-reply@puente.local>")

@@ -27,6 +27,12 @@ def need(service: str, available: bool, why: str):
     pytest.skip(f"{service} is not configured here ({why}); CI runs this test.")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher is slow by design; tests make many people and need no protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def postgres_only():
     from django.conf import settings
