@@ -37,7 +37,6 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 # Regenerate the translation catalogues after changing user-facing strings; fill es and pt_BR, then compile.
 messages: install

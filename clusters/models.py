@@ -89,13 +89,13 @@ class LocalizedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.localized_name
+
     @property
     def localized_name(self) -> str:
         language = (get_language() or "en")[:2]
         return {"es": self.name_es, "pt": self.name_pt}.get(language) or self.name
-
-    def __str__(self):
-        return self.localized_name
 
 
 class Sector(LocalizedNameMixin):
