@@ -64,6 +64,31 @@ def database_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL could not be read: {exc}") from None
 
 
+def database_settings(url: str, *, sqlite_path, busy_timeout: int, pool_min: int, pool_max: int, pool_timeout: int):
+    """DATABASES["default"]: SQLite tuned for concurrent writers, or PostgreSQL with a connection pool."""
+    if not url:
+        # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock when a
+        # transaction starts, so two writers queue on the busy timeout instead of failing with
+        # "database is locked" when one of them upgrades a read lock half-way through.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": sqlite_path,
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": busy_timeout,
+            },
+        }
+    db = database_from_url(url)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return database_settings("", sqlite_path=db["NAME"], busy_timeout=busy_timeout, pool_min=0, pool_max=0,
+                                 pool_timeout=0)
+    # Django's psycopg pool: connections are reused across requests and consumer threads.
+    db["CONN_MAX_AGE"] = 0
+    db.setdefault("OPTIONS", {})["pool"] = {"min_size": pool_min, "max_size": pool_max, "timeout": pool_timeout}
+    return db
+
+
 def redis_url(name: str) -> str | None:
     raw = os.environ.get(name)
     if not raw:

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
-    database_from_url,
+    database_settings,
     email_from_url,
     env_bool,
     env_int,
@@ -93,32 +93,17 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": database_from_url(DATABASE_URL)}
-else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
-
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock when a
-    # transaction starts, so two writers queue on the busy timeout instead of failing with
-    # "database is locked" when one of them upgrades a read lock half-way through.
-    _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
-    }
-    _db.setdefault("TEST", {})["NAME"] = env_str("SQLITE_TEST_NAME") or None
-else:
-    # Django's psycopg pool: connections are reused across requests and consumer threads.
-    _db["CONN_MAX_AGE"] = 0
-    _db.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env_int("DB_POOL_MIN", 1, minimum=0),
-        "max_size": env_int("DB_POOL_MAX", 20, minimum=1),
-        "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
-    }
-IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
+DATABASES = {
+    "default": database_settings(
+        env_str("DATABASE_URL"),
+        sqlite_path=BASE_DIR / "db.sqlite3",
+        busy_timeout=env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+        pool_min=env_int("DB_POOL_MIN", 1, minimum=0),
+        pool_max=env_int("DB_POOL_MAX", 20, minimum=1),
+        pool_timeout=env_int("DB_POOL_TIMEOUT", 10, minimum=1),
+    )
+}
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

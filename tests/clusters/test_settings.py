@@ -98,12 +98,71 @@ def test_the_deployment_check_is_clean_with_production_values():
     assert "no issues" in result.stdout
 
 
-def test_embedded_sqlite_uses_wal_immediate_transactions_and_a_busy_timeout(settings):
-    from django.db import connection
+def _db(url):
+    return env.database_settings(url, sqlite_path="/tmp/x.sqlite3", busy_timeout=20, pool_min=1, pool_max=8,
+                                 pool_timeout=5)
 
-    if connection.vendor != "sqlite":
-        pytest.skip("this run uses PostgreSQL")
-    options = settings.DATABASES["default"]["OPTIONS"]
+
+def test_embedded_sqlite_uses_wal_immediate_transactions_and_a_busy_timeout():
+    options = _db("")["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
-    assert options["timeout"] >= 5
+    assert options["timeout"] == 20
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_a_sqlite_url_gets_the_same_tuning():
+    db = _db("sqlite:////var/lib/puente/puente.sqlite3")
+    assert db["NAME"] == "/var/lib/puente/puente.sqlite3"
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_postgres_gets_a_connection_pool():
+    db = _db("postgres://puente@db:5432/puente")
+    assert db["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 5}
+    assert db["CONN_MAX_AGE"] == 0
+
+
+CONCURRENT_WRITERS = r"""
+import os, sys, threading
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS tally (n INTEGER)")
+errors = []
+
+def writer():
+    try:
+        for _ in range(40):
+            # Read, then write, in one transaction: with SQLite's default deferred transactions two
+            # such writers deadlock on the lock upgrade and one fails with "database is locked".
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT COUNT(*) FROM tally")
+                    (count,) = cursor.fetchone()
+                    cursor.execute("INSERT INTO tally (n) VALUES (%s)", [count + 1])
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=writer) for _ in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+with connection.cursor() as cursor:
+    cursor.execute("SELECT COUNT(*), MAX(n) FROM tally")
+    print(*cursor.fetchone(), len(errors), errors[:1])
+"""
+
+
+def test_concurrent_writers_on_embedded_sqlite_wait_instead_of_failing(tmp_path):
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_WRITERS], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**base, "DATABASE_URL": f"sqlite:///{tmp_path / 'puente.sqlite3'}"},
+    )
+    assert result.returncode == 0, result.stderr
+    rows, highest, failures, _first = result.stdout.split(maxsplit=3)
+    assert (rows, highest, failures) == ("240", "240", "0")
