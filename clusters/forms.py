@@ -1,9 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from clusters.models import LANGUAGE_CHOICES, Firm, FirmMember, Sector
+
+
+def country_choices(blank_label) -> list[tuple[str, str]]:
+    """Countries named and sorted in the current language, after a blank choice. Built per form, since
+    the language is only known when the request is."""
+    return [("", blank_label), *countries]
 
 
 class DirectoryFilterForm(forms.Form):
@@ -11,8 +16,12 @@ class DirectoryFilterForm(forms.Form):
     sector = forms.ModelChoiceField(
         label=_("Sector"), queryset=Sector.objects.all(), required=False, to_field_name="slug", empty_label=_("All")
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", _("All")), *countries], required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=[("", _("All")), *LANGUAGE_CHOICES], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices(_("All"))
 
 
 class OnboardingForm(forms.Form):
@@ -21,7 +30,7 @@ class OnboardingForm(forms.Form):
 
     name = forms.CharField(label=_("Your name"), max_length=120)
     language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGE_CHOICES)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(label=_("Country"))
     wants_to_mentor = forms.TypedChoiceField(
         label=_("Which describes you best?"),
         choices=[
@@ -39,7 +48,7 @@ class OnboardingForm(forms.Form):
     )
     firm_role = forms.ChoiceField(label=_("Your role in the firm"), choices=FirmMember.Role.choices)
     firm_name = forms.CharField(label=_("Firm name"), max_length=160, required=False)
-    firm_country = LazyTypedChoiceField(label=_("Firm country"), choices=[("", "—"), *countries], required=False)
+    firm_country = forms.ChoiceField(label=_("Firm country"), required=False)
     firm_sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"), queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -49,6 +58,11 @@ class OnboardingForm(forms.Form):
     existing_firm = forms.ModelChoiceField(
         label=_("Firm to join"), queryset=Firm.objects.order_by("name"), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices("—")
+        self.fields["firm_country"].choices = country_choices("—")
 
     def clean(self):
         data = super().clean()

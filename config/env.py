@@ -99,14 +99,17 @@ def redis_url(name: str) -> str | None:
 
 
 def email_from_url(url: str) -> dict:
-    """Email settings from smtp://user:password@host:port?tls=1 (or ssl=1), console:// or locmem://."""
+    """Email settings from smtp://user:password@host:port?tls=1 (or ssl=1), console://, locmem:// or
+    file:///path/to/folder (one file per message; the browser tests read their mail there)."""
     parts = urlsplit(url)
+    if parts.scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
     if parts.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "locmem":
         return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if parts.scheme not in {"smtp", "smtps"}:
-        raise ImproperlyConfigured(f"EMAIL_URL must be smtp://, smtps://, console:// or locmem://, not {url!r}.")
+        raise ImproperlyConfigured(f"EMAIL_URL must be smtp://, smtps://, console://, locmem:// or file://, not {url!r}.")
     if not parts.hostname:
         raise ImproperlyConfigured("EMAIL_URL needs a host, as in smtp://user:password@mail.example:587?tls=1.")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}

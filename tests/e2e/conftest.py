@@ -1,0 +1,200 @@
+"""A real Puente for the browser tests: Daphne in its own process, on its own database, with the demo
+world loaded, and headless Chromium (Debian's, never a downloaded one) driven by Playwright.
+
+The server gets the same database kind and Redis as the rest of the run: SQLite and the in-memory
+layer by default, PostgreSQL and Redis in CI. Mail goes to files that the tests read.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.conftest import need
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PUENTE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+DEMO_PASSWORD = "puente-demo"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def _fresh_postgres_database(url: str, name: str) -> str:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+class LiveSite:
+    """One running Puente: its address, its environment and the mail it has sent."""
+
+    def __init__(self, workdir: Path, name: str = "e2e"):
+        self.workdir = workdir
+        self.mail_dir = workdir / "mail"
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith(("postgres://", "postgresql://")):
+            env["DATABASE_URL"] = _fresh_postgres_database(database_url, f"puente_{name}")
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{workdir / 'puente.sqlite3'}"
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/9"))
+            import redis
+
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        env.update({
+            "DJANGO_DEBUG": "true",
+            "PUENTE_TESTING": "true",
+            "EMAIL_URL": f"file://{self.mail_dir}",
+            "SITE_URL": "http://127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        })
+        self.env = env
+        self.processes: list[subprocess.Popen] = []
+        self.log = open(workdir / "server.log", "ab")  # noqa: SIM115 - closed in stop()
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def start_server(self) -> str:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        _wait_for_port(port, process)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.log.close()
+
+    def mails_to(self, address: str) -> list[str]:
+        found = []
+        for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
+            text = path.read_text(errors="replace")
+            for message in text.split("-" * 79):
+                if re.search(rf"^To: .*{re.escape(address)}", message, re.MULTILINE | re.IGNORECASE):
+                    found.append(message)
+        return found
+
+    def link_in_last_mail_to(self, address: str, pattern: str) -> str:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for message in reversed(self.mails_to(address)):
+                match = re.search(pattern, message.replace("=\n", ""))
+                if match:
+                    return match.group(0)
+            time.sleep(0.2)
+        raise AssertionError(f"no mail to {address} with {pattern!r}")
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory):
+    need("Chromium", Path(CHROMIUM).exists(), f"browser tests drive {CHROMIUM} (apt-get install chromium)")
+    site = LiveSite(tmp_path_factory.mktemp("live"))
+    try:
+        site.manage("migrate", "--no-input")
+        site.manage("seed_demo")
+        site.url = site.start_server()
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    need("Chromium", Path(CHROMIUM).exists(), f"browser tests drive {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Shots:
+    """Screenshots of each step of a journey, numbered, in artifacts/e2e/<journey>/ (ignored by git)."""
+
+    def __init__(self, journey: str):
+        self.folder = ARTIFACTS / journey
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def __call__(self, page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def shots(request):
+    return Shots(request.node.name)
+
+
+def new_person_page(browser, site: LiveSite, *, locale: str = "en-US", viewport=None, javascript: bool = True):
+    context = browser.new_context(
+        base_url=site.url, locale=locale, java_script_enabled=javascript,
+        viewport=viewport or {"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
