@@ -1,0 +1,51 @@
+"""The few calls mentoring makes into the apps above it (messaging, incentives), in one place.
+
+Services call these inside their transaction: the room, the notification and the award are written
+together with the mentoring change or not at all.
+"""
+
+from django.utils import translation
+
+from clusters.models import Cluster, User
+
+
+def room_for_mentorship(*, mentor: User, mentee: User, name: str):
+    from messaging.services import room_create_mentorship
+
+    return room_create_mentorship(mentor=mentor, mentee=mentee, name=name)
+
+
+def room_close(*, room) -> None:
+    from messaging.services import room_archive
+
+    room_archive(room=room)
+
+
+def notify(*, recipient: User, kind: str, text_factory, url: str, actor: User | None = None,
+           email_if_offline: bool = False) -> None:
+    """Sends a notification written in the recipient's own language (text_factory is called under it)."""
+    from messaging.services import notification_create
+
+    with translation.override(recipient.language or None):
+        text = str(text_factory())
+    notification_create(
+        recipient=recipient, kind=kind, text=text, url=url, actor=actor, email_if_offline=email_if_offline
+    )
+
+
+def session_pay(*, beneficiary: User, cluster: Cluster | None, source_ref: str, description: str,
+                caused_by: User, minutes: int):
+    """Asks the incentive ledger to pay for a confirmed session; it decides whether a program pays."""
+    if cluster is None:
+        return None
+    from incentives.awards import award_grant
+
+    return award_grant(
+        kind="mentoring_session",
+        beneficiary=beneficiary,
+        cluster=cluster,
+        source_ref=source_ref,
+        description=description,
+        caused_by=caused_by,
+        minutes=minutes,
+    )

@@ -1,0 +1,262 @@
+"""Read queries that mentoring pages share, each a fixed number of SQL queries however much data there is.
+
+People see only their own requests and mentorships; anyone else gets the same 404 as for a missing one.
+"""
+
+import datetime
+
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from clusters.models import User
+from mentoring import matching
+from mentoring.models import (
+    AspirantNeeds,
+    Goal,
+    MentorMarket,
+    MentorProfile,
+    Mentorship,
+    MentorshipRequest,
+    Milestone,
+    Session,
+)
+from messaging.models import Message
+
+SUGGESTION_POOL = 300
+
+
+def _json_list_contains(queryset: QuerySet, field: str, value: str) -> QuerySet:
+    if connection.features.supports_json_field_contains:
+        return queryset.filter(**{f"{field}__contains": [value]})
+    return queryset.filter(**{f"{field}__icontains": f'"{value}"'})
+
+
+def _profiles() -> QuerySet[MentorProfile]:
+    return (
+        MentorProfile.objects.filter(user__is_active=True)
+        .select_related("user", "user__firm_member__firm")
+        .prefetch_related("sectors", "markets")
+    )
+
+
+def mentors_directory(
+    *, sector: str = "", market: str = "", topic: str = "", language: str = "", has_room: bool = False
+) -> QuerySet[MentorProfile]:
+    profiles = _profiles().order_by("-is_accepting", "user__name", "pk")
+    if sector:
+        profiles = profiles.filter(Exists(MentorProfile.sectors.through.objects.filter(
+            mentorprofile_id=OuterRef("pk"), sector__slug=sector)))
+    if market:
+        profiles = profiles.filter(Exists(MentorMarket.objects.filter(profile=OuterRef("pk"), country=market)))
+    if topic:
+        profiles = _json_list_contains(profiles, "topics", topic)
+    if language:
+        profiles = _json_list_contains(profiles, "languages", language)
+    if has_room:
+        profiles = profiles.filter(is_accepting=True, active_mentees__lt=F("capacity"))
+    return profiles
+
+
+def mentor_get(*, user_id: int) -> MentorProfile:
+    try:
+        return _profiles().get(user_id=user_id)
+    except MentorProfile.DoesNotExist:
+        raise Http404 from None
+
+
+def mentor_profile_of(*, user: User) -> MentorProfile | None:
+    if not user.is_authenticated:
+        return None
+    return MentorProfile.objects.filter(user=user).prefetch_related("sectors", "markets").first()
+
+
+def needs_of(*, user: User) -> AspirantNeeds | None:
+    if not user.is_authenticated:
+        return None
+    return AspirantNeeds.objects.filter(user=user).select_related("sector").first()
+
+
+# --- Matching ------------------------------------------------------------------------------------
+
+
+def mentor_facts(profile: MentorProfile) -> matching.MentorFacts:
+    """Plain facts for the pure matching function; sectors and markets must be prefetched."""
+    return matching.MentorFacts(
+        user_id=profile.user_id,
+        name=profile.user.display_name,
+        sector_ids=frozenset(s.pk for s in profile.sectors.all()),
+        markets=tuple(
+            matching.MarketFact(country=m.country.code, country_name=str(m.country.name), since_year=m.since_year)
+            for m in profile.markets.all()
+        ),
+        topics=frozenset(profile.topics or []),
+        languages=frozenset(profile.languages or []),
+        capacity=profile.capacity,
+        active_mentees=profile.active_mentees,
+        response_median_hours=profile.response_median_hours,
+        is_accepting=profile.is_accepting,
+    )
+
+
+def needs_facts(needs: AspirantNeeds | None) -> matching.NeedsFacts | None:
+    if needs is None:
+        return None
+    return matching.NeedsFacts(
+        sector_id=needs.sector_id,
+        sector_name=needs.sector.localized_name if needs.sector else "",
+        target_markets=tuple(c.code for c in needs.target_markets),
+        topics=frozenset(needs.topics or []),
+        language=needs.language,
+    )
+
+
+def mentor_suggestions(*, user: User, needs: AspirantNeeds | None, limit: int = 6) -> list[tuple]:
+    """Mentors for this aspirant, best first, as (profile, match) pairs.
+
+    Candidates are the mentors with a free place (the pool is bounded), minus the aspirant and anyone
+    they already asked or are mentored by: 3 queries (profiles, their sectors, their markets).
+    """
+    if needs is None:
+        return []
+    open_or_running = Q(Exists(MentorshipRequest.objects.filter(
+        mentor_id=OuterRef("user_id"), aspirant=user, status__in=MentorshipRequest.OPEN_STATUSES))) | Q(
+        Exists(Mentorship.objects.filter(
+            mentor_id=OuterRef("user_id"), mentee=user, status__in=Mentorship.RUNNING_STATUSES)))
+    candidates = list(
+        _profiles()
+        .filter(is_accepting=True, active_mentees__lt=F("capacity"))
+        .exclude(user=user)
+        .exclude(open_or_running)
+        .order_by("-accepted_answers", "pk")[:SUGGESTION_POOL]
+    )
+    by_user = {p.user_id: p for p in candidates}
+    matches = matching.rank(needs_facts(needs), [mentor_facts(p) for p in candidates], limit=limit)
+    return [(by_user[m.mentor.user_id], m) for m in matches]
+
+
+# --- Requests and mentorships --------------------------------------------------------------------
+
+
+def request_get_for_user(*, user: User, request_id: int) -> MentorshipRequest:
+    try:
+        return (
+            MentorshipRequest.objects.filter(Q(aspirant=user) | Q(mentor=user))
+            .select_related("aspirant", "aspirant__firm_member__firm", "mentor", "mentorship")
+            .get(pk=request_id)
+        )
+    except MentorshipRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def requests_received(*, user: User) -> QuerySet[MentorshipRequest]:
+    return (
+        MentorshipRequest.objects.filter(mentor=user, status__in=MentorshipRequest.OPEN_STATUSES)
+        .select_related("aspirant", "aspirant__firm_member__firm")
+        .order_by("expires_at")
+    )
+
+
+def requests_sent(*, user: User) -> QuerySet[MentorshipRequest]:
+    return MentorshipRequest.objects.filter(aspirant=user).select_related("mentor").order_by("-created_at")
+
+
+def mentorships_of_user(*, user: User) -> QuerySet[Mentorship]:
+    return (
+        Mentorship.objects.filter(Q(mentor=user) | Q(mentee=user))
+        .select_related("mentor", "mentee", "mentee__firm_member__firm", "mentor__firm_member__firm")
+        .annotate(
+            pending_sessions=Count("sessions", filter=Q(sessions__status=Session.Status.PENDING)),
+            confirmed_minutes=Sum("sessions__minutes", filter=Q(sessions__status=Session.Status.CONFIRMED)),
+        )
+        .order_by("-started_at", "-pk")
+    )
+
+
+def sessions_to_confirm(*, user: User) -> QuerySet[Session]:
+    return (
+        Session.objects.filter(mentorship__mentee=user, status=Session.Status.PENDING)
+        .select_related("mentorship", "mentorship__mentor")
+        .order_by("date", "pk")
+    )
+
+
+def mentorship_get_for_user(*, user: User, mentorship_id: int) -> Mentorship:
+    """The mentorship with its plan and sessions: 4 queries (mentorship with both people, its firm,
+    cluster and room; goals; their milestones; sessions)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return (
+            Mentorship.objects.filter(Q(mentor=user) | Q(mentee=user))
+            .select_related(
+                "mentor", "mentee", "mentee__firm_member__firm", "mentor__firm_member__firm", "cluster", "room",
+                "request",
+            )
+            .prefetch_related(
+                Prefetch("goals", queryset=Goal.objects.order_by("position", "pk")),
+                Prefetch("goals__milestones", queryset=Milestone.objects.order_by("position", "pk")),
+                Prefetch("sessions", queryset=Session.objects.order_by("-date", "-pk")),
+            )
+            .get(pk=mentorship_id)
+        )
+    except Mentorship.DoesNotExist:
+        raise Http404 from None
+
+
+def goal_get_for_user(*, user: User, goal_id: int) -> Goal:
+    try:
+        return Goal.objects.select_related("mentorship").get(
+            Q(mentorship__mentor=user) | Q(mentorship__mentee=user), pk=goal_id
+        )
+    except Goal.DoesNotExist:
+        raise Http404 from None
+
+
+def milestone_get_for_user(*, user: User, milestone_id: int) -> Milestone:
+    try:
+        return Milestone.objects.select_related("goal__mentorship").get(
+            Q(goal__mentorship__mentor=user) | Q(goal__mentorship__mentee=user), pk=milestone_id
+        )
+    except Milestone.DoesNotExist:
+        raise Http404 from None
+
+
+def session_get_for_user(*, user: User, session_id: int) -> Session:
+    try:
+        return Session.objects.select_related("mentorship").get(
+            Q(mentorship__mentor=user) | Q(mentorship__mentee=user), pk=session_id
+        )
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def suggested_session_minutes(*, mentorship: Mentorship, date: datetime.date) -> int | None:
+    """A duration for the session form from that day's chat in the mentorship room: the span between the
+    first and last message, rounded up to 5 minutes and kept within 5-480. None when nobody wrote."""
+    if mentorship.room_id is None:
+        return None
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(date, datetime.time.min, tzinfo=tz)
+    end = start + datetime.timedelta(days=1)
+    span = Message.objects.filter(
+        room_id=mentorship.room_id, created_at__gte=start, created_at__lt=end, deleted_at__isnull=True
+    ).aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return None
+    return minutes_from_span(span["first"], span["last"])
+
+
+def minutes_from_span(first: datetime.datetime, last: datetime.datetime) -> int:
+    minutes = int((last - first).total_seconds() // 60)
+    rounded = -(-minutes // 5) * 5
+    return min(max(rounded, Session.MIN_MINUTES), Session.MAX_MINUTES)
+
+
+def waiting_counts(*, user: User) -> dict[str, int]:
+    """Badges for the mentorships page: requests waiting for me, sessions waiting for my confirmation."""
+    return {
+        "requests": MentorshipRequest.objects.filter(mentor=user, status=MentorshipRequest.Status.PENDING).count(),
+        "sessions": Session.objects.filter(mentorship__mentee=user, status=Session.Status.PENDING).count(),
+    }
