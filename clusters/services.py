@@ -105,10 +105,14 @@ def firm_request_join(*, firm: Firm, user: User, role: str = FirmMember.Role.STA
     return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
 
 
+def is_firm_member(*, firm: Firm, user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or FirmMember.objects.filter(firm=firm, user=user, status=FirmMember.Status.ACTIVE).exists()
+
+
 def _require_firm_member(*, firm: Firm, user: User) -> None:
-    if user.is_superuser:
-        return
-    if not FirmMember.objects.filter(firm=firm, user=user, status=FirmMember.Status.ACTIVE).exists():
+    if not is_firm_member(firm=firm, user=user):
         raise PermissionDenied(_("Only people of this firm can do that."))
 
 

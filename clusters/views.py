@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -230,6 +230,8 @@ def firm_detail(request, firm_id):
 @require_POST
 def firm_member_decide(request, firm_id, member_id, decision):
     firm = get_object_or_404(Firm, pk=firm_id)
+    if not services.is_firm_member(firm=firm, user=request.user):
+        raise Http404
     member = get_object_or_404(FirmMember, pk=member_id, firm=firm)
     try:
         if decision == "approve":
