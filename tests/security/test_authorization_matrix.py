@@ -179,3 +179,21 @@ def test_the_admin_is_for_superusers_only(world, persona):
             # Signed in but not staff: allauth's admin guard refuses rather than asking to log in again.
             expected = "redirect" if persona == "superuser" else "403"
         assert outcome_of(response) == expected, f"{persona} GET {route.pattern}"
+
+
+@pytest.mark.parametrize("route_name", sorted(name for name, spec in EXPECTATIONS.items() if spec[0] == "post"))
+def test_every_post_route_refuses_a_request_without_a_csrf_token(world, route_name):
+    _method, kwargs_for, _expectations = EXPECTATIONS[route_name]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["people"]["superuser"])
+    response = client.post(reverse(route_name, kwargs=kwargs_for(world) if kwargs_for else {}))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_logging_in_never_redirects_off_site(client, ana, target):
+    response = client.post(
+        reverse("account_login") + f"?next={target}", {"login": ana.email, "password": "puente-test-pw", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/") and not response["Location"].startswith(("//", "/\\"))
