@@ -53,6 +53,11 @@ class MentorProfile(models.Model):
         labels = dict(Topic.choices)
         return [str(labels[t]) for t in self.topics if t in labels]
 
+    @property
+    def language_names(self) -> list[str]:
+        names = dict(LANGUAGE_CHOICES)
+        return [names.get(code, code) for code in self.languages]
+
 
 class MentorMarket(models.Model):
     """A market the mentor's firm exports to, and since when."""
