@@ -38,7 +38,13 @@ def session_pay(*, beneficiary: User, cluster: Cluster | None, source_ref: str, 
     """Asks the incentive ledger to pay for a confirmed session; it decides whether a program pays."""
     if cluster is None:
         return None
-    from incentives.awards import award_grant
+    try:
+        from incentives.awards import award_grant
+    except ModuleNotFoundError as exc:
+        # A deployment without the incentive ledger still runs mentorships; nothing is paid.
+        if exc.name != "incentives.awards":
+            raise
+        return None
 
     return award_grant(
         kind="mentoring_session",

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -273,7 +274,7 @@ def request_create(*, aspirant: User, mentor: User, goal: str) -> MentorshipRequ
         recipient=mentor,
         kind="mentoring.request",
         text_factory=lambda: _("%(name)s asks you for mentoring: “%(goal)s”")
-        % {"name": aspirant.display_name, "goal": goal[:120]},
+        % {"name": aspirant.display_name, "goal": Truncator(goal).chars(120)},
         url=_request_url(request),
         actor=aspirant,
         email_if_offline=True,
@@ -389,7 +390,7 @@ def request_decline(*, request: MentorshipRequest, acting_user: User, reason: st
         recipient=request.aspirant,
         kind="mentoring.request_declined",
         text_factory=lambda: _("%(name)s cannot mentor you now: “%(reason)s”")
-        % {"name": request.mentor.display_name, "reason": reason[:120]},
+        % {"name": request.mentor.display_name, "reason": Truncator(reason).chars(120)},
         url=_request_url(request),
         actor=request.mentor,
         email_if_offline=True,
@@ -421,7 +422,7 @@ def request_ask_info(*, request: MentorshipRequest, acting_user: User, question:
         recipient=request.aspirant,
         kind="mentoring.request_question",
         text_factory=lambda: _("%(name)s asks about your mentorship request: “%(question)s”")
-        % {"name": request.mentor.display_name, "question": question[:120]},
+        % {"name": request.mentor.display_name, "question": Truncator(question).chars(120)},
         url=_request_url(request),
         actor=request.mentor,
         email_if_offline=True,
@@ -585,7 +586,7 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
         text_factory=lambda: (
             _("%(name)s marked your mentorship as completed. Tell us how it went.")
             if completed else _("%(name)s ended your mentorship: “%(reason)s”")
-        ) % {"name": acting_user.display_name, "reason": reason[:120]},
+        ) % {"name": acting_user.display_name, "reason": Truncator(reason).chars(120)},
         url=mentorship.get_absolute_url(),
         actor=acting_user,
     )
@@ -846,7 +847,7 @@ def session_dispute(*, session: Session, acting_user: User, reason: str) -> Sess
         recipient=mentorship.mentor,
         kind="mentoring.session_disputed",
         text_factory=lambda: _("%(name)s disputed the session of %(date)s: “%(reason)s”")
-        % {"name": acting_user.display_name, "date": session.date.isoformat(), "reason": reason[:120]},
+        % {"name": acting_user.display_name, "date": session.date.isoformat(), "reason": Truncator(reason).chars(120)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
