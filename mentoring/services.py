@@ -225,7 +225,7 @@ def _locked_profile(*, mentor_id: int) -> MentorProfile | None:
 
 
 def _locked_request(request: MentorshipRequest) -> MentorshipRequest:
-    return MentorshipRequest.objects.select_for_update().select_related("aspirant", "mentor").get(pk=request.pk)
+    return MentorshipRequest.objects.select_for_update(of=("self",)).select_related("aspirant", "mentor").get(pk=request.pk)
 
 
 @transaction.atomic
@@ -520,7 +520,7 @@ def request_warn_expiry(*, request: MentorshipRequest, now: datetime.datetime | 
 
 
 def _locked_mentorship(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update().select_related("mentor", "mentee", "room", "cluster").get(
+    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentor", "mentee", "room", "cluster").get(
         pk=mentorship.pk
     )
 
