@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self):
+        from clusters.signals import membership_ended
+        from messaging import receivers
+
+        membership_ended.connect(receivers.on_membership_ended, dispatch_uid="messaging.membership_ended")
+        try:
+            from incentives.signals import award_changed
+        except ImportError:  # the ledger app has not grown its signals yet
+            return
+        award_changed.connect(receivers.on_award_changed, dispatch_uid="messaging.award_changed")

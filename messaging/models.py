@@ -75,6 +75,9 @@ class RoomMember(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_member_row_per_room")]
 
+    def __str__(self):
+        return f"{self.user_id} in {self.room_id}"
+
 
 class Message(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
@@ -123,6 +126,9 @@ class MessageEdit(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return f"edit of {self.message_id}"
+
 
 class ReadPosition(models.Model):
     """The last message id a person has read in a room; unread counts are messages above it."""
@@ -135,3 +141,79 @@ class ReadPosition(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_read_position_per_room")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.room_id} to {self.last_read_id}"
+
+
+class Notification(models.Model):
+    """Something a person should see: a mention, an award, a mentorship request. Shown on the
+    notifications page and counted in the navigation badge until read."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("from"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class MessageReport(models.Model):
+    """A member flags a message for the facilitators of its cluster."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("message report")
+        verbose_name_plural = _("message reports")
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_person")]
+
+    def __str__(self):
+        return f"report of {self.message_id} by {self.reporter_id}"
+
+
+class RoomSuspension(models.Model):
+    """A facilitator shut a person out of every room of their cluster (the cluster membership stays)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="room_suspensions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_suspensions")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("room suspension")
+        verbose_name_plural = _("room suspensions")
+        constraints = [models.UniqueConstraint(fields=["cluster", "user"], name="one_suspension_per_cluster")]
+
+    def __str__(self):
+        return f"{self.user_id} suspended in {self.cluster_id}"

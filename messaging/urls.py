@@ -1,2 +1,20 @@
+from django.urls import path
+
+from messaging import views
+
 app_name = "messaging"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("messages/", views.rooms, name="rooms"),
+    path("messages/<int:room_id>/", views.room, name="room"),
+    path("messages/<int:room_id>/preferences/", views.room_preferences, name="preferences"),
+    path("messages/with/<int:user_id>/", views.direct, name="direct"),
+    path("messages/cluster/<slug:slug>/new/", views.topic_room_new, name="topic_new"),
+    path("messages/message/<int:message_id>/edit/", views.message_edit, name="edit"),
+    path("messages/message/<int:message_id>/delete/", views.message_delete, name="delete"),
+    path("messages/message/<int:message_id>/report/", views.message_report, name="report"),
+    path("messages/message/<int:message_id>/history/", views.message_history, name="history"),
+    path("messages/moderation/", views.moderation, name="moderation"),
+    path("messages/moderation/<int:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -1,0 +1,327 @@
+"""Websocket consumers: a room's live page (/ws/rooms/<id>/) and the notification badge
+(/ws/notifications/). The frames are documented in docs/PROTOCOL.md.
+
+Authorisation: the person is checked when the socket connects (anonymous: close 4401; not allowed in
+the room: close 4403), and on every frame: each frame that writes goes through a service that checks
+the person's rights in the database again; and the moment someone loses access (removed from or left
+the cluster, suspended from its rooms) an `access.revoked` event on their `user-<id>` group closes
+their sockets with 4403. Delivering a broadcast costs no database query and no thread hop: the
+frame's JSON was built once in messaging.events and is forwarded as it is.
+"""
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from messaging import events, presence, selectors, services
+
+log = logging.getLogger(__name__)
+
+# Largest frame a client may send (characters). A 4,000-character message fits with room to spare;
+# Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops anything larger
+# before it reaches us.
+MAX_FRAME = 16 * 1024
+RESYNC_BATCH = 200
+RESYNC_MAX_BATCHES = 5
+TYPING_EVERY = 2.0
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class _Refused(Exception):
+    """The person may not do this here any more: answer with an error frame and close with 4403."""
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    room_id: int
+    cluster_id: int | None = None
+    allowed = False
+    heartbeat: asyncio.Task | None = None
+
+    # --- Lifecycle -------------------------------------------------------------------------------
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self.last_typing = 0.0
+        # Accept first, so that the browser sees our close code rather than a failed handshake.
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        # Join the person's group before checking access: a removal committed after the check is
+        # then sure to reach this socket.
+        self.user_group = events.user_group(self.user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        room = await database_sync_to_async(self._load_room)()
+        if room is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.cluster_id = room.cluster_id
+        self.room_group = events.room_group(self.room_id)
+        await self.channel_layer.group_add(self.room_group, self.channel_name)
+        self.allowed = True
+        await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+        await self._announce_presence()
+
+    def _load_room(self):
+        try:
+            return selectors.room_for_user(user=self.user, room_id=self.room_id)
+        except Http404:
+            return None
+
+    async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        if getattr(self, "user_group", None):
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        if self.allowed or getattr(self, "room_group", None):
+            await self.channel_layer.group_discard(self.room_group, self.channel_name)
+            await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+            self.allowed = False
+            await self._announce_presence()
+
+    async def _heartbeat(self):
+        try:
+            while True:
+                await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+        except asyncio.CancelledError:
+            pass
+
+    async def _announce_presence(self):
+        online = await presence.room_online(room_id=self.room_id)
+        await events.presence_send(room_id=self.room_id, online=online)
+
+    # --- Frames from the client ------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.allowed:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if text_data is None:
+            await self._error("binary_not_supported")
+            return
+        if len(text_data) > MAX_FRAME:
+            await self._error("frame_too_large")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("malformed")
+            return
+        if not isinstance(frame, dict):
+            await self._error("malformed")
+            return
+        kind = frame.get("type")
+        handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self._error("unknown_type", ref=kind if isinstance(kind, str) else None)
+            return
+        try:
+            await handler(self, frame)
+        except _Refused:
+            await self._error("forbidden", ref=kind, client_id=frame.get("client_id"))
+            await self.close(code=CLOSE_FORBIDDEN)
+        except ValidationError as exc:
+            await self._error(exc.code or "invalid", ref=kind, message=" ".join(exc.messages),
+                              client_id=frame.get("client_id"))
+        except (KeyError, TypeError, ValueError):
+            await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
+
+    async def _error(self, code: str, *, ref=None, message: str = "", client_id=None):
+        error = {"type": "error", "code": code}
+        if ref:
+            error["ref"] = str(ref)[:40]
+        if message:
+            error["message"] = message
+        if client_id and isinstance(client_id, str):
+            error["client_id"] = client_id[:64]
+        await self.send(text_data=events.dumps(error))
+
+    async def on_message(self, frame):
+        body, client_id, reply_to = frame.get("body"), frame.get("client_id") or "", frame.get("reply_to")
+        if not isinstance(body, str) or not isinstance(client_id, str):
+            raise ValueError
+        if reply_to is not None and not isinstance(reply_to, int):
+            raise ValueError
+        message_id = await database_sync_to_async(self._post)(body, client_id[:64], reply_to)
+        await self.send(text_data=events.dumps({"type": "ack", "client_id": client_id[:64], "id": message_id}))
+
+    def _post(self, body, client_id, reply_to_id):
+        room = self._room_or_refuse()
+        reply_to = None
+        if reply_to_id is not None:
+            reply_to = room.messages.filter(pk=reply_to_id).first()
+            if reply_to is None:
+                raise ValidationError("", code="reply_elsewhere")
+        services.message_rate_check(user=self.user)
+        try:
+            return services.message_post(
+                room=room, author=self.user, body=body, client_id=client_id, reply_to=reply_to
+            ).pk
+        except PermissionDenied:
+            raise _Refused from None
+
+    def _room_or_refuse(self):
+        try:
+            return selectors.room_for_user(user=self.user, room_id=self.room_id)
+        except Http404:
+            raise _Refused from None
+
+    def _message_in_room(self, message_id):
+        try:
+            message = selectors.message_for_user(user=self.user, message_id=message_id)
+        except Http404:
+            raise ValidationError("", code="not_found") from None
+        if message.room_id != self.room_id:
+            raise ValidationError("", code="not_found")
+        return message
+
+    async def on_edit(self, frame):
+        message_id, body = frame["id"], frame.get("body")
+        if not isinstance(message_id, int) or not isinstance(body, str):
+            raise ValueError
+        await database_sync_to_async(self._edit)(message_id, body)
+
+    def _edit(self, message_id, body):
+        self._room_or_refuse()
+        message = self._message_in_room(message_id)
+        services.message_rate_check(user=self.user)
+        try:
+            services.message_edit(message=message, editor=self.user, body=body)
+        except PermissionDenied:
+            raise ValidationError("", code="not_allowed") from None
+
+    async def on_delete(self, frame):
+        message_id = frame["id"]
+        if not isinstance(message_id, int):
+            raise ValueError
+        await database_sync_to_async(self._delete)(message_id)
+
+    def _delete(self, message_id):
+        self._room_or_refuse()
+        message = self._message_in_room(message_id)
+        try:
+            services.message_delete(message=message, acting_user=self.user)
+        except PermissionDenied:
+            raise ValidationError("", code="not_allowed") from None
+
+    async def on_typing(self, frame):
+        # Ephemeral, so no database: the socket's access is kept current by access.revoked events.
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_EVERY:
+            return
+        self.last_typing = now
+        await events.typing_send(room_id=self.room_id, user_id=self.user.pk, name=self.user.display_name)
+
+    async def on_read(self, frame):
+        message_id = frame["id"]
+        if not isinstance(message_id, int):
+            raise ValueError
+        position = await database_sync_to_async(self._read)(message_id)
+        await self.send(text_data=events.dumps({"type": "read", "room": self.room_id, "last_read_id": position}))
+
+    def _read(self, message_id):
+        room = self._room_or_refuse()
+        return services.room_mark_read(room=room, user=self.user, message_id=message_id)
+
+    async def on_resync(self, frame):
+        after_id = frame["after_id"]
+        if not isinstance(after_id, int) or after_id < 0:
+            raise ValueError
+        texts, last_id, more = await database_sync_to_async(self._resync)(after_id)
+        for text in texts:
+            await self.send(text_data=text)
+        await self.send(text_data=events.dumps({"type": "resynced", "last_id": last_id, "more": more}))
+
+    def _resync(self, after_id):
+        room = self._room_or_refuse()
+        texts, last_id = [], after_id
+        for _batch in range(RESYNC_MAX_BATCHES):
+            batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
+            texts.extend(events.dumps(events.message_frame(message)) for message in batch)
+            if batch:
+                last_id = batch[-1].pk
+            if len(batch) < RESYNC_BATCH:
+                return texts, last_id, False
+        return texts, last_id, True
+
+    HANDLERS = {
+        "message": on_message,
+        "edit": on_edit,
+        "delete": on_delete,
+        "typing": on_typing,
+        "read": on_read,
+        "resync": on_resync,
+    }
+
+    # --- Events from the channel layer -----------------------------------------------------------
+
+    async def room_frame(self, event):
+        if self.allowed:
+            await self.send(text_data=event["text"])
+
+    async def user_frame(self, event):
+        if self.allowed:
+            await self.send(text_data=event["text"])
+
+    async def access_revoked(self, event):
+        if event.get("room_id") == self.room_id or (
+            event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id
+        ):
+            # Stop receiving at once, then close.
+            self.allowed = False
+            await self.channel_layer.group_discard(self.room_group, self.channel_name)
+            await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+            await self._announce_presence()
+            await self.close(code=CLOSE_FORBIDDEN)
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    """Keeps the navigation's notification badge live on every page and marks the person online."""
+
+    heartbeat: asyncio.Task | None = None
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user_group = events.user_group(self.user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    async def _heartbeat(self):
+        try:
+            while True:
+                await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
+        except asyncio.CancelledError:
+            pass
+
+    async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        if getattr(self, "user_group", None):
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+            await presence.leave(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=events.dumps({"type": "error", "code": "read_only"}))
+
+    async def user_frame(self, event):
+        await self.send(text_data=event["text"])
+
+    async def access_revoked(self, event):
+        pass

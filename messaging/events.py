@@ -1,0 +1,108 @@
+"""The one place that talks to the channel layer.
+
+Writes call the `*_on_commit` helpers from inside their transaction: the send happens after the
+commit, so a rolled-back write never reaches a client. Each frame is serialised to JSON once, here,
+and the consumers forward the text to their sockets as it is: one `json.dumps` per message, not per
+member.
+
+Group event types (the consumer method that handles them):
+- ``room.frame`` (room_frame): {"text": <frame JSON>} for everyone in ``room-<id>``;
+- ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
+- ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None}: sockets of
+  that person in those rooms close with 4403 at once.
+"""
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def room_group(room_id: int) -> str:
+    return f"room-{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def dumps(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_frame(message) -> dict:
+    """The `message` frame for a Message (author and reply_to loaded)."""
+    deleted = message.deleted_at is not None
+    return {
+        "type": "message",
+        "id": message.pk,
+        "room": message.room_id,
+        "author": {"id": message.author_id, "name": message.author.display_name},
+        "html": "" if deleted else message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": deleted,
+        "reply_to": message.reply_to_id,
+        "client_id": message.client_id,
+    }
+
+
+def _group_send(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def _room_frame_on_commit(room_id: int, frame: dict) -> None:
+    text = dumps(frame)
+    transaction.on_commit(lambda: _group_send(room_group(room_id), {"type": "room.frame", "text": text}))
+
+
+def message_created_on_commit(message) -> None:
+    _room_frame_on_commit(message.room_id, message_frame(message))
+
+
+def message_edited_on_commit(message) -> None:
+    _room_frame_on_commit(
+        message.room_id,
+        {"type": "edited", "id": message.pk, "room": message.room_id, "html": message.body_html,
+         "edited_at": message.edited_at.isoformat()},
+    )
+
+
+def message_deleted_on_commit(message) -> None:
+    _room_frame_on_commit(message.room_id, {"type": "deleted", "id": message.pk, "room": message.room_id})
+
+
+def notification_created_on_commit(notification, *, unread: int) -> None:
+    frame = {
+        "type": "notification",
+        "id": notification.pk,
+        "kind": notification.kind,
+        "text": notification.text,
+        "url": notification.url,
+        "unread": unread,
+    }
+    text = dumps(frame)
+    group = user_group(notification.recipient_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
+
+
+def access_revoked_on_commit(*, user_id: int, cluster_id: int | None = None, room_id: int | None = None) -> None:
+    event = {"type": "access.revoked", "cluster_id": cluster_id, "room_id": room_id}
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _group_send(group, event))
+
+
+# --- Ephemeral frames (nothing is written, so there is no transaction to wait for) ----------------
+
+
+async def typing_send(*, room_id: int, user_id: int, name: str) -> None:
+    text = dumps({"type": "typing", "room": room_id, "user": {"id": user_id, "name": name}})
+    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "text": text})
+
+
+async def presence_send(*, room_id: int, online: set[int]) -> None:
+    text = dumps({"type": "presence", "room": room_id, "online": sorted(online)})
+    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "text": text})

@@ -1,0 +1,35 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.services import MAX_BODY
+
+
+class MessageForm(forms.Form):
+    # Lengths are checked by the service too (the consumer does not use this form); the form only gives
+    # the browser a hint and keeps a huge POST out.
+    body = forms.CharField(
+        label=_("Message"), max_length=MAX_BODY * 2, strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+    )
+    client_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    reply_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=MAX_BODY * 2, strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_BODY}),
+    )
+
+
+class TopicRoomForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    topic = forms.CharField(label=_("What is it about?"), max_length=200, required=False)
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(label=_("Why should a facilitator look at it?"), max_length=500, required=False)
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

@@ -1,0 +1,145 @@
+"""Who is online, per room and per person, right across server processes.
+
+Each open socket is an entry "<user id>:<channel name>" in a sorted set per room (and one per person)
+whose score is the moment it expires. A socket refreshes its entries while it lives (a heartbeat every
+PRESENCE_HEARTBEAT seconds) and removes them when it closes; a process that dies without closing its
+sockets stops refreshing, so its entries fall out after PRESENCE_TTL seconds.
+
+With REDIS_URL set the sets live in Redis (every process sees the same ones). Without it, they live in
+this process's memory, which is right because the in-memory channel layer is one process only too.
+The async functions are for consumers (no thread hop); the sync ones for services.
+"""
+
+import asyncio
+import time
+
+from django.conf import settings
+
+PRESENCE_TTL = 60
+PRESENCE_HEARTBEAT = 20
+_PREFIX = "puente:presence:"
+
+
+def _room_key(room_id: int) -> str:
+    return f"{_PREFIX}room:{room_id}"
+
+
+def _user_key(user_id: int) -> str:
+    return f"{_PREFIX}user:{user_id}"
+
+
+def _ids(entries) -> set[int]:
+    ids = set()
+    for entry in entries:
+        if isinstance(entry, bytes):
+            entry = entry.decode()
+        ids.add(int(entry.split(":", 1)[0]))
+    return ids
+
+
+# --- In-process store ----------------------------------------------------------------------------
+
+_local: dict[str, dict[str, float]] = {}
+
+
+def _local_add(key: str, entry: str, expires: float) -> None:
+    _local.setdefault(key, {})[entry] = expires
+
+
+def _local_members(key: str, now: float) -> list[str]:
+    entries = _local.get(key, {})
+    for entry, expires in list(entries.items()):
+        if expires <= now:
+            entries.pop(entry, None)
+    return list(entries)
+
+
+# --- Redis store ---------------------------------------------------------------------------------
+
+_async_clients: dict[int, object] = {}
+_sync_client = None
+
+
+def _async_redis():
+    """One client per event loop: redis.asyncio connections belong to the loop that opened them."""
+    import redis.asyncio
+
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(id(loop))
+    if client is None:
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        _async_clients.clear()  # an old loop is gone for good once a new one asks
+        _async_clients[id(loop)] = client
+    return client
+
+
+def _redis():
+    global _sync_client
+    if _sync_client is None:
+        import redis
+
+        _sync_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _sync_client
+
+
+# --- Interface -----------------------------------------------------------------------------------
+
+
+async def join(*, room_id: int | None, user_id: int, channel_name: str) -> None:
+    """Marks a socket present (also used as its heartbeat)."""
+    entry = f"{user_id}:{channel_name}"
+    expires = time.time() + PRESENCE_TTL
+    keys = [_user_key(user_id)] + ([_room_key(room_id)] if room_id else [])
+    if settings.REDIS_URL:
+        pipe = _async_redis().pipeline(transaction=False)
+        for key in keys:
+            pipe.zadd(key, {entry: expires})
+            pipe.expire(key, PRESENCE_TTL * 2)
+        await pipe.execute()
+    else:
+        for key in keys:
+            _local_add(key, entry, expires)
+
+
+async def leave(*, room_id: int | None, user_id: int, channel_name: str) -> None:
+    entry = f"{user_id}:{channel_name}"
+    keys = [_user_key(user_id)] + ([_room_key(room_id)] if room_id else [])
+    if settings.REDIS_URL:
+        pipe = _async_redis().pipeline(transaction=False)
+        for key in keys:
+            pipe.zrem(key, entry)
+        await pipe.execute()
+    else:
+        for key in keys:
+            _local.get(key, {}).pop(entry, None)
+
+
+async def room_online(*, room_id: int) -> set[int]:
+    now = time.time()
+    key = _room_key(room_id)
+    if settings.REDIS_URL:
+        client = _async_redis()
+        await client.zremrangebyscore(key, "-inf", now)
+        return _ids(await client.zrange(key, 0, -1))
+    return _ids(_local_members(key, now))
+
+
+def room_online_sync(*, room_id: int) -> set[int]:
+    now = time.time()
+    key = _room_key(room_id)
+    if settings.REDIS_URL:
+        return _ids(_redis().zrangebyscore(key, now, "+inf"))
+    return _ids(_local_members(key, now))
+
+
+def user_is_online(*, user_id: int) -> bool:
+    now = time.time()
+    key = _user_key(user_id)
+    if settings.REDIS_URL:
+        return bool(_redis().zcount(key, now, "+inf"))
+    return bool(_local_members(key, now))
+
+
+def reset_local() -> None:
+    """For tests: forget the in-process sets."""
+    _local.clear()

@@ -1,0 +1,229 @@
+"""Reads shared by pages, consumers and services, scoped to the person asking.
+
+Who may read a room:
+- a cluster room: active members of its (active) cluster who are not suspended from its rooms, and
+  superusers (for moderation);
+- a mentorship or direct room: the people listed in RoomMember, nobody else.
+Outsiders get Http404, exactly like a missing room.
+"""
+
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from clusters.models import ClusterMembership, User
+from messaging.models import (
+    Message,
+    MessageEdit,
+    MessageReport,
+    Notification,
+    ReadPosition,
+    Room,
+    RoomMember,
+    RoomSuspension,
+)
+
+Status = ClusterMembership.Status
+Role = ClusterMembership.Role
+
+
+def _active_cluster_ids(user: User):
+    return ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True).values(
+        "cluster_id"
+    )
+
+
+def _suspended_cluster_ids(user: User):
+    return RoomSuspension.objects.filter(user=user).values("cluster_id")
+
+
+def readable_rooms_q(user: User) -> Q:
+    member_of_room = Exists(RoomMember.objects.filter(room=OuterRef("pk"), user=user))
+    if user.is_superuser:
+        cluster_rooms = Q(kind=Room.Kind.CLUSTER, cluster__is_active=True)
+    else:
+        cluster_rooms = (
+            Q(kind=Room.Kind.CLUSTER, cluster_id__in=_active_cluster_ids(user))
+            & ~Q(cluster_id__in=_suspended_cluster_ids(user))
+        )
+    return cluster_rooms | (~Q(kind=Room.Kind.CLUSTER) & member_of_room)
+
+
+def rooms_readable_by(*, user: User) -> QuerySet[Room]:
+    if not user.is_authenticated or not user.is_active:
+        return Room.objects.none()
+    return Room.objects.filter(readable_rooms_q(user))
+
+
+def room_for_user(*, user: User, room_id: int) -> Room:
+    """The room if this person may read it; Http404 for outsiders and missing rooms alike. One query."""
+    try:
+        return rooms_readable_by(user=user).select_related("cluster").get(pk=room_id)
+    except (Room.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def is_facilitator_of_room(*, user: User, room: Room) -> bool:
+    """Facilitators moderate the rooms of their cluster (superusers every cluster room)."""
+    if not room.is_cluster_room or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return ClusterMembership.objects.filter(
+        cluster_id=room.cluster_id, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
+    ).exists()
+
+
+def room_messages(*, room: Room, before_id: int | None = None, after_id: int | None = None, limit: int = 50):
+    """Up to `limit` messages in id order: the newest ones (before `before_id` when paging back), or the
+    oldest ones after `after_id` (resync). One query."""
+    messages = Message.objects.filter(room=room).select_related("author")
+    if after_id is not None:
+        return list(messages.filter(id__gt=after_id).order_by("id")[:limit])
+    if before_id is not None:
+        messages = messages.filter(id__lt=before_id)
+    return list(reversed(messages.order_by("-id")[:limit]))
+
+
+def room_people(*, room: Room, limit: int = 200) -> list[User]:
+    """Who can read the room, for the member list (the first `limit`). One query."""
+    if room.is_cluster_room:
+        people = User.objects.filter(
+            memberships__cluster_id=room.cluster_id, memberships__status=Status.ACTIVE, is_active=True
+        ).exclude(room_suspensions__cluster_id=room.cluster_id)
+    else:
+        people = User.objects.filter(room_memberships__room=room)
+    return list(people.order_by("name", "email")[:limit])
+
+
+def read_position(*, room: Room, user: User) -> ReadPosition | None:
+    return ReadPosition.objects.filter(room=room, user=user).first()
+
+
+def _unread_subquery(user: User):
+    """Unread messages of the outer room for this person: newer than their read position, not
+    theirs, not deleted."""
+    last_read = ReadPosition.objects.filter(room=OuterRef("room"), user=user).values("last_read_id")[:1]
+    unread = (
+        Message.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True)
+        .exclude(author=user)
+        .filter(id__gt=Coalesce(Subquery(last_read), Value(0)))
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def rooms_overview(*, user: User) -> list[Room]:
+    """Every room this person can read with `unread`, `muted`, `following` and `last_id`: one query."""
+    positions = ReadPosition.objects.filter(room=OuterRef("pk"), user=user)
+    rooms = (
+        rooms_readable_by(user=user)
+        .select_related("cluster")
+        .annotate(
+            unread=_unread_subquery(user),
+            muted=Coalesce(Subquery(positions.values("muted")[:1]), Value(False)),
+            following=Coalesce(Subquery(positions.values("following")[:1]), Value(True)),
+        )
+        .order_by("kind", "cluster__name", "-is_general", "name")
+    )
+    return list(rooms)
+
+
+def direct_room_partners(*, rooms: list[Room], user: User) -> dict[int, User]:
+    """The other person of each direct room in `rooms`: one query."""
+    direct_ids = [room.pk for room in rooms if room.kind != Room.Kind.CLUSTER]
+    if not direct_ids:
+        return {}
+    partners = {}
+    for member in RoomMember.objects.filter(room_id__in=direct_ids).exclude(user=user).select_related("user"):
+        partners.setdefault(member.room_id, member.user)
+    return partners
+
+
+def nav_counts(*, user: User) -> dict[str, int]:
+    """Unread messages (rooms not muted) and unread notifications for the navigation: one query."""
+    unread_total = (
+        rooms_readable_by(user=user)
+        .exclude(Exists(ReadPosition.objects.filter(room=OuterRef("pk"), user=user, muted=True)))
+        .annotate(unread=_unread_subquery(user))
+        .order_by()
+        .annotate(total=Func(F("unread"), function="SUM"))
+        .values("total")[:1]
+    )
+    notes = (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            unread_rooms=Coalesce(Subquery(unread_total, output_field=IntegerField()), Value(0)),
+            unread_notes=Coalesce(Subquery(notes, output_field=IntegerField()), Value(0)),
+        )
+        .values_list("unread_rooms", "unread_notes")
+        .first()
+    )
+    unread_rooms, unread_notes = row or (0, 0)
+    return {"messages": unread_rooms or 0, "notifications": unread_notes or 0}
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("actor")
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def message_for_user(*, user: User, message_id: int) -> Message:
+    """A message in a room this person can read; Http404 otherwise."""
+    try:
+        return (
+            Message.objects.filter(room__in=rooms_readable_by(user=user))
+            .select_related("room", "room__cluster", "author")
+            .get(pk=message_id)
+        )
+    except (Message.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def message_history(*, message: Message) -> list[MessageEdit]:
+    return list(message.edits.all())
+
+
+def reports_for_facilitator(*, user: User) -> QuerySet[MessageReport]:
+    """Open reports in the rooms of every cluster this person facilitates (all for a superuser)."""
+    reports = MessageReport.objects.filter(resolved_at__isnull=True, message__room__kind=Room.Kind.CLUSTER)
+    if not user.is_superuser:
+        facilitated = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, role=Role.FACILITATOR)
+        reports = reports.filter(message__room__cluster_id__in=facilitated.values("cluster_id"))
+    return reports.select_related("message", "message__author", "message__room", "message__room__cluster", "reporter")
+
+
+def report_for_facilitator(*, user: User, report_id: int) -> MessageReport:
+    try:
+        return reports_for_facilitator(user=user).get(pk=report_id)
+    except MessageReport.DoesNotExist:
+        raise Http404 from None
+
+
+def cluster_rooms_for_user(*, user: User, cluster) -> list[Room]:
+    """The rooms of a cluster, for its page: only for people who can read them. One query."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        rooms_readable_by(user=user)
+        .filter(cluster=cluster, kind=Room.Kind.CLUSTER)
+        .annotate(unread=_unread_subquery(user))
+        .order_by("-is_general", "name")
+    )
+
+
+def message_counts_by_room(*, room_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Message.objects.filter(room_id__in=room_ids).values("room_id").annotate(n=Count("id")).values_list("room_id", "n")
+    )

@@ -1,0 +1,498 @@
+"""Every write of the messaging domain: rooms, messages, read positions, notifications, moderation.
+
+The room page's forms and the websocket consumer call the same functions. Each is one transaction,
+checks the person's rights inside (PermissionDenied) and the rules (ValidationError with a code the
+consumer turns into an error frame), and schedules its live update with events.* on commit.
+"""
+
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from clusters.models import Cluster, ClusterMembership, User
+from clusters.text import render_markdown, sanitize_html
+from messaging import events, presence, selectors
+from messaging.models import (
+    Message,
+    MessageEdit,
+    MessageReport,
+    Notification,
+    ReadPosition,
+    Room,
+    RoomMember,
+    RoomSuspension,
+)
+
+MAX_BODY = 4000
+# Seconds after posting during which the author may edit or delete (settings.PUENTE_MESSAGE_EDIT_WINDOW).
+DEFAULT_EDIT_WINDOW = 15 * 60
+RATE_LIMIT_COUNT = 20
+RATE_LIMIT_SECONDS = 10
+
+Status = ClusterMembership.Status
+Role = ClusterMembership.Role
+
+
+def edit_window_seconds() -> int:
+    return int(getattr(settings, "PUENTE_MESSAGE_EDIT_WINDOW", DEFAULT_EDIT_WINDOW))
+
+
+# --- Rights ------------------------------------------------------------------------------------
+
+
+def _is_active_member(user: User, cluster_id: int) -> bool:
+    return ClusterMembership.objects.filter(
+        cluster_id=cluster_id, user=user, status=Status.ACTIVE, cluster__is_active=True
+    ).exists()
+
+
+def can_read_room(*, user: User, room: Room) -> bool:
+    return selectors.rooms_readable_by(user=user).filter(pk=room.pk).exists()
+
+
+def _require_reader(user: User, room: Room) -> None:
+    if not can_read_room(user=user, room=room):
+        raise PermissionDenied(_("You are not a member of this room."))
+
+
+def _require_facilitator(user: User, room: Room) -> None:
+    if not selectors.is_facilitator_of_room(user=user, room=room):
+        raise PermissionDenied(_("Only a facilitator of this cluster can do that."))
+
+
+def _require_cluster_facilitator(user: User, cluster: Cluster) -> None:
+    if user.is_superuser:
+        return
+    if not ClusterMembership.objects.filter(
+        cluster=cluster, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
+    ).exists():
+        raise PermissionDenied(_("Only a facilitator of this cluster can do that."))
+
+
+def can_change(*, message: Message, user: User) -> bool:
+    """The author may edit or delete their message within the edit window (for showing the buttons)."""
+    return (
+        not message.is_deleted
+        and message.author_id == user.pk
+        and (timezone.now() - message.created_at).total_seconds() <= edit_window_seconds()
+    )
+
+
+def can_create_topic_room(*, user: User, cluster: Cluster) -> bool:
+    try:
+        _require_cluster_facilitator(user, cluster)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def facilitates_any_cluster(*, user: User) -> bool:
+    return user.is_superuser or ClusterMembership.objects.filter(
+        user=user, status=Status.ACTIVE, role=Role.FACILITATOR
+    ).exists()
+
+
+# --- Rooms ---------------------------------------------------------------------------------------
+
+
+def room_general_for_cluster(*, cluster: Cluster) -> Room:
+    """The cluster's "general" room, created the first time anyone asks."""
+    room = Room.objects.filter(cluster=cluster, is_general=True).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            return Room.objects.create(
+                kind=Room.Kind.CLUSTER, cluster=cluster, name=_("General"), slug="general", is_general=True
+            )
+    except IntegrityError:
+        # Two first visitors at once: the unique constraint lets one create it.
+        return Room.objects.get(cluster=cluster, is_general=True)
+
+
+@transaction.atomic
+def room_create_topic(*, cluster: Cluster, creator: User, name: str, topic: str = "") -> Room:
+    """A facilitator adds a topic room to their cluster."""
+    _require_cluster_facilitator(creator, cluster)
+    name = " ".join((name or "").split())[:80]
+    if not name:
+        raise ValidationError(_("Give the room a name."), code="name")
+    slug = slugify(name)[:80] or "room"
+    if slug == "general" or Room.objects.filter(cluster=cluster, slug=slug).exists():
+        raise ValidationError(_("This cluster already has a room with that name."), code="room_taken")
+    return Room.objects.create(
+        kind=Room.Kind.CLUSTER, cluster=cluster, name=name, slug=slug, topic=(topic or "").strip()[:200],
+        created_by=creator,
+    )
+
+
+@transaction.atomic
+def room_create_mentorship(*, mentor: User, mentee: User, name: str) -> Room:
+    """A private room holding exactly the mentor and the mentee (called by mentoring)."""
+    if mentor.pk == mentee.pk:
+        raise ValidationError(_("A mentor cannot mentor themselves."), code="self")
+    room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name=(name or _("Mentorship"))[:80], created_by=mentor)
+    RoomMember.objects.bulk_create([RoomMember(room=room, user=mentor), RoomMember(room=room, user=mentee)])
+    return room
+
+
+@transaction.atomic
+def room_archive(*, room: Room) -> None:
+    """Makes a room read-only (a mentorship ended). Its history stays readable by its members."""
+    Room.objects.filter(pk=room.pk).update(is_archived=True)
+    room.is_archived = True
+
+
+def share_a_cluster(*, user: User, other: User) -> bool:
+    mine = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True)
+    return ClusterMembership.objects.filter(
+        user=other, status=Status.ACTIVE, cluster_id__in=mine.values("cluster_id")
+    ).exists()
+
+
+def room_direct(*, user: User, other: User) -> Room:
+    """The direct conversation of two people who share a cluster (created on first use)."""
+    if user.pk == other.pk:
+        raise ValidationError(_("You cannot open a conversation with yourself."), code="self")
+    key = f"{min(user.pk, other.pk)}-{max(user.pk, other.pk)}"
+    existing = Room.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing
+    if not other.is_active or not share_a_cluster(user=user, other=other):
+        raise PermissionDenied(_("You can write directly only to people who share a cluster with you."))
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                kind=Room.Kind.DIRECT, name=f"{user.display_name} · {other.display_name}"[:80], direct_key=key,
+                created_by=user,
+            )
+            RoomMember.objects.bulk_create([RoomMember(room=room, user=user), RoomMember(room=room, user=other)])
+            return room
+    except IntegrityError:
+        return Room.objects.get(direct_key=key)
+
+
+@transaction.atomic
+def room_set_preferences(
+    *, room: Room, user: User, following: bool | None = None, muted: bool | None = None
+) -> ReadPosition:
+    """Follow or unfollow, mute or unmute a room. Muted rooms are left out of the navigation's count
+    and mentions in them send no email (the notification itself still comes)."""
+    _require_reader(user, room)
+    position, _created = ReadPosition.objects.select_for_update().get_or_create(room=room, user=user)
+    if following is not None:
+        position.following = following
+    if muted is not None:
+        position.muted = muted
+    position.save(update_fields=["following", "muted"])
+    return position
+
+
+@transaction.atomic
+def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
+    """Moves the person's read position forward (never back) to `message_id`; returns the position."""
+    position, _created = ReadPosition.objects.select_for_update().get_or_create(room=room, user=user)
+    newest = Message.objects.filter(room=room, id__lte=message_id).order_by("-id").values_list("id", flat=True).first()
+    if newest and newest > position.last_read_id:
+        position.last_read_id = newest
+        position.save(update_fields=["last_read_id"])
+    return position.last_read_id
+
+
+# --- Messages ------------------------------------------------------------------------------------
+
+# A mention is "@" and the local part of someone's email address ("@ana" for ana@demo.puente), after
+# a space or at the start: local parts have no spaces and people know them, where names are
+# ambiguous and long. See docs/PROTOCOL.md.
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9._+-]{0,63})")
+
+
+def _mention_tokens(body: str) -> list[str]:
+    tokens = []
+    for token in MENTION_RE.findall(body or ""):
+        token = token.rstrip("._-").lower()
+        if token and token not in tokens:
+            tokens.append(token)
+    return tokens[:10]
+
+
+def _mentioned_people(room: Room, tokens: list[str], author: User) -> list[User]:
+    if not tokens:
+        return []
+    by_local_part = Q()
+    for token in tokens:
+        by_local_part |= Q(email__istartswith=f"{token}@")
+    people = User.objects.filter(by_local_part, is_active=True).exclude(pk=author.pk)
+    if room.is_cluster_room:
+        people = people.filter(memberships__cluster_id=room.cluster_id, memberships__status=Status.ACTIVE).exclude(
+            room_suspensions__cluster_id=room.cluster_id
+        )
+    else:
+        people = people.filter(room_memberships__room=room)
+    return list(people.distinct())
+
+
+def _render(body: str, mentioned: list[User]) -> str:
+    html = render_markdown(body)
+    local_parts = {person.email.split("@")[0].lower() for person in mentioned}
+    if not local_parts:
+        return html
+
+    def wrap(match):
+        token = match.group(1).rstrip("._-")
+        if token.lower() in local_parts:
+            return f'<span class="mention">@{token}</span>{match.group(1)[len(token):]}'
+        return match.group(0)
+
+    # Only in text between tags, never inside an attribute.
+    parts = re.split(r"(<[^>]*>)", html)
+    html = "".join(part if part.startswith("<") else MENTION_RE.sub(wrap, part) for part in parts)
+    return sanitize_html(html)
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write something first."), code="empty")
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            _("A message can have at most %(max)d characters.") % {"max": MAX_BODY}, code="too_long"
+        )
+    return body
+
+
+def message_rate_check(*, user: User) -> None:
+    """At most RATE_LIMIT_COUNT messages per RATE_LIMIT_SECONDS per person, counted in the cache so it
+    holds across processes with Redis. A sliding window estimated from two fixed ones."""
+    now = time.time()
+    window = int(now // RATE_LIMIT_SECONDS)
+    key = f"puente:rate:msg:{user.pk}:"
+    cache.add(key + str(window), 0, RATE_LIMIT_SECONDS * 3)
+    try:
+        current = cache.incr(key + str(window))
+    except ValueError:  # expired between add and incr
+        cache.set(key + str(window), 1, RATE_LIMIT_SECONDS * 3)
+        current = 1
+    previous = cache.get(key + str(window - 1)) or 0
+    elapsed = (now % RATE_LIMIT_SECONDS) / RATE_LIMIT_SECONDS
+    if current + previous * (1 - elapsed) > RATE_LIMIT_COUNT:
+        raise ValidationError(_("You are sending messages too fast. Wait a few seconds."), code="rate_limited")
+
+
+@transaction.atomic
+def message_post(
+    *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None
+) -> Message:
+    """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
+    client_id = (client_id or "")[:64]
+    if client_id:
+        existing = Message.objects.filter(author=author, client_id=client_id).select_related("author").first()
+        if existing is not None:
+            return existing
+    if not can_read_room(user=author, room=room):
+        raise PermissionDenied(_("You are not a member of this room."))
+    if room.is_archived:
+        raise ValidationError(_("This room is archived: it can be read but not written to."), code="archived")
+    body = _clean_body(body)
+    if reply_to is not None and reply_to.room_id != room.pk:
+        raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
+    mentioned = _mentioned_people(room, _mention_tokens(body), author)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                room=room, author=author, body=body, body_html=_render(body, mentioned), client_id=client_id,
+                reply_to=reply_to,
+            )
+    except IntegrityError:
+        # The same client id raced in from a second socket: that one is the message.
+        return Message.objects.select_related("author").get(author=author, client_id=client_id)
+    message.author = author
+    # Your own message counts as read.
+    ReadPosition.objects.update_or_create(room=room, user=author, defaults={"last_read_id": message.pk})
+    events.message_created_on_commit(message)
+    url = reverse("messaging:room", args=[room.pk]) + f"#m{message.pk}"
+    muted_ids = set(
+        ReadPosition.objects.filter(room=room, user__in=mentioned, muted=True).values_list("user_id", flat=True)
+    )
+    for person in mentioned:
+        notification_create(
+            recipient=person, kind="mention", actor=author, url=url,
+            text=_("%(name)s mentioned you in %(room)s") % {"name": author.display_name, "room": room.name},
+            email_if_offline=person.pk not in muted_ids,
+        )
+    return message
+
+
+def _require_author_in_window(message: Message, user: User) -> None:
+    if message.author_id != user.pk:
+        raise PermissionDenied(_("Only the author can change this message."))
+    if (timezone.now() - message.created_at).total_seconds() > edit_window_seconds():
+        raise ValidationError(_("The time to change this message is over."), code="edit_window")
+
+
+@transaction.atomic
+def message_edit(*, message: Message, editor: User, body: str) -> Message:
+    """The author changes the text within the edit window; the old text is kept for facilitators."""
+    message = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
+    if message.is_deleted:
+        raise ValidationError(_("This message was deleted."), code="deleted")
+    _require_reader(editor, message.room)
+    _require_author_in_window(message, editor)
+    if message.room.is_archived:
+        raise ValidationError(_("This room is archived: it can be read but not written to."), code="archived")
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    MessageEdit.objects.create(message=message, body=message.body, edited_at=message.edited_at or message.created_at)
+    mentioned = _mentioned_people(message.room, _mention_tokens(body), message.author)
+    message.body = body
+    message.body_html = _render(body, mentioned)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "edited_at"])
+    events.message_edited_on_commit(message)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message: Message, acting_user: User) -> Message:
+    """The author (within the edit window) or a facilitator of the cluster deletes a message. It stays
+    as a tombstone so that ids, replies and read positions keep their meaning."""
+    message = Message.objects.select_for_update().select_related("room").get(pk=message.pk)
+    if message.is_deleted:
+        return message
+    _require_reader(acting_user, message.room)
+    if not selectors.is_facilitator_of_room(user=acting_user, room=message.room):
+        _require_author_in_window(message, acting_user)
+    message.deleted_at = timezone.now()
+    message.deleted_by = acting_user
+    message.save(update_fields=["deleted_at", "deleted_by"])
+    events.message_deleted_on_commit(message)
+    return message
+
+
+# --- Moderation ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_report(*, message: Message, reporter: User, reason: str = "") -> MessageReport:
+    """Any member flags a message of a cluster room for its facilitators (once per person)."""
+    _require_reader(reporter, message.room)
+    if not message.room.is_cluster_room:
+        raise ValidationError(_("Only messages in cluster rooms can be reported."), code="not_cluster")
+    if message.author_id == reporter.pk:
+        raise ValidationError(_("You cannot report your own message."), code="own")
+    report, created = MessageReport.objects.get_or_create(
+        message=message, reporter=reporter, defaults={"reason": (reason or "").strip()[:500]}
+    )
+    if not created:
+        raise ValidationError(_("You already reported this message."), code="already_reported")
+    return report
+
+
+@transaction.atomic
+def report_resolve(*, report: MessageReport, acting_user: User, delete_message: bool = False) -> MessageReport:
+    report = MessageReport.objects.select_for_update().select_related("message__room").get(pk=report.pk)
+    _require_facilitator(acting_user, report.message.room)
+    if delete_message:
+        message_delete(message=report.message, acting_user=acting_user)
+    now = timezone.now()
+    # Every open report of the same message is answered by one decision.
+    MessageReport.objects.filter(message=report.message, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=acting_user
+    )
+    report.resolved_at = now
+    report.resolved_by = acting_user
+    return report
+
+
+@transaction.atomic
+def member_suspend(*, cluster: Cluster, user: User, acting_user: User, reason: str = "") -> RoomSuspension:
+    """A facilitator shuts a person out of their cluster's rooms; open sockets close at once."""
+    _require_cluster_facilitator(acting_user, cluster)
+    if user.pk == acting_user.pk:
+        raise ValidationError(_("You cannot suspend yourself."), code="self")
+    suspension, created = RoomSuspension.objects.get_or_create(
+        cluster=cluster, user=user, defaults={"reason": (reason or "").strip()[:500], "created_by": acting_user}
+    )
+    if not created:
+        raise ValidationError(_("This person is already suspended."), code="already_suspended")
+    events.access_revoked_on_commit(user_id=user.pk, cluster_id=cluster.pk)
+    return suspension
+
+
+@transaction.atomic
+def member_unsuspend(*, cluster: Cluster, user: User, acting_user: User) -> None:
+    _require_cluster_facilitator(acting_user, cluster)
+    RoomSuspension.objects.filter(cluster=cluster, user=user).delete()
+
+
+def cluster_access_ended(*, user_id: int, cluster_id: int) -> None:
+    """Someone stopped being an active member of a cluster: close their sockets in its rooms."""
+    events.access_revoked_on_commit(user_id=user_id, cluster_id=cluster_id)
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_create(
+    *,
+    recipient: User,
+    kind: str,
+    text: str,
+    url: str,
+    actor: User | None = None,
+    email_if_offline: bool = False,
+) -> Notification:
+    """Notifies a person: the badge updates live through their `user-<id>` group; when they have no
+    socket open anywhere and `email_if_offline` is set, an email goes out after the commit."""
+    url = url or ""
+    if not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
+        url = ""  # only our own paths or web links end up in an href
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind[:40], text=str(text)[:300], url=url[:300], actor=actor
+    )
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
+    events.notification_created_on_commit(notification, unread=unread)
+    if email_if_offline and recipient.email and not presence.user_is_online(user_id=recipient.pk):
+        subject, link = str(text), f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+        body = f"{text}\n\n{link}\n"
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[Puente] {subject}"[:200], message=body, from_email=None,
+                recipient_list=[recipient.email], fail_silently=True,
+            )
+        )
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Marks this person's notifications read (all, or the given ones); returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def notification_award(*, recipient: User, award, change: str | None, url: str = "") -> Notification:
+    """An incentive award was created, approved, rejected or reversed (incentives.signals.award_changed)."""
+    credits = getattr(award, "credits", None) or getattr(award, "amount", None)
+    texts = {
+        "approved": _("Your award of %(credits)s credits was approved."),
+        "rejected": _("Your award of %(credits)s credits was not approved."),
+        "reversed": _("Your award of %(credits)s credits was reversed."),
+        "pending": _("An award of %(credits)s credits is waiting for review."),
+    }
+    text = texts.get(str(change or ""), _("Your award of %(credits)s credits changed.")) % {"credits": credits or "?"}
+    return notification_create(recipient=recipient, kind="award", text=text, url=url)

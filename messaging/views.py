@@ -1,0 +1,281 @@
+"""Pages of the messaging app. Everything works with plain forms (POST, redirect, GET); the room page's
+JavaScript (static/js/room.js) only upgrades it to live updates over /ws/rooms/<id>/."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clusters import selectors as cluster_selectors
+from clusters.models import User
+from messaging import presence, selectors, services
+from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
+from messaging.models import Message
+
+PAGE = 50
+
+
+def _error_text(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You are not allowed to do that.")
+
+
+def _room_url(room_id: int, message_id: int | None = None) -> str:
+    url = reverse("messaging:room", args=[room_id])
+    return f"{url}#m{message_id}" if message_id else url
+
+
+@login_required
+def rooms(request):
+    """Every room and conversation the person can read, with its unread count (one query), plus the
+    other person's name for direct rooms (one query)."""
+    all_rooms = selectors.rooms_overview(user=request.user)
+    partners = selectors.direct_room_partners(rooms=all_rooms, user=request.user)
+    for room in all_rooms:
+        room.partner = partners.get(room.pk)
+    return render(
+        request,
+        "messaging/rooms.html",
+        {
+            "following": [room for room in all_rooms if room.following],
+            "others": [room for room in all_rooms if not room.following],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def room(request, room_id):
+    room = selectors.room_for_user(user=request.user, room_id=room_id)
+    form = MessageForm()
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            reply_to = None
+            if data.get("reply_to"):
+                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).first()
+            try:
+                services.message_rate_check(user=request.user)
+                message = services.message_post(
+                    room=room, author=request.user, body=data["body"], client_id=data.get("client_id") or "",
+                    reply_to=reply_to,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                return redirect(_room_url(room.pk, message.pk))
+        else:
+            messages.error(request, _("Write something first."))
+
+    reply_target = None
+    reply = request.GET.get("reply")
+    if request.method != "POST" and reply and reply.isdigit():
+        reply_target = Message.objects.filter(room=room, pk=int(reply)).select_related("author").first()
+        if reply_target is not None:
+            form = MessageForm(initial={"reply_to": reply_target.pk})
+    before = request.GET.get("before")
+    before_id = int(before) if before and before.isdigit() else None
+    shown = selectors.room_messages(room=room, before_id=before_id, limit=PAGE)
+    position = selectors.read_position(room=room, user=request.user)
+    last_read_id = position.last_read_id if position else 0
+    if before_id is None and shown and shown[-1].pk > last_read_id:
+        services.room_mark_read(room=room, user=request.user, message_id=shown[-1].pk)
+    is_facilitator = selectors.is_facilitator_of_room(user=request.user, room=room)
+    people = selectors.room_people(room=room)
+    online = presence.room_online_sync(room_id=room.pk)
+    for person in people:
+        person.is_online = person.pk in online
+    by_id = {message.pk: message for message in shown}
+    divider_id = None
+    for message in shown:
+        message.reply_target = by_id.get(message.reply_to_id)
+        message.can_change = services.can_change(message=message, user=request.user)
+        message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
+        if divider_id is None and before_id is None and message.pk > last_read_id and message.author_id != request.user.pk:
+            divider_id = message.pk if last_read_id else None
+    return render(
+        request,
+        "messaging/room.html",
+        {
+            "room": room,
+            "shown": shown,
+            "older_id": shown[0].pk if len(shown) == PAGE else None,
+            "paging": before_id is not None,
+            "last_id": shown[-1].pk if shown else 0,
+            "divider_id": divider_id,
+            "form": form,
+            "reply_target": reply_target,
+            "people": people,
+            "online_count": sum(1 for person in people if person.is_online),
+            "is_facilitator": is_facilitator,
+            "position": position,
+            "max_body": services.MAX_BODY,
+        },
+    )
+
+
+@login_required
+@require_POST
+def room_preferences(request, room_id):
+    room = selectors.room_for_user(user=request.user, room_id=room_id)
+    action = request.POST.get("action")
+    changes = {
+        "follow": {"following": True},
+        "unfollow": {"following": False},
+        "mute": {"muted": True},
+        "unmute": {"muted": False},
+    }.get(action)
+    if changes is None:
+        raise Http404
+    services.room_set_preferences(room=room, user=request.user, **changes)
+    messages.success(request, _("Saved."))
+    return redirect(_room_url(room.pk))
+
+
+@login_required
+@require_POST
+def direct(request, user_id):
+    other = get_object_or_404(User, pk=user_id, is_active=True)
+    try:
+        room = services.room_direct(user=request.user, other=other)
+    except (ValidationError, PermissionDenied) as exc:
+        # Same answer as for someone who does not exist: ids leak nothing.
+        if isinstance(exc, PermissionDenied):
+            raise Http404 from None
+        messages.error(request, _error_text(exc))
+        return redirect("messaging:rooms")
+    return redirect(_room_url(room.pk))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def topic_room_new(request, slug):
+    cluster = cluster_selectors.cluster_get(slug=slug)
+    if not services.can_create_topic_room(user=request.user, cluster=cluster):
+        raise Http404
+    form = TopicRoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = services.room_create_topic(
+                cluster=cluster, creator=request.user, name=form.cleaned_data["name"],
+                topic=form.cleaned_data["topic"],
+            )
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            messages.success(request, _("Room created."))
+            return redirect(_room_url(room.pk))
+    return render(request, "messaging/topic_new.html", {"cluster": cluster, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def message_edit(request, message_id):
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    if not services.can_change(message=message, user=request.user):
+        messages.error(request, _("You can no longer change this message."))
+        return redirect(_room_url(message.room_id, message.pk))
+    form = EditForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_edit(message=message, editor=request.user, body=form.cleaned_data["body"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        return redirect(_room_url(message.room_id, message.pk))
+    return render(request, "messaging/message_edit.html", {"message": message, "form": form})
+
+
+@login_required
+@require_POST
+def message_delete(request, message_id):
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    try:
+        services.message_delete(message=message, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Message deleted."))
+    return redirect(_room_url(message.room_id, message.pk))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def message_report(request, message_id):
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_report(message=message, reporter=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Thank you. The facilitators will look at it."))
+        return redirect(_room_url(message.room_id, message.pk))
+    return render(request, "messaging/message_report.html", {"message": message, "form": form})
+
+
+@login_required
+def message_history(request, message_id):
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    if not selectors.is_facilitator_of_room(user=request.user, room=message.room):
+        raise Http404
+    return render(
+        request, "messaging/message_history.html",
+        {"message": message, "edits": selectors.message_history(message=message)},
+    )
+
+
+@login_required
+def moderation(request):
+    reports = selectors.reports_for_facilitator(user=request.user)
+    if not request.user.is_superuser and not services.facilitates_any_cluster(user=request.user):
+        raise Http404
+    page = Paginator(reports, 30).get_page(request.GET.get("page"))
+    return render(request, "messaging/moderation.html", {"page": page, "suspend_form": SuspendForm()})
+
+
+@login_required
+@require_POST
+def moderation_decide(request, report_id, action):
+    report = selectors.report_for_facilitator(user=request.user, report_id=report_id)
+    try:
+        if action == "delete":
+            services.report_resolve(report=report, acting_user=request.user, delete_message=True)
+            messages.success(request, _("Message deleted."))
+        elif action == "dismiss":
+            services.report_resolve(report=report, acting_user=request.user)
+            messages.success(request, _("Report dismissed."))
+        elif action == "suspend":
+            form = SuspendForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.member_suspend(
+                cluster=report.message.room.cluster, user=report.message.author, acting_user=request.user,
+                reason=reason,
+            )
+            services.report_resolve(report=report, acting_user=request.user, delete_message=True)
+            messages.success(request, _("%(name)s can no longer use this cluster's rooms.") % {
+                "name": report.message.author.display_name
+            })
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("messaging:moderation")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notifications(request):
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        messages.success(request, _("All notifications marked as read."))
+        return redirect("messaging:notifications")
+    page = Paginator(selectors.notifications_for_user(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "messaging/notifications.html", {"page": page})

@@ -1,0 +1,190 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from clusters.models import ClusterMembership
+from messaging import selectors, services
+from messaging.models import Message, Notification, Room
+
+
+def test_the_general_room_is_created_once_per_cluster(coffee):
+    first = services.room_general_for_cluster(cluster=coffee)
+    again = services.room_general_for_cluster(cluster=coffee)
+    assert first == again
+    assert first.is_general and first.kind == Room.Kind.CLUSTER
+    assert Room.objects.filter(cluster=coffee).count() == 1
+
+
+def test_cluster_members_read_the_general_room_and_outsiders_get_404(general, ana, otto, nadie):
+    assert selectors.room_for_user(user=ana, room_id=general.pk) == general
+    for outsider in (otto, nadie):
+        with pytest.raises(Http404):
+            selectors.room_for_user(user=outsider, room_id=general.pk)
+    with pytest.raises(Http404):
+        selectors.room_for_user(user=ana, room_id=general.pk + 1000)
+
+
+def test_a_mentorship_room_holds_exactly_the_mentor_and_the_mentee(ana, mateo, lucia):
+    room = services.room_create_mentorship(mentor=mateo, mentee=ana, name="Ana + Mateo")
+    assert selectors.room_for_user(user=ana, room_id=room.pk) == room
+    assert selectors.room_for_user(user=mateo, room_id=room.pk) == room
+    with pytest.raises(Http404):
+        selectors.room_for_user(user=lucia, room_id=room.pk)
+
+
+def test_an_archived_room_can_be_read_but_not_written(ana, mateo):
+    room = services.room_create_mentorship(mentor=mateo, mentee=ana, name="Ana + Mateo")
+    services.message_post(room=room, author=ana, body="¡Gracias por todo!")
+    services.room_archive(room=room)
+    room.refresh_from_db()
+    assert room.is_archived
+    with pytest.raises(ValidationError) as exc:
+        services.message_post(room=room, author=mateo, body="De nada")
+    assert exc.value.code == "archived"
+    assert selectors.room_for_user(user=ana, room_id=room.pk) == room
+
+
+def test_a_message_is_rendered_and_sanitised_once_on_write(general, ana):
+    message = services.message_post(room=general, author=ana, body="**FDA** <script>alert(1)</script> [x](javascript:alert(1))")
+    assert "<strong>FDA</strong>" in message.body_html
+    assert "<script" not in message.body_html
+    assert "href=\"javascript" not in message.body_html
+
+
+@pytest.mark.parametrize("body, code", [("", "empty"), ("   \n ", "empty"), ("x" * 4001, "too_long")])
+def test_empty_or_too_long_messages_are_refused_and_nothing_is_stored(general, ana, body, code):
+    with pytest.raises(ValidationError) as exc:
+        services.message_post(room=general, author=ana, body=body)
+    assert exc.value.code == code
+    assert not Message.objects.exists()
+
+
+def test_a_message_of_exactly_4000_characters_is_accepted(general, ana):
+    assert services.message_post(room=general, author=ana, body="x" * 4000).pk
+
+
+def test_outsiders_cannot_post(general, otto):
+    with pytest.raises(PermissionDenied):
+        services.message_post(room=general, author=otto, body="hola")
+    assert not Message.objects.exists()
+
+
+def test_the_same_client_id_posts_once(general, ana):
+    first = services.message_post(room=general, author=ana, body="hola", client_id="c-1")
+    again = services.message_post(room=general, author=ana, body="hola", client_id="c-1")
+    assert first.pk == again.pk
+    assert Message.objects.count() == 1
+
+
+def test_a_mention_notifies_the_person_and_is_marked_up(
+    general, ana, mateo, otto, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.message_post(room=general, author=ana, body="@mateo ¿cómo registro mi finca en la FDA? cc @otto")
+    assert '<span class="mention">@mateo</span>' in message.body_html
+    assert "@otto" in message.body_html and 'mention">@otto' not in message.body_html
+    note = Notification.objects.get()
+    assert note.recipient == mateo and note.kind == "mention" and note.actor == ana
+    assert note.url.endswith(f"#m{message.pk}")
+    # Mateo has no socket open anywhere: he gets an email too.
+    assert [mail.to for mail in mailoutbox] == [[mateo.email]]
+
+
+def test_the_rate_limit_allows_20_messages_in_10_seconds_and_refuses_the_21st(ana):
+    for _ in range(20):
+        services.message_rate_check(user=ana)
+    with pytest.raises(ValidationError) as exc:
+        services.message_rate_check(user=ana)
+    assert exc.value.code == "rate_limited"
+
+
+def test_the_author_edits_within_the_window_and_the_history_keeps_the_old_text(general, ana, mateo, settings):
+    message = services.message_post(room=general, author=ana, body="Precio FOB 4.20")
+    services.message_edit(message=message, editor=ana, body="Precio FOB 4.50")
+    message.refresh_from_db()
+    assert message.body == "Precio FOB 4.50" and message.edited_at
+    assert [edit.body for edit in message.edits.all()] == ["Precio FOB 4.20"]
+    with pytest.raises(PermissionDenied):
+        services.message_edit(message=message, editor=mateo, body="hack")
+    settings.PUENTE_MESSAGE_EDIT_WINDOW = 0
+    with pytest.raises(ValidationError) as exc:
+        services.message_edit(message=message, editor=ana, body="later")
+    assert exc.value.code == "edit_window"
+
+
+def test_facilitators_delete_in_their_cluster_and_others_cannot(general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=ana, body="spam")
+    with pytest.raises(PermissionDenied):
+        services.message_delete(message=message, acting_user=mateo)
+    services.message_delete(message=message, acting_user=lucia)
+    message.refresh_from_db()
+    assert message.is_deleted and message.deleted_by == lucia
+
+
+def test_direct_rooms_need_a_shared_cluster(ana, mateo, otto):
+    room = services.room_direct(user=ana, other=mateo)
+    assert services.room_direct(user=mateo, other=ana) == room
+    assert selectors.room_for_user(user=mateo, room_id=room.pk) == room
+    with pytest.raises(PermissionDenied):
+        services.room_direct(user=ana, other=otto)
+
+
+def test_only_facilitators_create_topic_rooms(coffee, lucia, ana):
+    room = services.room_create_topic(cluster=coffee, creator=lucia, name="Envíos de muestras", topic="DHL, FedEx")
+    assert room.slug == "envios-de-muestras"
+    with pytest.raises(PermissionDenied):
+        services.room_create_topic(cluster=coffee, creator=ana, name="Mine")
+
+
+def test_a_suspended_member_loses_the_cluster_rooms(general, ana, lucia):
+    services.member_suspend(cluster=general.cluster, user=ana, acting_user=lucia)
+    with pytest.raises(Http404):
+        selectors.room_for_user(user=ana, room_id=general.pk)
+    with pytest.raises(PermissionDenied):
+        services.message_post(room=general, author=ana, body="hola")
+
+
+def test_a_removed_member_loses_the_cluster_rooms(general, ana, lucia):
+    membership = ClusterMembership.objects.get(user=ana, cluster=general.cluster)
+    from clusters.services import membership_remove
+
+    membership_remove(membership=membership, acting_user=lucia)
+    with pytest.raises(Http404):
+        selectors.room_for_user(user=ana, room_id=general.pk)
+
+
+def test_unread_counts_follow_the_read_position(general, ana, mateo, lucia):
+    services.message_post(room=general, author=ana, body="uno")
+    second = services.message_post(room=general, author=ana, body="dos")
+    assert selectors.nav_counts(user=mateo)["messages"] == 2
+    assert selectors.nav_counts(user=ana)["messages"] == 0
+    services.room_mark_read(room=general, user=mateo, message_id=second.pk)
+    assert selectors.nav_counts(user=mateo)["messages"] == 0
+    services.room_set_preferences(room=general, user=lucia, muted=True)
+    assert selectors.nav_counts(user=lucia)["messages"] == 0
+    assert {room.pk: room.unread for room in selectors.rooms_overview(user=lucia)} == {general.pk: 2}
+
+
+def test_notification_create_counts_in_the_badge(ana, mateo):
+    services.notification_create(recipient=ana, kind="award", text="10 credits", url="/x/", actor=mateo)
+    services.notification_create(recipient=ana, kind="x", text="bad", url="javascript:alert(1)")
+    assert selectors.nav_counts(user=ana)["notifications"] == 2
+    assert Notification.objects.get(kind="x").url == ""
+    services.notifications_mark_read(user=ana)
+    assert selectors.nav_counts(user=ana)["notifications"] == 0
+
+
+def test_reports_reach_the_facilitators_queue(general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=ana, body="compra mis seguidores")
+    report = services.message_report(message=message, reporter=mateo, reason="spam")
+    assert list(selectors.reports_for_facilitator(user=lucia)) == [report]
+    assert list(selectors.reports_for_facilitator(user=mateo)) == []
+    services.report_resolve(report=report, acting_user=lucia, delete_message=True)
+    assert list(selectors.reports_for_facilitator(user=lucia)) == []
+    message.refresh_from_db()
+    assert message.is_deleted
+
+
+def test_direct_and_cluster_rooms_appear_in_the_overview(general, ana, mateo):
+    direct = services.room_direct(user=ana, other=mateo)
+    assert {room.pk for room in selectors.rooms_overview(user=ana)} == {general.pk, direct.pk}
