@@ -1,0 +1,83 @@
+"""Mentoring's numbers for an export-promotion agency's impact dashboard, scoped to the agency's clusters.
+
+Each function takes the cluster ids the agency sponsors and returns plain data; a fixed number of
+queries however many mentorships there are.
+"""
+
+import datetime
+
+from django.db.models import Count, F, Q, Sum
+
+from clusters.models import ClusterMembership
+from mentoring.models import MentorProfile, Mentorship, Session
+
+
+def mentorships_and_hours(*, cluster_ids, since: datetime.date | None = None) -> dict:
+    """Running mentorships, and hours of confirmed sessions (since a date, when given): 2 queries."""
+    mentorships = Mentorship.objects.filter(cluster_id__in=list(cluster_ids))
+    counts = mentorships.aggregate(
+        active=Count("pk", filter=Q(status=Mentorship.Status.ACTIVE)),
+        paused=Count("pk", filter=Q(status=Mentorship.Status.PAUSED)),
+        completed=Count("pk", filter=Q(status=Mentorship.Status.COMPLETED)),
+        ended=Count("pk", filter=Q(status=Mentorship.Status.ENDED)),
+    )
+    sessions = Session.objects.filter(mentorship__cluster_id__in=list(cluster_ids), status=Session.Status.CONFIRMED)
+    if since is not None:
+        sessions = sessions.filter(date__gte=since)
+    totals = sessions.aggregate(minutes=Sum("minutes"), sessions=Count("pk"))
+    minutes = totals["minutes"] or 0
+    return {**counts, "sessions": totals["sessions"], "minutes": minutes, "hours": round(minutes / 60, 1)}
+
+
+def mentor_load(*, cluster_ids) -> dict:
+    """Mentors of these clusters: places taken against capacity, and how many are full: 1 query."""
+    mentor_ids = ClusterMembership.objects.filter(
+        cluster_id__in=list(cluster_ids),
+        status=ClusterMembership.Status.ACTIVE,
+        role__in=[ClusterMembership.Role.MENTOR, ClusterMembership.Role.FACILITATOR],
+    ).values("user_id")
+    totals = MentorProfile.objects.filter(user_id__in=mentor_ids).aggregate(
+        mentors=Count("pk"),
+        total_capacity=Sum("capacity"),
+        total_taken=Sum("active_mentees"),
+        full=Count("pk", filter=Q(capacity__gt=0, active_mentees__gte=F("capacity"))),
+    )
+    capacity, taken = totals["total_capacity"] or 0, totals["total_taken"] or 0
+    return {
+        "mentors": totals["mentors"],
+        "capacity": capacity,
+        "taken": taken,
+        "full": totals["full"],
+        "load_percent": round(100 * taken / capacity) if capacity else 0,
+    }
+
+
+def outcomes(*, cluster_ids) -> dict:
+    """Firms that started or restarted exporting, and the markets they reached: 1 query."""
+    rows = list(
+        Mentorship.objects.filter(
+            cluster_id__in=list(cluster_ids),
+            outcome__in=[Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED],
+        ).values_list("outcome", "outcome_markets", "mentee__firm_member__firm_id", "mentee_id")
+    )
+    started = {firm or f"person-{person}" for outcome, _m, firm, person in rows if outcome == Mentorship.Outcome.STARTED}
+    restarted = {
+        firm or f"person-{person}" for outcome, _m, firm, person in rows if outcome == Mentorship.Outcome.RESTARTED
+    }
+    markets: dict[str, int] = {}
+    for _outcome, codes, _firm, _person in rows:
+        for code in _codes(codes):
+            markets[code] = markets.get(code, 0) + 1
+    return {
+        "firms_started": len(started),
+        "firms_restarted": len(restarted - started),
+        "markets": dict(sorted(markets.items(), key=lambda item: (-item[1], item[0]))),
+    }
+
+
+def _codes(value) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [code for code in value.split(",") if code]
+    return [getattr(code, "code", code) for code in value]
