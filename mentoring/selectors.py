@@ -150,6 +150,14 @@ def request_get_for_user(*, user: User, request_id: int) -> MentorshipRequest:
         raise Http404 from None
 
 
+def open_request_between(*, aspirant: User, mentor_id: int) -> MentorshipRequest | None:
+    if aspirant.pk == mentor_id:
+        return None
+    return MentorshipRequest.objects.filter(
+        aspirant=aspirant, mentor_id=mentor_id, status__in=MentorshipRequest.OPEN_STATUSES
+    ).first()
+
+
 def requests_received(*, user: User) -> QuerySet[MentorshipRequest]:
     return (
         MentorshipRequest.objects.filter(mentor=user, status__in=MentorshipRequest.OPEN_STATUSES)

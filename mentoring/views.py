@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mentoring import forms, selectors, services
-from mentoring.models import Mentorship, MentorshipRequest, Session
+from mentoring.models import Mentorship, Session
 
 
 def _error_text(exc: ValidationError | PermissionDenied) -> str:
@@ -66,11 +66,7 @@ def directory(request):
 @require_safe
 def mentor_detail(request, user_id):
     profile = selectors.mentor_get(user_id=user_id)
-    open_request = None
-    if request.user.pk != profile.user_id:
-        open_request = MentorshipRequest.objects.filter(
-            aspirant=request.user, mentor_id=profile.user_id, status__in=MentorshipRequest.OPEN_STATUSES
-        ).first()
+    open_request = selectors.open_request_between(aspirant=request.user, mentor_id=profile.user_id)
     return render(request, "mentoring/mentor_detail.html", {
         "profile": profile, "form": forms.RequestForm(), "open_request": open_request,
         "is_self": request.user.pk == profile.user_id,
