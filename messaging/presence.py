@@ -56,7 +56,8 @@ def _local_members(key: str, now: float) -> list[str]:
 
 # --- Redis store ---------------------------------------------------------------------------------
 
-_async_clients: dict[int, object] = {}
+_async_client = None
+_async_client_loop = None
 _sync_client = None
 
 
@@ -64,13 +65,13 @@ def _async_redis():
     """One client per event loop: redis.asyncio connections belong to the loop that opened them."""
     import redis.asyncio
 
+    global _async_client, _async_client_loop
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(id(loop))
-    if client is None:
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-        _async_clients.clear()  # an old loop is gone for good once a new one asks
-        _async_clients[id(loop)] = client
-    return client
+    # Compared by identity while holding the loop: an id() could be reused by a later loop.
+    if _async_client is None or _async_client_loop is not loop:
+        _async_client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        _async_client_loop = loop
+    return _async_client
 
 
 def _redis():

@@ -22,7 +22,7 @@ def cluster_rooms(context, cluster) -> list:
         return []
     rooms = selectors.cluster_rooms_for_user(user=user, cluster=cluster)
     membership = context.get("membership")
-    if not rooms and membership is not None and membership.is_active:
+    if not any(room.is_general for room in rooms) and membership is not None and membership.is_active:
         # The first member to open a cluster's page after it was created makes its general room.
         services.room_general_for_cluster(cluster=cluster)
         rooms = selectors.cluster_rooms_for_user(user=user, cluster=cluster)

@@ -1,30 +1,203 @@
-import pytest
 from django.urls import reverse
 
+from clusters.models import ClusterMembership
 from messaging import services
-from messaging.models import Message, ReadPosition
+from messaging.models import Message, MessageReport, Notification, ReadPosition, Room, RoomSuspension
+from tests.conftest import activate, make_person
+
+
+def room_url(room) -> str:
+    return reverse("messaging:room", args=[room.pk])
 
 
 def test_the_room_page_shows_messages_and_posting_works_without_javascript(client, general, ana):
     services.message_post(room=general, author=ana, body="Hola a todos, ¿alguien exporta a Alemania?")
     client.force_login(ana)
-    url = reverse("messaging:room", args=[general.pk])
-    response = client.get(url)
+    response = client.get(room_url(general))
     assert response.status_code == 200
     assert "alguien exporta a Alemania" in response.content.decode()
-    response = client.post(url, {"body": "Yo, por el puerto de Cortés", "client_id": "form-1"})
+    response = client.post(room_url(general), {"body": "Yo, por el puerto de Cortés", "client_id": "form-1"})
     message = Message.objects.latest("id")
-    assert response.status_code == 302 and response["Location"] == f"{url}#m{message.pk}"
+    assert response.status_code == 302 and response["Location"] == f"{room_url(general)}#m{message.pk}"
     assert message.body == "Yo, por el puerto de Cortés" and message.author == ana
+
+
+def test_a_refused_post_shows_the_reason_and_stores_nothing(client, general, ana):
+    client.force_login(ana)
+    response = client.post(room_url(general), {"body": "x" * 4001}, follow=True)
+    assert "at most 4000 characters" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_replying_without_javascript(client, general, ana, mateo):
+    question = services.message_post(room=general, author=mateo, body="¿Qué puntaje SCA tiene tu lote?")
+    client.force_login(ana)
+    page = client.get(room_url(general), {"reply": question.pk})
+    assert f'name="reply_to" value="{question.pk}"' in page.content.decode()
+    client.post(room_url(general), {"body": "86 puntos", "reply_to": question.pk})
+    assert Message.objects.latest("id").reply_to == question
 
 
 def test_outsiders_get_404_on_the_room_page(client, general, otto):
     client.force_login(otto)
-    assert client.get(reverse("messaging:room", args=[general.pk])).status_code == 404
-    assert client.post(reverse("messaging:room", args=[general.pk]), {"body": "x"}).status_code == 404
+    assert client.get(room_url(general)).status_code == 404
+    assert client.post(room_url(general), {"body": "x"}).status_code == 404
     assert not Message.objects.exists()
 
 
 def test_anonymous_people_are_sent_to_log_in(client, general):
-    response = client.get(reverse("messaging:room", args=[general.pk]))
+    response = client.get(room_url(general))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_room_page_query_count_stays_the_same_as_messages_and_members_grow(
+    client, general, ana, mateo, django_assert_num_queries
+):
+    client.force_login(ana)
+    services.message_post(room=general, author=mateo, body="primero")
+    client.get(room_url(general))  # warm the session
+    # 1 session, 1 user, 1 room (with access check), 1 messages with authors, 1 read position,
+    # 4 moving the read position (savepoint, locked read position, newest message, update, release: 3
+    # queries and 2 savepoint statements counted as 2), 1 facilitator check, 1 people,
+    # 1 navigation counts, 1 user's firm (navigation)
+    services.message_post(room=general, author=mateo, body="segundo")
+    with django_assert_num_queries(14):
+        assert client.get(room_url(general)).status_code == 200
+    for i in range(60):
+        person = make_person(f"p{i}@example.org", name=f"Persona {i}")
+        activate(person, general.cluster)
+        services.message_post(room=general, author=person, body=f"mensaje {i}", reply_to=Message.objects.first())
+    with django_assert_num_queries(14):
+        response = client.get(room_url(general))
+    assert len(response.context["shown"]) == 50
+    assert len(response.context["people"]) == 62
+
+
+def test_load_older_pages_backwards_by_id(client, general, ana, mateo):
+    ids = [services.message_post(room=general, author=mateo, body=f"m{i}").pk for i in range(120)]
+    client.force_login(ana)
+    newest = client.get(room_url(general)).context
+    assert [m.pk for m in newest["shown"]] == ids[-50:]
+    assert newest["older_id"] == ids[-50]
+    older = client.get(room_url(general), {"before": newest["older_id"]}).context
+    assert [m.pk for m in older["shown"]] == ids[-100:-50]
+    oldest = client.get(room_url(general), {"before": older["older_id"]}).context
+    assert [m.pk for m in oldest["shown"]] == ids[:20]
+    assert oldest["older_id"] is None
+
+
+def test_the_unread_divider_sits_before_the_first_unread_message(client, general, ana, mateo):
+    first = services.message_post(room=general, author=mateo, body="leído")
+    services.room_mark_read(room=general, user=ana, message_id=first.pk)
+    unread = services.message_post(room=general, author=mateo, body="nuevo")
+    client.force_login(ana)
+    response = client.get(room_url(general))
+    assert response.context["divider_id"] == unread.pk
+    assert 'id="unread"' in response.content.decode()
+    assert ReadPosition.objects.get(room=general, user=ana).last_read_id == unread.pk
+    assert client.get(room_url(general)).context["divider_id"] is None
+
+
+def test_the_navigation_counts_unread_messages_and_notifications(client, general, ana, mateo):
+    client.force_login(ana)
+    services.message_post(room=general, author=mateo, body="@ana hola")
+    services.message_post(room=general, author=mateo, body="otro")
+    page = client.get(reverse("messaging:rooms")).content.decode()
+    assert 'data-count="2" data-messages-badge>2<' in page
+    assert 'data-count="1" data-notifications-badge>1<' in page
+
+
+def test_the_rooms_list_shows_unread_per_room_and_the_partner_of_direct_rooms(
+    client, general, ana, mateo, django_assert_num_queries
+):
+    direct = services.room_direct(user=ana, other=mateo)
+    services.message_post(room=direct, author=mateo, body="¿Hablamos del contrato?")
+    client.force_login(ana)
+    client.get(reverse("messaging:rooms"))
+    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 navigation counts, 1 firm
+    with django_assert_num_queries(6):
+        response = client.get(reverse("messaging:rooms"))
+    rooms = {room.pk: room for room in response.context["following"]}
+    assert rooms[direct.pk].unread == 1 and rooms[direct.pk].partner == mateo
+    assert "Mateo Restrepo" in response.content.decode()
+
+
+def test_follow_and_mute(client, general, ana):
+    client.force_login(ana)
+    client.post(reverse("messaging:preferences", args=[general.pk]), {"action": "mute"})
+    client.post(reverse("messaging:preferences", args=[general.pk]), {"action": "unfollow"})
+    position = ReadPosition.objects.get(room=general, user=ana)
+    assert position.muted and not position.following
+    assert client.get(reverse("messaging:rooms")).context["others"][0] == general
+
+
+def test_edit_and_delete_through_forms(client, general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=ana, body="FOB Puerto Cortés")
+    client.force_login(mateo)
+    client.post(reverse("messaging:edit", args=[message.pk]), {"body": "hack"})
+    client.post(reverse("messaging:delete", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.body == "FOB Puerto Cortés" and not message.is_deleted
+    client.force_login(ana)
+    assert client.get(reverse("messaging:edit", args=[message.pk])).status_code == 200
+    client.post(reverse("messaging:edit", args=[message.pk]), {"body": "FCA Puerto Cortés"})
+    message.refresh_from_db()
+    assert message.body == "FCA Puerto Cortés"
+    # The history is for facilitators only.
+    assert client.get(reverse("messaging:history", args=[message.pk])).status_code == 404
+    client.force_login(lucia)
+    history = client.get(reverse("messaging:history", args=[message.pk]))
+    assert "FOB Puerto Cortés" in history.content.decode()
+    client.post(reverse("messaging:delete", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.is_deleted
+    assert "This message was deleted." in client.get(room_url(general)).content.decode()
+
+
+def test_report_then_the_facilitator_suspends_from_the_queue(client, general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=ana, body="Vendo seguidores")
+    client.force_login(mateo)
+    client.post(reverse("messaging:report", args=[message.pk]), {"reason": "spam"})
+    report = MessageReport.objects.get()
+    assert client.get(reverse("messaging:moderation")).status_code == 404
+    client.force_login(lucia)
+    queue = client.get(reverse("messaging:moderation"))
+    assert "Vendo seguidores" in queue.content.decode()
+    client.post(reverse("messaging:moderation_decide", args=[report.pk, "suspend"]), {"reason": "spam"})
+    assert RoomSuspension.objects.filter(user=ana, cluster=general.cluster).exists()
+    message.refresh_from_db()
+    assert message.is_deleted
+    client.force_login(ana)
+    assert client.get(room_url(general)).status_code == 404
+    assert ClusterMembership.objects.get(user=ana, cluster=general.cluster).is_active
+
+
+def test_direct_conversations_open_between_people_who_share_a_cluster(client, ana, mateo, otto):
+    client.force_login(ana)
+    response = client.post(reverse("messaging:direct", args=[mateo.pk]))
+    room = Room.objects.get(kind=Room.Kind.DIRECT)
+    assert response["Location"] == room_url(room)
+    assert client.post(reverse("messaging:direct", args=[otto.pk])).status_code == 404
+
+
+def test_facilitators_add_topic_rooms_and_the_cluster_page_lists_them(client, coffee, ana, lucia):
+    client.force_login(ana)
+    assert client.get(reverse("messaging:topic_new", args=[coffee.slug])).status_code == 404
+    client.force_login(lucia)
+    client.post(reverse("messaging:topic_new", args=[coffee.slug]), {"name": "Registro FDA", "topic": "FSMA, FFR"})
+    page = client.get(coffee.get_absolute_url()).content.decode()
+    assert "Registro FDA" in page and "General" in page
+
+
+def test_the_cluster_page_lists_no_rooms_to_outsiders(client, coffee, lucia, otto):
+    services.room_general_for_cluster(cluster=coffee)
+    client.force_login(otto)
+    assert reverse("messaging:room", args=[coffee.rooms.get().pk]) not in client.get(coffee.get_absolute_url()).content.decode()
+
+
+def test_the_notifications_page_lists_and_marks_read(client, ana, mateo):
+    services.notification_create(recipient=ana, kind="mention", text="Mateo mentioned you", url="/x/", actor=mateo)
+    client.force_login(ana)
+    assert "Mateo mentioned you" in client.get(reverse("messaging:notifications")).content.decode()
+    client.post(reverse("messaging:notifications"))
+    assert not Notification.objects.filter(read_at__isnull=True).exists()

@@ -1,0 +1,421 @@
+"""The room consumer through channels' WebsocketCommunicator, on the configured channel layer.
+
+Transactional database access: the consumer reads through its own database thread, which must see
+what the test wrote, and broadcasts only happen on a real commit.
+"""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers, get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from clusters import services as cluster_services
+from clusters.models import ClusterMembership
+from messaging import services
+from messaging.consumers import MAX_FRAME
+from messaging.models import Message, ReadPosition
+from messaging.routing import websocket_urlpatterns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = URLRouter(websocket_urlpatterns)
+
+
+@pytest.fixture(autouse=True)
+async def _empty_layer():
+    # A fresh layer for each test's event loop: channels_redis binds its locks to the loop that first
+    # used them.
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+    yield
+    channel_layers.backends.clear()
+
+
+async def open_socket(user, room_id: int, *, refused: bool = False) -> WebsocketCommunicator:
+    """A connected socket. Unless it is expected to be refused, waits for the first presence frame,
+    which the consumer sends once it has joined the room's group (as a browser's resync would)."""
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{room_id}/")
+    if user is not None:
+        communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    if not refused:
+        communicator.first_presence = await receive(communicator, "presence")
+    return communicator
+
+
+async def receive(communicator, kind: str, timeout: float = 2) -> dict:
+    """The next frame of this type, skipping others (presence, typing) on the way."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        assert remaining > 0, f"no {kind} frame"
+        frame = json.loads(await communicator.receive_from(timeout=remaining))
+        if frame["type"] == kind:
+            return frame
+
+
+async def nothing_of(communicator, kind: str, timeout: float = 0.3) -> None:
+    while not await communicator.receive_nothing(timeout=timeout):
+        frame = json.loads(await communicator.receive_from())
+        assert frame["type"] != kind, frame
+
+
+async def closed_with(communicator, code: int) -> None:
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            assert output.get("code") == code
+            return
+
+
+async def send(communicator, frame: dict) -> None:
+    await communicator.send_to(text_data=json.dumps(frame))
+
+
+def count(**filters) -> int:
+    return Message.objects.filter(**filters).count()
+
+
+acount = database_sync_to_async(count)
+
+
+# --- Connecting ---------------------------------------------------------------------------------
+
+
+async def test_anonymous_people_are_closed_with_4401(general):
+    communicator = await open_socket(None, general.pk, refused=True)
+    await closed_with(communicator, 4401)
+
+
+async def test_outsiders_are_closed_with_4403_in_every_kind_of_room(general, ana, mateo, otto, lucia):
+    mentorship = await database_sync_to_async(services.room_create_mentorship)(mentor=mateo, mentee=ana, name="M")
+    direct = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    for room_id, outsider in [(general.pk, otto), (mentorship.pk, lucia), (direct.pk, lucia), (999999, ana)]:
+        communicator = await open_socket(outsider, room_id, refused=True)
+        await closed_with(communicator, 4403)
+    for room_id in (general.pk, mentorship.pk, direct.pk):
+        communicator = await open_socket(ana, room_id)
+        assert communicator.first_presence["online"] == [ana.pk]
+        await communicator.disconnect()
+
+
+# --- Messages -----------------------------------------------------------------------------------
+
+
+async def test_a_message_is_stored_acknowledged_with_the_client_id_and_reaches_the_others(general, ana, mateo):
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(ana_socket, {"type": "message", "body": "¿Quién ha registrado su finca en la FDA?", "client_id": "a-1"})
+    ack = await receive(ana_socket, "ack")
+    assert ack["client_id"] == "a-1"
+    frame = await receive(mateo_socket, "message")
+    assert frame["id"] == ack["id"] and frame["author"] == {"id": ana.pk, "name": "Ana Martínez"}
+    assert frame["html"] == "<p>¿Quién ha registrado su finca en la FDA?</p>\n"
+    assert (await receive(ana_socket, "message"))["client_id"] == "a-1"
+    assert await acount(room=general) == 1
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()
+
+
+async def test_a_resent_client_id_is_stored_once_and_acknowledged_with_the_same_id(general, ana):
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "message", "body": "hola", "client_id": "retry-1"})
+    first = await receive(socket, "ack")
+    await send(socket, {"type": "message", "body": "hola", "client_id": "retry-1"})
+    again = await receive(socket, "ack")
+    assert first["id"] == again["id"]
+    assert await acount(room=general) == 1
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ('{"type": "message", "body": ""}', "empty"),
+        (json.dumps({"type": "message", "body": "x" * 4001}), "too_long"),
+        ("{not json", "malformed"),
+        ("[1, 2]", "malformed"),
+        ('{"type": "message", "body": 42}', "malformed"),
+        ('{"type": "shout"}', "unknown_type"),
+        ('{"no": "type"}', "unknown_type"),
+        ('{"type": "resync", "after_id": "x"}', "malformed"),
+        ('{"type": "edit", "body": "x"}', "malformed"),
+        (json.dumps({"type": "message", "body": "x" * (MAX_FRAME + 1)}), "frame_too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_store_nothing_and_the_socket_stays_usable(general, ana, raw, code):
+    socket = await open_socket(ana, general.pk)
+    await socket.send_to(text_data=raw)
+    assert (await receive(socket, "error"))["code"] == code
+    assert await acount() == 0
+    await send(socket, {"type": "message", "body": "still here", "client_id": "ok"})
+    assert (await receive(socket, "ack"))["client_id"] == "ok"
+    await socket.disconnect()
+
+
+async def test_binary_frames_are_refused(general, ana):
+    socket = await open_socket(ana, general.pk)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(socket, "error"))["code"] == "binary_not_supported"
+    await socket.disconnect()
+
+
+async def test_the_21st_message_in_10_seconds_is_rate_limited_and_not_stored(general, ana):
+    socket = await open_socket(ana, general.pk)
+    for i in range(20):
+        await send(socket, {"type": "message", "body": f"mensaje {i}", "client_id": f"r{i}"})
+        await receive(socket, "ack")
+    await send(socket, {"type": "message", "body": "uno más", "client_id": "r20"})
+    error = await receive(socket, "error")
+    assert error["code"] == "rate_limited" and error["client_id"] == "r20"
+    assert await acount() == 20
+    await socket.disconnect()
+
+
+async def test_posting_in_an_archived_room_is_refused(ana, mateo):
+    room = await database_sync_to_async(services.room_create_mentorship)(mentor=mateo, mentee=ana, name="M")
+    await database_sync_to_async(services.room_archive)(room=room)
+    socket = await open_socket(ana, room.pk)
+    await send(socket, {"type": "message", "body": "hola", "client_id": "x"})
+    assert (await receive(socket, "error"))["code"] == "archived"
+    await socket.disconnect()
+
+
+async def test_a_reply_must_point_into_the_same_room(general, ana, mateo):
+    other = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    elsewhere = await database_sync_to_async(services.message_post)(room=other, author=mateo, body="privado")
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "message", "body": "re", "client_id": "x", "reply_to": elsewhere.pk})
+    assert (await receive(socket, "error"))["code"] == "reply_elsewhere"
+    await socket.disconnect()
+
+
+# --- Edit, delete, typing, read ---------------------------------------------------------------------
+
+
+async def test_the_author_edits_and_everyone_sees_it_but_nobody_else_can(general, ana, mateo):
+    message = await database_sync_to_async(services.message_post)(room=general, author=ana, body="FOB 4.20")
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(mateo_socket, {"type": "edit", "id": message.pk, "body": "hacked"})
+    assert (await receive(mateo_socket, "error"))["code"] == "not_allowed"
+    await send(ana_socket, {"type": "edit", "id": message.pk, "body": "FOB **4.50**"})
+    edited = await receive(mateo_socket, "edited")
+    assert edited["id"] == message.pk and "<strong>4.50</strong>" in edited["html"]
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()
+
+
+async def test_members_cannot_delete_others_messages_but_facilitators_can(general, ana, mateo, lucia):
+    message = await database_sync_to_async(services.message_post)(room=general, author=ana, body="oferta")
+    mateo_socket = await open_socket(mateo, general.pk)
+    lucia_socket = await open_socket(lucia, general.pk)
+    await send(mateo_socket, {"type": "delete", "id": message.pk})
+    assert (await receive(mateo_socket, "error"))["code"] == "not_allowed"
+    await send(lucia_socket, {"type": "delete", "id": message.pk})
+    assert (await receive(mateo_socket, "deleted"))["id"] == message.pk
+    await mateo_socket.disconnect()
+    await lucia_socket.disconnect()
+
+
+async def test_editing_a_message_of_another_room_is_not_found(general, ana, mateo):
+    direct = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    message = await database_sync_to_async(services.message_post)(room=direct, author=ana, body="privado")
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "edit", "id": message.pk, "body": "x"})
+    assert (await receive(socket, "error"))["code"] == "not_found"
+    await send(socket, {"type": "delete", "id": message.pk})
+    assert (await receive(socket, "error"))["code"] == "not_found"
+    await socket.disconnect()
+
+
+async def test_typing_reaches_the_others(general, ana, mateo):
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(ana_socket, {"type": "typing"})
+    assert (await receive(mateo_socket, "typing"))["user"] == {"id": ana.pk, "name": "Ana Martínez"}
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()
+
+
+async def test_read_moves_the_read_position(general, ana, mateo):
+    message = await database_sync_to_async(services.message_post)(room=general, author=ana, body="hola")
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "read", "id": message.pk})
+    assert (await receive(socket, "read"))["last_read_id"] == message.pk
+    position = await database_sync_to_async(ReadPosition.objects.get)(room=general, user=mateo)
+    assert position.last_read_id == message.pk
+    await socket.disconnect()
+
+
+# --- Reconnecting ------------------------------------------------------------------------------
+
+
+async def test_reconnect_and_resync_loses_nothing_and_doubles_nothing(general, ana, mateo):
+    post = database_sync_to_async(services.message_post)
+    socket = await open_socket(mateo, general.pk)
+    seen = []
+    for i in range(3):
+        await post(room=general, author=ana, body=f"antes {i}")
+        seen.append((await receive(socket, "message"))["id"])
+    await socket.disconnect()
+    # While Mateo is away: five messages, one deleted.
+    missed = [(await post(room=general, author=ana, body=f"durante {i}")).pk for i in range(5)]
+    await database_sync_to_async(services.message_delete)(
+        message=await database_sync_to_async(Message.objects.get)(pk=missed[1]), acting_user=ana
+    )
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": seen[-1]})
+    frames = []
+    while True:
+        frame = json.loads(await socket.receive_from(timeout=2))
+        if frame["type"] == "message":
+            frames.append(frame)
+        if frame["type"] == "resynced":
+            break
+    assert [frame["id"] for frame in frames] == missed
+    assert [frame["deleted"] for frame in frames] == [False, True, False, False, False]
+    assert frame == {"type": "resynced", "last_id": missed[-1], "more": False}
+    # After the resync the live stream goes on, with the next id only once.
+    newest = await post(room=general, author=ana, body="después")
+    assert (await receive(socket, "message"))["id"] == newest.pk
+    await nothing_of(socket, "message")
+    await socket.disconnect()
+
+
+async def test_resync_pages_through_long_absences(general, ana, mateo, monkeypatch):
+    from messaging import consumers
+
+    monkeypatch.setattr(consumers, "RESYNC_BATCH", 2)
+    monkeypatch.setattr(consumers, "RESYNC_MAX_BATCHES", 2)
+    ids = [(await database_sync_to_async(services.message_post)(room=general, author=ana, body=f"m{i}")).pk
+           for i in range(6)]
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": 0})
+    got = [(await receive(socket, "message"))["id"] for _ in range(4)]
+    assert (await receive(socket, "resynced")) == {"type": "resynced", "last_id": ids[3], "more": True}
+    await send(socket, {"type": "resync", "after_id": got[-1]})
+    got += [(await receive(socket, "message"))["id"] for _ in range(2)]
+    assert got == ids
+    assert (await receive(socket, "resynced"))["more"] is False
+    await socket.disconnect()
+
+
+# --- Losing access while connected -----------------------------------------------------------------
+
+
+async def test_someone_removed_from_the_cluster_is_disconnected_and_stops_receiving(general, ana, mateo, lucia):
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    assert mateo_socket.first_presence["online"] == sorted([ana.pk, mateo.pk])
+    membership = await database_sync_to_async(ClusterMembership.objects.get)(user=ana, cluster=general.cluster)
+    await database_sync_to_async(cluster_services.membership_remove)(membership=membership, acting_user=lucia)
+    await closed_with(ana_socket, 4403)
+    # The others see her go offline.
+    assert (await receive(mateo_socket, "presence"))["online"] == [mateo.pk]
+    await database_sync_to_async(services.message_post)(room=general, author=mateo, body="¿sigue Ana?")
+    assert await ana_socket.receive_nothing(timeout=0.3)
+    await mateo_socket.disconnect()
+
+
+async def test_leaving_the_cluster_disconnects_too(general, mateo):
+    socket = await open_socket(mateo, general.pk)
+    await database_sync_to_async(cluster_services.membership_leave)(cluster=general.cluster, user=mateo)
+    await closed_with(socket, 4403)
+
+
+async def test_a_suspended_member_is_disconnected(general, ana, lucia):
+    socket = await open_socket(ana, general.pk)
+    await database_sync_to_async(services.member_suspend)(cluster=general.cluster, user=ana, acting_user=lucia)
+    await closed_with(socket, 4403)
+
+
+async def test_removal_from_another_cluster_leaves_the_socket_alone(general, ana, seafood, otto):
+    await database_sync_to_async(cluster_services.membership_join)(cluster=seafood, user=ana)
+    socket = await open_socket(ana, general.pk)
+    await database_sync_to_async(cluster_services.membership_leave)(cluster=seafood, user=ana)
+    await send(socket, {"type": "message", "body": "sigo aquí", "client_id": "x"})
+    assert (await receive(socket, "ack"))["client_id"] == "x"
+    await socket.disconnect()
+
+
+async def test_every_frame_is_authorised_even_if_the_removal_event_was_missed(general, ana, mateo):
+    """A write frame re-checks access in the database: without the removal event (membership changed
+    behind the services' back) the socket is still refused and closed."""
+    socket = await open_socket(ana, general.pk)
+    await database_sync_to_async(
+        lambda: ClusterMembership.objects.filter(user=ana).update(status=ClusterMembership.Status.REMOVED)
+    )()
+    await send(socket, {"type": "message", "body": "x", "client_id": "late"})
+    error = await receive(socket, "error")
+    assert error == {"type": "error", "code": "forbidden", "ref": "message", "client_id": "late"}
+    await closed_with(socket, 4403)
+    assert await acount() == 0
+
+
+async def test_a_socket_refused_for_one_frame_type_is_refused_for_all(general, ana):
+    """read, resync, edit and delete are checked like message."""
+    for frame in (
+        {"type": "read", "id": 1},
+        {"type": "resync", "after_id": 0},
+        {"type": "edit", "id": 1, "body": "x"},
+        {"type": "delete", "id": 1},
+    ):
+        await database_sync_to_async(
+            lambda: ClusterMembership.objects.filter(user=ana).update(status=ClusterMembership.Status.ACTIVE)
+        )()
+        socket = await open_socket(ana, general.pk)
+        await database_sync_to_async(
+            lambda: ClusterMembership.objects.filter(user=ana).update(status=ClusterMembership.Status.REMOVED)
+        )()
+        await send(socket, frame)
+        assert (await receive(socket, "error"))["code"] == "forbidden", frame
+        await closed_with(socket, 4403)
+
+
+# --- Presence and notifications ------------------------------------------------------------------
+
+
+async def test_presence_shows_who_is_in_the_room(general, ana, mateo):
+    ana_socket = await open_socket(ana, general.pk)
+    assert ana_socket.first_presence["online"] == [ana.pk]
+    mateo_socket = await open_socket(mateo, general.pk)
+    assert (await receive(ana_socket, "presence"))["online"] == sorted([ana.pk, mateo.pk])
+    await mateo_socket.disconnect()
+    assert (await receive(ana_socket, "presence"))["online"] == [ana.pk]
+    await ana_socket.disconnect()
+
+
+async def test_a_mention_reaches_the_persons_sockets_live_and_sends_no_email_when_online(
+    general, ana, mateo, mailoutbox
+):
+    mateo_socket = await open_socket(mateo, general.pk)
+    ana_socket = await open_socket(ana, general.pk)
+    await send(ana_socket, {"type": "message", "body": "@mateo ¿tienes el formulario de la FDA?", "client_id": "m"})
+    note = await receive(mateo_socket, "notification")
+    assert note["kind"] == "mention" and note["unread"] == 1
+    assert mailoutbox == []
+    await mateo_socket.disconnect()
+    await ana_socket.disconnect()
+
+
+async def test_the_notification_socket_gets_the_badge_and_refuses_anonymous(ana, mateo):
+    anonymous = WebsocketCommunicator(application, "/ws/notifications/")
+    await anonymous.connect()
+    await closed_with(anonymous, 4401)
+    socket = WebsocketCommunicator(application, "/ws/notifications/")
+    socket.scope["user"] = ana
+    await socket.connect()
+    await database_sync_to_async(services.notification_create)(
+        recipient=ana, kind="award", text="10 créditos", url="/wallet/", actor=mateo
+    )
+    frame = await receive(socket, "notification")
+    assert frame["text"] == "10 créditos" and frame["unread"] == 1
+    await socket.disconnect()
