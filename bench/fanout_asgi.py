@@ -1,0 +1,55 @@
+"""The ASGI application the fan-out bench serves: Puente's own, plus a bare consumer that only
+group-broadcasts, so that both run in the same Daphne process on the same channel layer.
+
+Bench only: with BENCH_NO_RATE_LIMIT=1 the per-person message limit is lifted, because the bench's
+single sender posts far more than 20 messages in 10 seconds.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from config.asgi import application as puente  # noqa: E402  (sets Django up)
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from config.routing import websocket_urlpatterns  # noqa: E402
+
+if os.environ.get("BENCH_NO_RATE_LIMIT") == "1":
+    from messaging import services
+
+    services.RATE_LIMIT_COUNT = 10**9
+
+BARE_GROUP = "bench-bare"
+
+
+class BareBroadcastConsumer(AsyncWebsocketConsumer):
+    """No authentication, no database: every frame received is sent to everyone in one group."""
+
+    async def connect(self):
+        await self.accept()
+        await self.channel_layer.group_add(BARE_GROUP, self.channel_name)
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(BARE_GROUP, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.channel_layer.group_send(BARE_GROUP, {"type": "bench.frame", "text": text_data})
+
+    async def bench_frame(self, event):
+        await self.send(text_data=event["text"])
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": puente,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([path("ws/bench/bare/", BareBroadcastConsumer.as_asgi()),
+                                           *websocket_urlpatterns]))
+        ),
+    }
+)
