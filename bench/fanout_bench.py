@@ -127,15 +127,27 @@ class Receiver:
             pass
 
 
+async def settle(pid: int, timeout: float = 60) -> None:
+    """Waits until the server is idle (under 5 % of a core), e.g. done with a wave of connections."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < 0.025:
+            return
+        before = now
+
+
 async def open_sockets(url: str, origin: str, cookies: list[str], count: int):
     import websockets
 
     sockets = []
-    for start in range(0, count, 50):
+    for start in range(0, count, 25):
         batch = [
             websockets.connect(url, origin=origin, additional_headers={"Cookie": cookies[i % len(cookies)]},
                                max_queue=None, ping_interval=None)
-            for i in range(start, min(count, start + 50))
+            for i in range(start, min(count, start + 25))
         ]
         sockets += await asyncio.gather(*batch)
     return sockets
@@ -189,7 +201,7 @@ async def run_case(server: Server, db: dict, *, layer: str, clients: int, consum
     receivers = [Receiver(ws) for ws in sockets]
     tasks = [asyncio.create_task(r.run()) for r in receivers]
     drain = asyncio.create_task(Receiver(sender).run())
-    await asyncio.sleep(1.0 + clients / 250)  # let the presence frames of all those arrivals settle
+    await settle(server.process.pid)  # let the presence frames of all those arrivals go out
     rate = min(50.0, 2000.0 / clients)
     tag = f"{layer}-{clients}-{consumer}-{time.time_ns()}"
     paced = await phase(sender, receivers, tag=tag + "-p", count=max(10, int(rate * 3)), rate=rate, room=room,
@@ -200,7 +212,7 @@ async def run_case(server: Server, db: dict, *, layer: str, clients: int, consum
         await ws.close()
     for task in [*tasks, drain]:
         task.cancel()
-    await asyncio.sleep(0.5)
+    await settle(server.process.pid)
     return {"layer": layer, "clients": clients, "consumer": consumer, "paced_rate": rate, "paced": paced,
             "burst": burst}
 

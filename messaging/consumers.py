@@ -31,6 +31,11 @@ RESYNC_BATCH = 200
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
 
+# Arrivals and departures within this many seconds share one presence broadcast per room and process:
+# without it, N people joining a room at once would cost N broadcasts to up to N sockets each.
+PRESENCE_DEBOUNCE = 0.25
+_presence_pending: dict[int, asyncio.Task] = {}
+
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
@@ -99,8 +104,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             pass
 
     async def _announce_presence(self):
-        online = await presence.room_online(room_id=self.room_id)
-        await events.presence_send(room_id=self.room_id, online=online)
+        loop = asyncio.get_running_loop()
+        pending = _presence_pending.get(self.room_id)
+        if pending is not None and not pending.done() and pending.get_loop() is loop:
+            return  # a broadcast is already on its way and will include this change
+        _presence_pending[self.room_id] = loop.create_task(_announce_presence_later(self.room_id))
 
     # --- Frames from the client ------------------------------------------------------------------
 
@@ -286,6 +294,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
             await self._announce_presence()
             await self.close(code=CLOSE_FORBIDDEN)
+
+
+async def _announce_presence_later(room_id: int) -> None:
+    await asyncio.sleep(PRESENCE_DEBOUNCE)
+    # Forget the task before reading the set: a change from now on schedules a new broadcast.
+    _presence_pending.pop(room_id, None)
+    online = await presence.room_online(room_id=room_id)
+    await events.presence_send(room_id=room_id, online=online)
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):

@@ -26,6 +26,13 @@ application = URLRouter(websocket_urlpatterns)
 
 
 @pytest.fixture(autouse=True)
+def _quick_presence(monkeypatch):
+    from messaging import consumers
+
+    monkeypatch.setattr(consumers, "PRESENCE_DEBOUNCE", 0.01)
+
+
+@pytest.fixture(autouse=True)
 async def _empty_layer():
     # A fresh layer for each test's event loop: channels_redis binds its locks to the loop that first
     # used them.
