@@ -1,0 +1,62 @@
+"""Q&A's calls into the incentive program: credits for accepted answers and helpful (up-)votes.
+
+The award service decides whether a program covers the cluster, applies caps and anti-gaming rules,
+and keeps at most one live award per (kind, source_ref); we only say what happened, inside our own
+transaction, so a rolled-back acceptance never pays.
+"""
+
+from clusters.models import User
+
+
+def _awards():
+    # incentives is above questions in the dependency order; the import is deferred so that Q&A keeps
+    # working in a checkout where the award service is not there yet.
+    try:
+        from incentives import awards
+    except ImportError:  # pragma: no cover - only before the incentives app has its award service
+        return None
+    return awards
+
+
+def answer_ref(answer) -> str:
+    return f"questions.answer:{answer.pk}"
+
+
+def vote_ref(vote) -> str:
+    return f"questions.vote:{vote.pk}"
+
+
+def accepted_answer_grant(*, answer, acting_user: User) -> None:
+    awards = _awards()
+    if awards is None:
+        return
+    awards.award_grant(
+        kind="accepted_answer", beneficiary=answer.author, cluster=answer.question.cluster,
+        source_ref=answer_ref(answer), description=f"Accepted answer to “{answer.question.title}”"[:200],
+        caused_by=acting_user,
+    )
+
+
+def accepted_answer_revoke(*, answer, acting_user: User | None, reason: str) -> None:
+    awards = _awards()
+    if awards is None:
+        return
+    awards.award_revoke(kind="accepted_answer", source_ref=answer_ref(answer), reason=reason, acting_user=acting_user)
+
+
+def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
+    awards = _awards()
+    if awards is None:
+        return
+    awards.award_grant(
+        kind="helpful_vote", beneficiary=answer.author, cluster=answer.question.cluster,
+        source_ref=vote_ref(vote), description=f"Helpful answer to “{answer.question.title}”"[:200],
+        caused_by=acting_user,
+    )
+
+
+def helpful_vote_revoke(*, vote, acting_user: User | None, reason: str) -> None:
+    awards = _awards()
+    if awards is None:
+        return
+    awards.award_revoke(kind="helpful_vote", source_ref=vote_ref(vote), reason=reason, acting_user=acting_user)

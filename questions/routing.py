@@ -1,0 +1,7 @@
+from django.urls import path
+
+from questions import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/questions/<int:question_id>/", consumers.QuestionConsumer.as_asgi()),
+]

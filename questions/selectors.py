@@ -1,0 +1,310 @@
+"""Read queries that Q&A pages, consumers and commands share, scoped to the person reading.
+
+Visibility (docs/QA.md): questions of an active open cluster are readable by anyone, signed in or not;
+questions of a by-approval cluster only by its active members (and superusers). Outsiders get the same
+Http404 as for a missing question.
+"""
+
+import math
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from clusters.models import Cluster, ClusterMembership, User
+from questions.models import SEARCH_CONFIGS, Answer, Follow, Question, Revision, Vote
+
+Status = ClusterMembership.Status
+Role = ClusterMembership.Role
+
+SORTS = {
+    "newest": ["-created_at", "-id"],
+    "votes": ["-score", "-created_at", "-id"],
+    "activity": ["-last_activity_at", "-id"],
+}
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def active_cluster_ids(user: User):
+    return ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True).values(
+        "cluster_id"
+    )
+
+
+def readable_questions_q(user: User) -> Q:
+    if user.is_authenticated and user.is_superuser:
+        return Q(cluster__is_active=True)
+    public = Q(cluster__is_active=True, cluster__access=Cluster.Access.OPEN)
+    if not user.is_authenticated or not user.is_active:
+        return public
+    return public | Q(cluster_id__in=active_cluster_ids(user))
+
+
+def questions_readable_by(*, user: User) -> QuerySet[Question]:
+    return Question.objects.filter(readable_questions_q(user))
+
+
+def can_read_cluster(*, user: User, cluster: Cluster) -> bool:
+    if not cluster.is_active:
+        return False
+    if cluster.is_open or (user.is_authenticated and user.is_superuser):
+        return True
+    return is_active_member(user=user, cluster=cluster)
+
+
+def is_active_member(*, user: User, cluster: Cluster) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return ClusterMembership.objects.filter(user=user, cluster=cluster, status=Status.ACTIVE).exists()
+
+
+def membership_role(*, user: User, cluster: Cluster) -> str | None:
+    """The person's active role in the cluster ("member", "mentor", "facilitator"), or None: 1 query."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return (
+        ClusterMembership.objects.filter(user=user, cluster=cluster, status=Status.ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def cluster_for_questions(*, user: User, slug: str) -> Cluster:
+    try:
+        cluster = Cluster.objects.select_related("sector").get(slug=slug, is_active=True)
+    except Cluster.DoesNotExist:
+        raise Http404 from None
+    if not can_read_cluster(user=user, cluster=cluster):
+        raise Http404
+    return cluster
+
+
+def question_get_for_user(*, user: User, question_id: int) -> Question:
+    """The question with its cluster, author and links; Http404 for outsiders and missing ones: 1 query."""
+    try:
+        return (
+            questions_readable_by(user=user)
+            .select_related("cluster", "cluster__sector", "author", "duplicate_of", "source_message")
+            .get(pk=question_id)
+        )
+    except (Question.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def answer_get_for_user(*, user: User, answer_id: int) -> Answer:
+    try:
+        return (
+            Answer.objects.filter(question__in=questions_readable_by(user=user))
+            .select_related("question", "question__cluster", "author")
+            .get(pk=answer_id)
+        )
+    except (Answer.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _country_q(field: str, code: str) -> Q:
+    # A multiple CountryField is a comma-separated column: match whole codes only.
+    return (
+        Q(**{field: code})
+        | Q(**{f"{field}__startswith": f"{code},"})
+        | Q(**{f"{field}__endswith": f",{code}"})
+        | Q(**{f"{field}__contains": f",{code},"})
+    )
+
+
+def _topic_q(topic: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(topics__contains=[topic])
+    return Q(topics__icontains=f'"{topic}"')
+
+
+def filter_questions(
+    questions: QuerySet[Question],
+    *,
+    user: User,
+    unanswered: bool = False,
+    topic: str = "",
+    market: str = "",
+    mine: bool = False,
+    sort: str = "newest",
+) -> QuerySet[Question]:
+    if unanswered:
+        questions = questions.filter(answer_count=0, status=Question.Status.OPEN)
+    if topic:
+        questions = questions.filter(_topic_q(topic))
+    if market:
+        questions = questions.filter(_country_q("target_markets", market.upper()))
+    if mine and user.is_authenticated:
+        questions = questions.filter(Q(author=user) | Q(follows__user=user)).distinct()
+    return questions.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def cluster_questions(*, cluster: Cluster, user: User, **filters) -> QuerySet[Question]:
+    """A cluster's questions for its list page (the caller has checked the cluster is readable)."""
+    questions = Question.objects.filter(cluster=cluster).select_related("author").defer(
+        "body", "body_html", "search_vector"
+    )
+    return filter_questions(questions, user=user, **filters)
+
+
+def questions_across_my_clusters(*, user: User, **filters) -> QuerySet[Question]:
+    questions = (
+        Question.objects.filter(cluster_id__in=active_cluster_ids(user))
+        .select_related("author", "cluster")
+        .defer("body", "body_html", "search_vector")
+    )
+    return filter_questions(questions, user=user, **filters)
+
+
+def question_answers(*, question: Question) -> QuerySet[Answer]:
+    """Accepted answer first, then by votes, then oldest first."""
+    return (
+        Answer.objects.filter(question=question)
+        .select_related("author")
+        .defer("search_vector")
+        .annotate(
+            is_accepted=Case(
+                When(pk=question.accepted_answer_id or 0, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("-is_accepted", "-score", "created_at", "id")
+    )
+
+
+def my_votes(*, user: User, question: Question, answers: list[Answer]) -> tuple[int, dict[int, int]]:
+    """The person's vote on the question and on each of these answers: 1 query."""
+    if not user.is_authenticated:
+        return 0, {}
+    rows = Vote.objects.filter(user=user).filter(
+        Q(question=question) | Q(answer_id__in=[answer.pk for answer in answers])
+    ).values_list("question_id", "answer_id", "value")
+    question_vote, answer_votes = 0, {}
+    for question_id, answer_id, value in rows:
+        if question_id:
+            question_vote = value
+        else:
+            answer_votes[answer_id] = value
+    return question_vote, answer_votes
+
+
+def is_following(*, user: User, question: Question) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Follow.objects.filter(user=user, question=question).exists()
+
+
+def question_history(*, question: Question) -> QuerySet[Revision]:
+    return Revision.objects.filter(Q(question=question) | Q(answer__question=question)).select_related("editor")
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _any_language_query(text: str, *, search_type: str) -> SearchQuery:
+    """The query stemmed in each of our languages, or'ed: a Spanish question is found by Spanish stems."""
+    query = None
+    for config in SEARCH_CONFIGS.values():
+        part = SearchQuery(text, config=config, search_type=search_type)
+        query = part if query is None else query | part
+    return query
+
+
+def search_questions(*, user: User, text: str, cluster: Cluster | None = None) -> QuerySet[Question]:
+    """Questions whose title, details or answers match, ranked; only questions this person may read."""
+    text = " ".join((text or "").split())[:200]
+    questions = questions_readable_by(user=user).select_related("cluster", "author").defer(
+        "body_html", "search_vector"
+    )
+    if cluster is not None:
+        questions = questions.filter(cluster=cluster)
+    if not text:
+        return questions.none()
+    if _postgres():
+        query = _any_language_query(text, search_type="websearch")
+        in_answers = Answer.objects.filter(search_vector=query).values("question_id")
+        return (
+            questions.filter(Q(search_vector=query) | Q(pk__in=in_answers))
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-score", "-id")
+        )
+    words = _WORD.findall(text)[:8]
+    for word in words:
+        in_answers = Answer.objects.filter(body__icontains=word).values("question_id")
+        questions = questions.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(pk__in=in_answers))
+    return questions.order_by("-score", "-id")
+
+
+def similar_questions(*, user: User, cluster: Cluster, title: str, limit: int = 5) -> list[Question]:
+    """Existing questions that share words with a title being typed: 1 query."""
+    words = [w for w in _WORD.findall((title or "").lower()) if len(w) >= 4][:8]
+    if not words:
+        return []
+    questions = Question.objects.filter(cluster=cluster).only(
+        "pk", "title", "status", "answer_count", "score", "created_at", "cluster_id"
+    )
+    if _postgres():
+        query = None
+        for word in words:
+            part = _any_language_query(word, search_type="plain")
+            query = part if query is None else query | part
+        questions = questions.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        return list(questions.order_by("-rank", "-score")[:limit])
+    condition = Q()
+    for word in words:
+        condition |= Q(title__icontains=word)
+    return list(questions.filter(condition).order_by("-score", "-id")[:limit])
+
+
+# --- The mentor's queue ----------------------------------------------------------------------------
+
+QUEUE_CANDIDATES = 300
+
+
+def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
+    """Open questions without an accepted answer in the person's clusters that they have not answered,
+    ranked by how long they have waited and how well they fit the person's expertise: 3 queries.
+
+    Each returned question carries `fit_topics` (the topics it shares with the mentor's profile),
+    `fit_sector` and `waiting_hours`.
+    """
+    from mentoring.models import MentorProfile
+
+    profile = MentorProfile.objects.filter(user=user).prefetch_related("sectors").first()
+    my_topics = set(profile.topics) if profile else set()
+    my_sectors = {sector.pk for sector in profile.sectors.all()} if profile else set()
+    answered_by_me = Answer.objects.filter(question=OuterRef("pk"), author=user)
+    candidates = list(
+        Question.objects.filter(
+            cluster_id__in=active_cluster_ids(user), status=Question.Status.OPEN, accepted_answer__isnull=True
+        )
+        .exclude(author=user)
+        .exclude(Exists(answered_by_me))
+        .select_related("cluster", "author")
+        .defer("body", "body_html", "search_vector")
+        .order_by("created_at")[:QUEUE_CANDIDATES]
+    )
+    now = timezone.now()
+    for question in candidates:
+        question.fit_topics = [label for value, label in _labelled(question.topics) if value in my_topics]
+        question.fit_sector = question.cluster.sector_id in my_sectors
+        question.waiting_hours = max(int((now - question.created_at).total_seconds() // 3600), 0)
+        fit = 1 + 2 * len(question.fit_topics) + (1 if question.fit_sector else 0)
+        urgency = 1 + math.log1p(question.waiting_hours)
+        question.queue_rank = fit * urgency * (2 if question.answer_count == 0 else 1)
+    candidates.sort(key=lambda q: (-q.queue_rank, q.created_at))
+    return candidates[:limit]
+
+
+def _labelled(values):
+    from clusters.topics import Topic
+
+    labels = dict(Topic.choices)
+    return [(value, str(labels[value])) for value in values if value in labels]

@@ -1,0 +1,330 @@
+"""Q&A pages. Everything works with plain forms (POST, redirect, GET); static/js/questions.js only adds
+live updates on the question page and similar-question suggestions while the title is typed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clusters.models import ClusterMembership
+from messaging import selectors as messaging_selectors
+from questions import selectors, services
+from questions.forms import AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
+from questions.models import Language, Vote
+
+QUESTIONS_PAGE = 20
+ANSWERS_PAGE = 30
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You are not allowed to do that.")
+
+
+def _rights(request, cluster, question=None) -> dict:
+    """What the person may do here, from one membership query."""
+    user = request.user
+    role = selectors.membership_role(user=user, cluster=cluster)
+    superuser = user.is_authenticated and user.is_superuser
+    member = superuser or role is not None
+    facilitator = superuser or role == ClusterMembership.Role.FACILITATOR
+    rights = {"is_member": member, "is_facilitator": facilitator, "role": role}
+    if question is not None:
+        is_asker = user.is_authenticated and question.author_id == user.pk
+        rights["can_accept"] = facilitator or (is_asker and member)
+        rights["can_edit_question"] = facilitator or (is_asker and member)
+        rights["can_close"] = facilitator or is_asker
+    return rights
+
+
+def _query_string(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _default_language(user) -> str:
+    language = (getattr(user, "language", "") or request_language_fallback())[:2]
+    return language if language in Language.values else Language.ES
+
+
+def request_language_fallback() -> str:
+    from django.utils.translation import get_language
+
+    return get_language() or "es"
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def cluster_questions(request, slug):
+    cluster = selectors.cluster_for_questions(user=request.user, slug=slug)
+    form = FilterForm(request.GET or None)
+    questions = selectors.cluster_questions(cluster=cluster, user=request.user, **form.filters())
+    page = Paginator(questions, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    return render(request, "questions/cluster_questions.html", {
+        "cluster": cluster, "form": form, "page": page, "query": _query_string(request),
+        "search_form": SearchForm(), **_rights(request, cluster),
+    })
+
+
+@login_required
+@require_GET
+def my_questions(request):
+    form = FilterForm(request.GET or None)
+    questions = selectors.questions_across_my_clusters(user=request.user, **form.filters())
+    page = Paginator(questions, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    return render(request, "questions/my_questions.html", {
+        "form": form, "page": page, "query": _query_string(request), "search_form": SearchForm(),
+    })
+
+
+@login_required
+@require_GET
+def waiting(request):
+    return render(request, "questions/waiting.html", {"questions": selectors.waiting_for_mentor(user=request.user)})
+
+
+@require_GET
+def search(request):
+    form = SearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    cluster = None
+    if request.GET.get("cluster"):
+        cluster = selectors.cluster_for_questions(user=request.user, slug=request.GET["cluster"])
+    results = selectors.search_questions(user=request.user, text=text, cluster=cluster)
+    page = Paginator(results, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    return render(request, "questions/search.html", {
+        "form": form, "page": page, "query": _query_string(request), "text": text, "cluster": cluster,
+    })
+
+
+# --- Asking --------------------------------------------------------------------------------------
+
+
+def _ask_initial(request) -> dict:
+    return {"language": _default_language(request.user)}
+
+
+def _ask_with_form(request, *, cluster, form, template_extra: dict, create):
+    """Shared by asking and promoting: "check" re-renders with similar questions, "post" creates."""
+    similar = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "check" in request.POST:
+            similar = selectors.similar_questions(user=request.user, cluster=cluster, title=data["title"])
+        else:
+            try:
+                question = create(data)
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Your question is posted."))
+                return redirect(question.get_absolute_url())
+    elif request.method == "POST" and "check" in request.POST:
+        similar = selectors.similar_questions(user=request.user, cluster=cluster, title=request.POST.get("title", ""))
+    return render(request, "questions/ask.html", {
+        "cluster": cluster, "form": form, "similar": similar, **template_extra,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def ask(request, slug):
+    cluster = selectors.cluster_for_questions(user=request.user, slug=slug)
+    if not services.can_take_part(user=request.user, cluster=cluster):
+        messages.error(request, _("Join the cluster to ask a question."))
+        return redirect("clusters:detail", slug=cluster.slug)
+    form = AskForm(request.POST or None, initial=_ask_initial(request))
+
+    def create(data):
+        return services.question_ask(
+            cluster=cluster, author=request.user, title=data["title"], body=data["body"],
+            language=data["language"], topics=data["topics"], tags=data["tags"],
+            target_markets=data["target_markets"],
+        )
+
+    return _ask_with_form(request, cluster=cluster, form=form, template_extra={}, create=create)
+
+
+@require_GET
+def similar(request, slug):
+    """A small HTML fragment of similar questions for the ask form's script."""
+    cluster = selectors.cluster_for_questions(user=request.user, slug=slug)
+    found = selectors.similar_questions(user=request.user, cluster=cluster, title=request.GET.get("title", "")[:200])
+    return render(request, "questions/_similar.html", {"similar": found})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def promote(request, message_id):
+    """A room message becomes a question (its author or a facilitator of the room's cluster)."""
+    message = messaging_selectors.message_for_user(user=request.user, message_id=message_id)
+    room = message.room
+    if not room.is_cluster_room or message.is_deleted:
+        raise Http404
+    if message.author_id != request.user.pk and not services.can_moderate(user=request.user, cluster=room.cluster):
+        raise PermissionDenied
+    first_line = " ".join(message.body.split())
+    initial = {**_ask_initial(request), "title": first_line[:200], "body": message.body}
+    form = AskForm(request.POST or None, initial=initial)
+
+    def create(data):
+        return services.question_promote(
+            message=message, acting_user=request.user, title=data["title"], body=data["body"],
+            language=data["language"], topics=data["topics"], tags=data["tags"],
+            target_markets=data["target_markets"],
+        )
+
+    return _ask_with_form(request, cluster=room.cluster, form=form, template_extra={"message": message},
+                          create=create)
+
+
+# --- The question page ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def detail(request, question_id):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    rights = _rights(request, question.cluster, question)
+    form = AnswerForm()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={question.get_absolute_url()}")
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                answer = services.answer_post(question=question, author=request.user, body=form.cleaned_data["body"])
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Your answer is posted."))
+                return redirect(f"{question.get_absolute_url()}#a{answer.pk}")
+    page = Paginator(selectors.question_answers(question=question), ANSWERS_PAGE).get_page(request.GET.get("page"))
+    answers = list(page.object_list)
+    question_vote, answer_votes = selectors.my_votes(user=request.user, question=question, answers=answers)
+    for answer in answers:
+        answer.my_vote = answer_votes.get(answer.pk, 0)
+    return render(request, "questions/detail.html", {
+        "question": question, "answers": answers, "page": page, "form": form, "question_vote": question_vote,
+        "following": selectors.is_following(user=request.user, question=question),
+        "duplicate_form": DuplicateForm(), **rights,
+    })
+
+
+@require_GET
+def history(request, question_id):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    return render(request, "questions/history.html", {
+        "question": question, "revisions": selectors.question_history(question=question)[:200],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request, question_id):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    initial = {"title": question.title, "body": question.body, "language": question.language,
+               "topics": question.topics, "tags": ", ".join(question.tags),
+               "target_markets": [c.code for c in question.target_markets]}
+    form = AskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.question_edit(
+                question=question, acting_user=request.user, title=data["title"], body=data["body"],
+                topics=data["topics"], tags=data["tags"], target_markets=data["target_markets"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The question is updated."))
+            return redirect(question.get_absolute_url())
+    return render(request, "questions/edit.html", {"question": question, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def answer_edit(request, answer_id):
+    answer = selectors.answer_get_for_user(user=request.user, answer_id=answer_id)
+    form = AnswerForm(request.POST or None, initial={"body": answer.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_edit(answer=answer, acting_user=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The answer is updated."))
+            return redirect(f"{answer.question.get_absolute_url()}#a{answer.pk}")
+    return render(request, "questions/answer_edit.html", {"answer": answer, "question": answer.question,
+                                                          "form": form})
+
+
+def _run(request, action, url: str, success: str):
+    try:
+        action()
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def question_action(request, question_id, action):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    user, url = request.user, question.get_absolute_url()
+    if action == "duplicate":
+        form = DuplicateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the number of the original question."))
+            return redirect(url)
+        try:
+            original = selectors.question_get_for_user(user=user, question_id=form.cleaned_data["original"])
+        except Http404:
+            messages.error(request, _("There is no such question."))
+            return redirect(url)
+        return _run(request, lambda: services.question_mark_duplicate(
+            question=question, original=original, acting_user=user), url, _("Marked as a duplicate."))
+    actions = {
+        "follow": (lambda: services.question_follow(question=question, user=user), _("You follow this question.")),
+        "unfollow": (lambda: services.question_unfollow(question=question, user=user), _("You no longer follow it.")),
+        "close": (lambda: services.question_close(question=question, acting_user=user), _("The question is closed.")),
+        "reopen": (lambda: services.question_reopen(question=question, acting_user=user), _("The question is open.")),
+        "unaccept": (lambda: services.answer_unaccept(question=question, acting_user=user), ""),
+        "up": (lambda: services.vote_cast(user=user, question=question, value=Vote.UP), ""),
+        "down": (lambda: services.vote_cast(user=user, question=question, value=Vote.DOWN), ""),
+        "unvote": (lambda: services.vote_withdraw(user=user, question=question), ""),
+    }
+    if action not in actions:
+        raise Http404
+    run, success = actions[action]
+    return _run(request, run, url, success)
+
+
+@login_required
+@require_POST
+def answer_action(request, answer_id, action):
+    answer = selectors.answer_get_for_user(user=request.user, answer_id=answer_id)
+    question, user = answer.question, request.user
+    url = f"{question.get_absolute_url()}#a{answer.pk}"
+    actions = {
+        "accept": (lambda: services.answer_accept(question=question, answer=answer, acting_user=user),
+                   _("The answer is accepted.")),
+        "up": (lambda: services.vote_cast(user=user, answer=answer, value=Vote.UP), ""),
+        "down": (lambda: services.vote_cast(user=user, answer=answer, value=Vote.DOWN), ""),
+        "unvote": (lambda: services.vote_withdraw(user=user, answer=answer), ""),
+    }
+    if action not in actions:
+        raise Http404
+    run, success = actions[action]
+    return _run(request, run, url, success)
