@@ -202,7 +202,10 @@ def detail(request, question_id):
         if form.is_valid():
             try:
                 answer = services.answer_post(question=question, author=request.user, body=form.cleaned_data["body"])
-            except (ValidationError, PermissionDenied) as exc:
+            except PermissionDenied as exc:
+                messages.error(request, _error_text(exc))
+                return redirect(question.get_absolute_url())
+            except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
             else:
                 messages.success(request, _("Your answer is posted."))

@@ -1,0 +1,262 @@
+from django.urls import reverse
+
+from clusters.models import Cluster
+from questions import services
+from questions.models import Answer, Question, Vote
+from tests.conftest import activate, make_person
+
+
+def detail_url(question) -> str:
+    return reverse("questions:detail", args=[question.pk])
+
+
+def test_asking_without_javascript_posts_and_redirects(client, coffee, ana):
+    client.force_login(ana)
+    url = reverse("questions:ask", args=[coffee.slug])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"title": "¿Cómo cotizo un flete a Rotterdam?", "body": "Un contenedor de 20'",
+                                 "language": "es", "topics": ["logistics"], "target_markets": ["NL"],
+                                 "tags": "flete, Rotterdam", "post": "1"})
+    question = Question.objects.get()
+    assert response.status_code == 302 and response["Location"] == detail_url(question)
+    assert question.tags == ["flete", "rotterdam"] and [c.code for c in question.target_markets] == ["NL"]
+
+
+def test_check_for_similar_questions_rerenders_the_form_with_suggestions(client, coffee, question, ana):
+    client.force_login(ana)
+    response = client.post(reverse("questions:ask", args=[coffee.slug]),
+                           {"title": "¿Qué documentos pide la aduana?", "language": "es", "check": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and question.title in page
+    assert Question.objects.count() == 1  # nothing posted
+
+
+def test_the_similar_fragment_for_the_script(client, coffee, question, ana):
+    client.force_login(ana)
+    response = client.get(reverse("questions:similar", args=[coffee.slug]), {"title": "documentos FDA"})
+    assert question.title in response.content.decode()
+    response = client.get(reverse("questions:similar", args=[coffee.slug]), {"title": "tostado"})
+    assert question.title not in response.content.decode()
+
+
+def test_a_refused_question_shows_the_reason(client, coffee, ana):
+    client.force_login(ana)
+    response = client.post(reverse("questions:ask", args=[coffee.slug]), {"title": "¿FDA? ok", "language": "es",
+                                                                          "post": "1"})
+    assert "at least 10 characters" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_answering_voting_and_accepting_with_plain_forms(client, question, ana, mateo):
+    client.force_login(mateo)
+    response = client.post(detail_url(question), {"body": "Registra la bodega en la FDA"})
+    answer = Answer.objects.get()
+    assert response["Location"] == f"{detail_url(question)}#a{answer.pk}"
+    client.force_login(ana)
+    client.post(reverse("questions:answer_action", args=[answer.pk, "up"]))
+    assert Vote.objects.get(user=ana).value == 1
+    response = client.post(reverse("questions:answer_action", args=[answer.pk, "up"]), follow=True)
+    assert "already voted" in response.content.decode()
+    client.post(reverse("questions:answer_action", args=[answer.pk, "accept"]))
+    question.refresh_from_db()
+    assert question.accepted_answer == answer
+    page = client.get(detail_url(question)).content.decode()
+    assert "Accepted answer" in page and "Withdraw acceptance" in page
+
+
+def test_someone_who_may_not_accept_sees_an_error_and_nothing_changes(client, question, answer, mateo):
+    client.force_login(mateo)
+    response = client.post(reverse("questions:answer_action", args=[answer.pk, "accept"]), follow=True)
+    assert "Only the asker or a facilitator" in response.content.decode()
+    question.refresh_from_db()
+    assert question.accepted_answer is None
+
+
+def test_by_approval_questions_are_404_for_outsiders_and_anonymous(client, question, answer, otto):
+    urls = [detail_url(question), reverse("questions:cluster", args=["cafe"]),
+            reverse("questions:history", args=[question.pk])]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    client.force_login(otto)
+    for url in urls:
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("questions:answer_action", args=[answer.pk, "up"])).status_code == 404
+    assert client.post(detail_url(question), {"body": "hola"}).status_code == 404
+    search = client.get(reverse("questions:search"), {"q": "FDA"}).content.decode()
+    assert question.title not in search
+    assert not Vote.objects.exists() and Answer.objects.count() == 1
+
+
+def test_open_cluster_questions_are_public_but_only_members_take_part(client, seafood, otto, nadie):
+    question = services.question_ask(cluster=seafood, author=otto, title="How do I get an EU approval number for shrimp?",
+                                     language="en")
+    page = client.get(detail_url(question))
+    assert page.status_code == 200 and "Log in to answer" in page.content.decode()
+    assert question.title in client.get(reverse("questions:search"), {"q": "shrimp"}).content.decode()
+    client.force_login(nadie)
+    assert "Join the cluster to answer" in client.get(detail_url(question)).content.decode()
+    response = client.post(detail_url(question), {"body": "Ask your competent authority"}, follow=True)
+    assert "Only active members" in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_list_filters_and_sorting(client, coffee, ana, mateo):
+    a = services.question_ask(cluster=coffee, author=ana, title="¿Cómo calculo el precio FOB del café?",
+                              topics=["pricing"], target_markets=["DE"])
+    b = services.question_ask(cluster=coffee, author=mateo, title="¿Qué carta de crédito conviene para Japón?",
+                              topics=["payments"], target_markets=["JP"])
+    services.answer_post(question=b, author=ana, body="Una confirmada")
+    services.vote_cast(user=ana, question=b, value=Vote.UP)
+    client.force_login(ana)
+    url = reverse("questions:cluster", args=[coffee.slug])
+
+    def titles(**params):
+        page = client.get(url, params).context["page"]
+        return [q.pk for q in page.object_list]
+
+    assert titles() == [b.pk, a.pk]
+    assert titles(unanswered="on") == [a.pk]
+    assert titles(topic="payments") == [b.pk]
+    assert titles(market="DE") == [a.pk]
+    assert titles(mine="on") == [a.pk, b.pk] or titles(mine="on") == [b.pk, a.pk]
+    assert titles(sort="votes") == [b.pk, a.pk]
+    services.question_edit(question=a, acting_user=ana, title="¿Cómo calculo el precio FOB del café verde?",
+                           topics=["pricing"], target_markets=["DE"])
+    assert titles(sort="activity") == [a.pk, b.pk]
+
+
+def _many_answers(question, count: int) -> None:
+    cluster = question.cluster
+    people = [make_person(f"p{i}@example.org", name=f"P{i}") for i in range(5)]
+    for person in people:
+        activate(person, cluster)
+    Answer.objects.bulk_create(
+        Answer(question=question, author=people[i % 5], body=f"answer {i}", body_html=f"<p>answer {i}</p>")
+        for i in range(count)
+    )
+    Question.objects.filter(pk=question.pk).update(answer_count=count + 1)
+
+
+def test_the_question_page_query_count_stays_the_same_with_1000_answers(
+    client, question, answer, ana, django_assert_num_queries
+):
+    client.force_login(ana)
+    services.answer_accept(question=question, answer=answer, acting_user=ana)
+    url = detail_url(question)
+    client.get(url)  # warm the session
+    # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message), 1 membership role,
+    # 1 answers count, 1 answers page with authors, 1 my votes on them, 1 following, 1 nav badges
+    # (messages and notifications), 1 the user's firm in the account menu
+    expected = 10
+    with django_assert_num_queries(expected):
+        first = client.get(url)
+    _many_answers(question, 1000)
+    with django_assert_num_queries(expected):
+        second = client.get(url)
+    assert len(first.context["answers"]) == 1 and len(second.context["answers"]) == 30
+    assert second.context["answers"][0].pk == answer.pk  # the accepted answer comes first
+
+
+def test_the_list_page_query_count_stays_the_same_with_1000_answers(
+    client, coffee, question, ana, django_assert_num_queries
+):
+    client.force_login(ana)
+    url = reverse("questions:cluster", args=[coffee.slug])
+    client.get(url)
+    # 1 session, 1 user, 1 cluster, 1 membership check (by-approval cluster), 1 count, 1 membership
+    # role, 1 nav badges, 1 the user's firm in the account menu, 1 questions page with authors
+    expected = 9
+    with django_assert_num_queries(expected):
+        client.get(url)
+    _many_answers(question, 1000)
+    for i in range(30):
+        services.question_ask(cluster=coffee, author=ana, title=f"¿Pregunta número {i} sobre fletes?")
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 20
+
+
+def test_answers_are_ordered_accepted_then_votes_then_oldest(client, question, ana, mateo, lucia):
+    first = services.answer_post(question=question, author=mateo, body="primera")
+    second = services.answer_post(question=question, author=lucia, body="segunda")
+    third = services.answer_post(question=question, author=mateo, body="tercera")
+    services.vote_cast(user=ana, answer=third, value=Vote.UP)
+    services.answer_accept(question=question, answer=second, acting_user=ana)
+    client.force_login(ana)
+    answers = client.get(detail_url(question)).context["answers"]
+    assert [a.pk for a in answers] == [second.pk, third.pk, first.pk]
+
+
+def test_the_waiting_queue_ranks_fitting_and_older_questions_first(client, coffee, ana, mateo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mentoring.models import MentorProfile
+
+    MentorProfile.objects.create(user=mateo, topics=["certifications"])
+    fresh_fit = services.question_ask(cluster=coffee, author=ana, title="¿Cuánto cuesta la certificación GlobalG.A.P.?",
+                                      topics=["certifications"])
+    old_other = services.question_ask(cluster=coffee, author=ana, title="¿Qué feria de compradores recomiendan?",
+                                      topics=["fairs"])
+    answered = services.question_ask(cluster=coffee, author=ana, title="¿Quién me cotiza un flete aéreo?")
+    services.answer_post(question=answered, author=mateo, body="Yo")
+    mine = services.question_ask(cluster=coffee, author=mateo, title="¿Alguien usa cartas de crédito?")
+    Question.objects.filter(pk=old_other.pk).update(created_at=timezone.now() - timedelta(days=2))
+    client.force_login(mateo)
+    questions = client.get(reverse("questions:waiting")).context["questions"]
+    ids = [q.pk for q in questions]
+    assert answered.pk not in ids and mine.pk not in ids
+    assert set(ids) == {fresh_fit.pk, old_other.pk}
+    Question.objects.filter(pk=fresh_fit.pk).update(created_at=timezone.now() - timedelta(days=2))
+    questions = client.get(reverse("questions:waiting")).context["questions"]
+    assert questions[0].pk == fresh_fit.pk
+    assert questions[0].fit_topics == ["Certifications and standards"]
+
+
+def test_promoting_a_room_message_links_both_ways(client, coffee, ana, lucia, mateo):
+    from messaging import services as messaging_services
+    from messaging.models import Room
+
+    room = Room.objects.filter(cluster=coffee, is_general=True).first() or Room.objects.create(
+        kind=Room.Kind.CLUSTER, cluster=coffee, name="General", slug="general", is_general=True)
+    message = messaging_services.message_post(room=room, author=ana, body="¿Alguien sabe cómo se hace el Prior Notice?")
+    url = reverse("questions:promote", args=[message.pk])
+    client.force_login(mateo)
+    assert client.get(url).status_code == 403
+    client.force_login(lucia)
+    page = client.get(url)
+    assert "Prior Notice" in page.content.decode()
+    client.post(url, {"title": "¿Cómo se hace el Prior Notice de la FDA?", "body": message.body, "language": "es",
+                      "post": "1"})
+    question = Question.objects.get()
+    assert question.source_message == message and question.author == ana
+    assert f"#m{message.pk}" in client.get(detail_url(question)).content.decode()
+    response = client.post(url, {"title": "¿Cómo se hace el Prior Notice de la FDA?", "language": "es", "post": "1"})
+    assert "already a question" in response.content.decode() and Question.objects.count() == 1
+
+
+def test_the_cluster_page_links_to_its_questions(client, coffee, ana, otto):
+    client.force_login(ana)
+    page = client.get(reverse("clusters:detail", args=[coffee.slug])).content.decode()
+    assert reverse("questions:cluster", args=[coffee.slug]) in page
+    client.force_login(otto)
+    page = client.get(reverse("clusters:detail", args=[coffee.slug])).content.decode()
+    assert reverse("questions:cluster", args=[coffee.slug]) not in page
+
+
+def test_the_edit_history_lists_previous_versions(client, question, ana):
+    services.question_edit(question=question, acting_user=ana, title="¿Qué pide la FDA para el café verde tostado?")
+    client.force_login(ana)
+    page = client.get(reverse("questions:history", args=[question.pk])).content.decode()
+    assert "¿Qué documentos pide la FDA para café verde?" in page
+
+
+def test_search_finds_words_in_answers_and_respects_membership(client, question, answer, ana, otto, seafood):
+    Cluster.objects.filter(pk=seafood.pk).update(access=Cluster.Access.APPROVAL)
+    client.force_login(ana)
+    results = client.get(reverse("questions:search"), {"q": "Prior Notice"}).context["page"].object_list
+    assert [q.pk for q in results] == [question.pk]
+    client.force_login(otto)
+    results = client.get(reverse("questions:search"), {"q": "Prior Notice"}).context["page"].object_list
+    assert list(results) == []
