@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class QuestionsConfig(AppConfig):
     name = "questions"
     verbose_name = _("Questions and answers")
+
+    def ready(self):
+        from questions import impact
+
+        impact.register()
