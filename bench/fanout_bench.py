@@ -5,7 +5,7 @@ consumer that only group-broadcasts, in the same Daphne process on the same chan
     .venv/bin/python bench/fanout_bench.py --redis-url redis://127.0.0.1:6379/2 --clients 10 100 500
 
 For each layer, client count and consumer it runs two phases on the same sockets:
-- paced: messages at a fixed rate below saturation (about 2,000 deliveries per second in all) for the
+- paced: messages at a fixed rate below saturation (at most 1,000 deliveries per second in all) for the
   delivery latency (p50/p99, sender's send to receiver's receive, same clock) and the reach
   (deliveries received / deliveries expected);
 - burst: messages sent back to back, for the most deliveries per second and the server CPU (user +
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -83,7 +84,7 @@ def prepare_database(workdir: Path, receivers: int) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict, redis_url: str | None, workdir: Path):
+    def __init__(self, env: dict, redis_url: str | None, workdir: Path, profile: Path | None = None):
         self.port = free_port()
         env = dict(env, BENCH_NO_RATE_LIMIT="1")
         if redis_url:
@@ -92,8 +93,9 @@ class Server:
 
             redis.Redis.from_url(redis_url).flushdb()
         self.log = open(workdir / "daphne.log", "ab")  # noqa: SIM115 - closed in stop()
+        profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "bench.fanout_asgi:application"],
+            [sys.executable, *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "bench.fanout_asgi:application"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -105,7 +107,7 @@ class Server:
         raise RuntimeError("daphne did not start")
 
     def stop(self):
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # Twisted stops cleanly (and a profiler writes its file)
         self.process.wait(timeout=10)
         self.log.close()
 
@@ -123,7 +125,7 @@ class Receiver:
                     frame = json.loads(raw)
                     if frame.get("type") == "message":
                         self.got[frame["client_id"]] = now
-        except Exception:  # noqa: BLE001 - a closed socket ends the bench run
+        except Exception:
             pass
 
 
@@ -202,7 +204,7 @@ async def run_case(server: Server, db: dict, *, layer: str, clients: int, consum
     tasks = [asyncio.create_task(r.run()) for r in receivers]
     drain = asyncio.create_task(Receiver(sender).run())
     await settle(server.process.pid)  # let the presence frames of all those arrivals go out
-    rate = min(50.0, 2000.0 / clients)
+    rate = min(50.0, 1000.0 / clients)
     tag = f"{layer}-{clients}-{consumer}-{time.time_ns()}"
     paced = await phase(sender, receivers, tag=tag + "-p", count=max(10, int(rate * 3)), rate=rate, room=room,
                         pid=server.process.pid)
@@ -238,17 +240,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""))
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--consumers", nargs="+", default=["bare", "room"], choices=["bare", "room"])
+    parser.add_argument("--no-memory", action="store_true", help="only the Redis layer")
+    parser.add_argument("--profile", type=Path, help="run the server under cProfile, writing here")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         db = prepare_database(workdir, receivers=min(max(args.clients), 50))
-        layers = [("memory", None)] + ([("redis", args.redis_url)] if args.redis_url else [])
+        layers = ([] if args.no_memory else [("memory", None)]) + ([("redis", args.redis_url)] if args.redis_url else [])
         for layer, redis_url in layers:
-            server = Server(db["env"], redis_url, workdir)
+            server = Server(db["env"], redis_url, workdir, args.profile)
             try:
                 for clients in args.clients:
-                    for consumer in ("bare", "room"):
+                    for consumer in args.consumers:
                         result = asyncio.run(run_case(server, db, layer=layer, clients=clients, consumer=consumer))
                         results.append(result)
                         print(table([result]).splitlines()[-1], flush=True)

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,11 +41,24 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
+class _NoHopDispatch:
+    """Channels (4.2+) runs close_old_connections() in a worker thread before every handler, which is
+    a thread hop for every frame delivered to every socket. These consumers touch the database only
+    through database_sync_to_async, which closes stale connections itself in its thread, so the
+    dispatch goes straight to the handler: delivering a broadcast is one `send` of ready-made text."""
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     room_id: int
     cluster_id: int | None = None
     allowed = False
@@ -304,7 +318,7 @@ async def _announce_presence_later(room_id: int) -> None:
     await events.presence_send(room_id=room_id, online=online)
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     """Keeps the navigation's notification badge live on every page and marks the person online."""
 
     heartbeat: asyncio.Task | None = None

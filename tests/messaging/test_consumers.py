@@ -426,3 +426,24 @@ async def test_the_notification_socket_gets_the_badge_and_refuses_anonymous(ana,
     frame = await receive(socket, "notification")
     assert frame["text"] == "10 créditos" and frame["unread"] == 1
     await socket.disconnect()
+
+
+async def test_delivering_a_broadcast_takes_no_thread_hop_and_no_query(general, ana, monkeypatch):
+    from asgiref.sync import SyncToAsync
+
+    socket = await open_socket(ana, general.pk)
+    hops = []
+    original = SyncToAsync.__call__
+
+    def counting(self, *args, **kwargs):
+        hops.append(self.func)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    text = '{"type":"message","id":1}'
+    for _ in range(3):
+        await get_channel_layer().group_send(f"room-{general.pk}", {"type": "room.frame", "text": text})
+        assert await socket.receive_from() == text
+    assert hops == []
+    monkeypatch.undo()
+    await socket.disconnect()
