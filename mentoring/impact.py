@@ -7,6 +7,7 @@ queries however many mentorships there are.
 import datetime
 
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from clusters.models import ClusterMembership
 from mentoring.models import MentorProfile, Mentorship, Session
@@ -29,8 +30,9 @@ def mentorships_and_hours(*, cluster_ids, since: datetime.date | None = None) ->
     return {**counts, "sessions": totals["sessions"], "minutes": minutes, "hours": round(minutes / 60, 1)}
 
 
-def mentor_load(*, cluster_ids) -> dict:
-    """Mentors of these clusters: places taken against capacity, and how many are full: 1 query."""
+def mentor_load(*, cluster_ids, since: datetime.date | None = None) -> dict:
+    """Mentors of these clusters: places taken against capacity, and how many are full: 1 query.
+    A snapshot of today, so `since` changes nothing."""
     mentor_ids = ClusterMembership.objects.filter(
         cluster_id__in=list(cluster_ids),
         status=ClusterMembership.Status.ACTIVE,
@@ -52,13 +54,17 @@ def mentor_load(*, cluster_ids) -> dict:
     }
 
 
-def outcomes(*, cluster_ids) -> dict:
-    """Firms that started or restarted exporting, and the markets they reached: 1 query."""
+def outcomes(*, cluster_ids, since: datetime.date | None = None) -> dict:
+    """Firms that started or restarted exporting (outcomes recorded since a date, when given), and the
+    markets they reached: 1 query."""
+    mentorships = Mentorship.objects.filter(
+        cluster_id__in=list(cluster_ids),
+        outcome__in=[Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED],
+    )
+    if since is not None:
+        mentorships = mentorships.filter(outcome_recorded_at__date__gte=since)
     rows = list(
-        Mentorship.objects.filter(
-            cluster_id__in=list(cluster_ids),
-            outcome__in=[Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED],
-        ).values_list("outcome", "outcome_markets", "mentee__firm_member__firm_id", "mentee_id")
+        mentorships.values_list("outcome", "outcome_markets", "mentee__firm_member__firm_id", "mentee_id")
     )
     started = {firm or f"person-{person}" for outcome, _m, firm, person in rows if outcome == Mentorship.Outcome.STARTED}
     restarted = {
@@ -81,3 +87,23 @@ def _codes(value) -> list[str]:
     if isinstance(value, str):
         return [code for code in value.split(",") if code]
     return [getattr(code, "code", code) for code in value]
+
+
+SECTIONS = (
+    ("mentoring_activity", _("Active mentorships and mentoring hours"), mentorships_and_hours),
+    ("mentoring_load", _("Mentor load against capacity"), mentor_load),
+    ("mentoring_outcomes", _("Outcomes: firms that started or restarted exporting, new markets"), outcomes),
+)
+
+
+def register() -> None:
+    """Adds mentoring's figures to the agency dashboard, when the incentives app offers the extension point."""
+    try:
+        from incentives import impact
+    except ImportError:
+        return
+    register_section = getattr(impact, "register", None)
+    if register_section is None:
+        return
+    for key, label, figures in SECTIONS:
+        register_section(key, label=label, figures=figures)
