@@ -12,11 +12,15 @@ Group event types (the consumer method that handles them):
   that person in those rooms close with 4403 at once.
 """
 
+import asyncio
 import json
+import logging
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def room_group(room_id: int) -> str:
@@ -48,10 +52,41 @@ def message_frame(message) -> dict:
     }
 
 
+_in_flight: set[asyncio.Task] = set()
+
+
 def _group_send(group: str, event: dict) -> None:
+    """Sends after the commit. In a worker thread of a running server (a consumer's or a view's
+    database thread) the send is handed to the event loop without waiting for it, so the thread, and
+    the socket whose frame it serves, go on with the next frame instead of waiting for the fan-out;
+    sends keep their order of scheduling. Elsewhere (commands, sync tests) it is sent and waited for."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and loop.is_running() and not _in_loop_thread(loop):
+        loop.call_soon_threadsafe(_start_send, layer, group, event)
+    else:
         async_to_sync(layer.group_send)(group, event)
+
+
+def _in_loop_thread(loop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _start_send(layer, group: str, event: dict) -> None:
+    task = asyncio.get_running_loop().create_task(layer.group_send(group, event))
+    _in_flight.add(task)  # a reference, so the task is not collected half-way
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task) -> None:
+    _in_flight.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("group send failed", exc_info=task.exception())
 
 
 def _room_frame_on_commit(room_id: int, frame: dict) -> None:

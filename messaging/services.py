@@ -172,7 +172,7 @@ def room_create_mentorship(*, mentor: User, mentee: User, name: str) -> Room:
     """A private room holding exactly the mentor and the mentee (called by mentoring)."""
     if mentor.pk == mentee.pk:
         raise ValidationError(_("A mentor cannot mentor themselves."), code="self")
-    room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name=(name or _("Mentorship"))[:80], created_by=mentor)
+    room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name=str(name or _("Mentorship"))[:80], created_by=mentor)
     RoomMember.objects.bulk_create([RoomMember(room=room, user=mentor), RoomMember(room=room, user=mentee)])
     return room
 
