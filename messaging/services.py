@@ -346,9 +346,7 @@ def message_post(
         # the answer, and nothing is stored or broadcast twice.
         return Message.objects.select_related("author").get(author=author, client_id=client_id)
     message.author = author
-    # Your own message counts as read.
-    if not ReadPosition.objects.filter(room=room, user=author).update(last_read_id=message.pk):
-        ReadPosition.objects.get_or_create(room=room, user=author, defaults={"last_read_id": message.pk})
+    # The author's read position is left alone: unread counts never count one's own messages.
     events.message_created_on_commit(message)
     if not mentioned:
         return message
