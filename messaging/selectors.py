@@ -204,6 +204,14 @@ def reports_for_facilitator(*, user: User) -> QuerySet[MessageReport]:
     return reports.select_related("message", "message__author", "message__room", "message__room__cluster", "reporter")
 
 
+def suspensions_for_facilitator(*, user: User) -> QuerySet[RoomSuspension]:
+    suspensions = RoomSuspension.objects.all()
+    if not user.is_superuser:
+        facilitated = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, role=Role.FACILITATOR)
+        suspensions = suspensions.filter(cluster_id__in=facilitated.values("cluster_id"))
+    return suspensions.select_related("user", "cluster").order_by("-created_at")
+
+
 def report_for_facilitator(*, user: User, report_id: int) -> MessageReport:
     try:
         return reports_for_facilitator(user=user).get(pk=report_id)

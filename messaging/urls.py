@@ -16,5 +16,6 @@ urlpatterns = [
     path("messages/message/<int:message_id>/history/", views.message_history, name="history"),
     path("messages/moderation/", views.moderation, name="moderation"),
     path("messages/moderation/<int:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
+    path("messages/moderation/suspensions/<int:suspension_id>/lift/", views.unsuspend, name="unsuspend"),
     path("notifications/", views.notifications, name="notifications"),
 ]

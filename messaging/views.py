@@ -238,7 +238,26 @@ def moderation(request):
     if not request.user.is_superuser and not services.facilitates_any_cluster(user=request.user):
         raise Http404
     page = Paginator(reports, 30).get_page(request.GET.get("page"))
-    return render(request, "messaging/moderation.html", {"page": page, "suspend_form": SuspendForm()})
+    suspensions = selectors.suspensions_for_facilitator(user=request.user)[:100]
+    return render(
+        request, "messaging/moderation.html",
+        {"page": page, "suspend_form": SuspendForm(), "suspensions": suspensions},
+    )
+
+
+@login_required
+@require_POST
+def unsuspend(request, suspension_id):
+    suspension = get_object_or_404(selectors.suspensions_for_facilitator(user=request.user), pk=suspension_id)
+    try:
+        services.member_unsuspend(cluster=suspension.cluster, user=suspension.user, acting_user=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("%(name)s can use this cluster's rooms again.") % {
+            "name": suspension.user.display_name
+        })
+    return redirect("messaging:moderation")
 
 
 @login_required

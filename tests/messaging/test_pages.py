@@ -170,6 +170,22 @@ def test_report_then_the_facilitator_suspends_from_the_queue(client, general, an
     client.force_login(ana)
     assert client.get(room_url(general)).status_code == 404
     assert ClusterMembership.objects.get(user=ana, cluster=general.cluster).is_active
+    # Mateo cannot lift it; Lucía can.
+    suspension = RoomSuspension.objects.get()
+    client.force_login(mateo)
+    assert client.post(reverse("messaging:unsuspend", args=[suspension.pk])).status_code == 404
+    client.force_login(lucia)
+    client.post(reverse("messaging:unsuspend", args=[suspension.pk]))
+    assert not RoomSuspension.objects.exists()
+    client.force_login(ana)
+    assert client.get(room_url(general)).status_code == 200
+
+
+def test_people_write_directly_from_the_room_member_list(client, general, ana, mateo):
+    client.force_login(ana)
+    page = client.get(room_url(general)).content.decode()
+    assert reverse("messaging:direct", args=[mateo.pk]) in page
+    assert reverse("messaging:direct", args=[ana.pk]) not in page
 
 
 def test_direct_conversations_open_between_people_who_share_a_cluster(client, ana, mateo, otto):
