@@ -75,11 +75,16 @@ def membership_role(*, user: User, cluster: Cluster) -> str | None:
     )
 
 
-def cluster_for_questions(*, user: User, slug: str) -> Cluster:
+def active_cluster_get(*, slug: str) -> Cluster:
     try:
-        cluster = Cluster.objects.select_related("sector").get(slug=slug, is_active=True)
+        return Cluster.objects.select_related("sector").get(slug=slug, is_active=True)
     except Cluster.DoesNotExist:
         raise Http404 from None
+
+
+def cluster_for_questions(*, user: User, slug: str) -> Cluster:
+    """The cluster if this person may read its questions; Http404 otherwise (as for a missing one)."""
+    cluster = active_cluster_get(slug=slug)
     if not can_read_cluster(user=user, cluster=cluster):
         raise Http404
     return cluster

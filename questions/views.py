@@ -4,17 +4,21 @@ live updates on the question page and similar-question suggestions while the tit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
 
 from clusters.models import ClusterMembership
+from clusters.topics import Topic
 from messaging import selectors as messaging_selectors
 from questions import selectors, services
-from questions.forms import AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
+from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
 
 QUESTIONS_PAGE = 20
@@ -43,6 +47,68 @@ def _rights(request, cluster, question=None) -> dict:
     return rights
 
 
+_COUNTRY_CHOICES: dict[str, list] = {}
+
+
+def _country_choices() -> list:
+    # Sorting the country names of a language takes a few milliseconds: once per language and process.
+    language = get_language() or "en"
+    if language not in _COUNTRY_CHOICES:
+        _COUNTRY_CHOICES[language] = list(countries)
+    return _COUNTRY_CHOICES[language]
+
+
+def _options(choices, selected: str, blank: str | None = None) -> str:
+    """<option> elements for a filter select, built in Python (the widget templates cost far more for
+    250 countries)."""
+    rows = [("", blank)] if blank is not None else []
+    rows += [(str(value), str(label)) for value, label in choices]
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in rows),
+    )
+
+
+def _filter_context(request, form: FilterForm) -> dict:
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return {
+        "topic_options": _options(Topic.choices, data.get("topic", ""), _("Any topic")),
+        "market_options": _options(_country_choices(), data.get("market", ""), _("Any market")),
+        "sort_options": _options(SORT_CHOICES, data.get("sort") or "newest"),
+        "filter_unanswered": data.get("unanswered", False),
+        "filter_mine": data.get("mine", False),
+    }
+
+
+class _NextPage:
+    """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists."""
+
+    def __init__(self, queryset, number, per_page: int):
+        try:
+            self.number = max(int(number or 1), 1)
+        except (TypeError, ValueError):
+            self.number = 1
+        offset = (self.number - 1) * per_page
+        rows = list(queryset[offset:offset + per_page + 1])
+        self.object_list = rows[:per_page]
+        self._has_next = len(rows) > per_page
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
 def _query_string(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -65,13 +131,16 @@ def request_language_fallback() -> str:
 
 @require_GET
 def cluster_questions(request, slug):
-    cluster = selectors.cluster_for_questions(user=request.user, slug=slug)
+    cluster = selectors.active_cluster_get(slug=slug)
+    rights = _rights(request, cluster)
+    if not cluster.is_open and not rights["is_member"]:
+        raise Http404  # exactly like a missing cluster
     form = FilterForm(request.GET or None)
     questions = selectors.cluster_questions(cluster=cluster, user=request.user, **form.filters())
-    page = Paginator(questions, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    page = _NextPage(questions, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/cluster_questions.html", {
-        "cluster": cluster, "form": form, "page": page, "query": _query_string(request),
-        "search_form": SearchForm(), **_rights(request, cluster),
+        "cluster": cluster, "page": page, "query": _query_string(request),
+        **_filter_context(request, form), **rights,
     })
 
 
@@ -80,9 +149,9 @@ def cluster_questions(request, slug):
 def my_questions(request):
     form = FilterForm(request.GET or None)
     questions = selectors.questions_across_my_clusters(user=request.user, **form.filters())
-    page = Paginator(questions, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    page = _NextPage(questions, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/my_questions.html", {
-        "form": form, "page": page, "query": _query_string(request), "search_form": SearchForm(),
+        "page": page, "query": _query_string(request), **_filter_context(request, form),
     })
 
 
@@ -100,7 +169,7 @@ def search(request):
     if request.GET.get("cluster"):
         cluster = selectors.cluster_for_questions(user=request.user, slug=request.GET["cluster"])
     results = selectors.search_questions(user=request.user, text=text, cluster=cluster)
-    page = Paginator(results, QUESTIONS_PAGE).get_page(request.GET.get("page"))
+    page = _NextPage(results, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/search.html", {
         "form": form, "page": page, "query": _query_string(request), "text": text, "cluster": cluster,
     })
@@ -210,7 +279,7 @@ def detail(request, question_id):
             else:
                 messages.success(request, _("Your answer is posted."))
                 return redirect(f"{question.get_absolute_url()}#a{answer.pk}")
-    page = Paginator(selectors.question_answers(question=question), ANSWERS_PAGE).get_page(request.GET.get("page"))
+    page = _NextPage(selectors.question_answers(question=question), request.GET.get("page"), ANSWERS_PAGE)
     answers = list(page.object_list)
     question_vote, answer_votes = selectors.my_votes(user=request.user, question=question, answers=answers)
     for answer in answers:
