@@ -34,6 +34,19 @@ WORDS_EN = ["export", "shipping", "freight", "container", "quote", "letter", "cr
 WORDS_PT = ["exportar", "frete", "contêiner", "certificação", "orgânica", "alfândega", "preço", "amostra", "embalagem", "rótulo", "feira", "compradores", "mercado", "cacau", "rastreabilidade"]
 
 
+FILLER = [f"{stem}{n}" for stem in ("lote", "finca", "cliente", "puerto", "ref", "item") for n in range(400)]
+
+
+def text(rng: random.Random, words: list[str], length: int) -> str:
+    """A few domain words among many rarer ones, so that a two-word search matches a small share of the
+    posts (as in real threads) rather than nearly all of them."""
+    domain = rng.sample(words, 3)
+    filler = rng.choices(FILLER, k=length - 3)
+    tokens = domain + filler
+    rng.shuffle(tokens)
+    return " ".join(tokens)
+
+
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
@@ -76,8 +89,8 @@ def make_data(fresh: bool) -> dict:
             questions = []
             for i in range(QUESTIONS):
                 language, words = languages[i % 3]
-                title = " ".join(rng.choices(words, k=8)).capitalize() + f" #{i}?"
-                body = " ".join(rng.choices(words, k=40))
+                title = text(rng, words, 8).capitalize() + f" #{i}?"
+                body = text(rng, words, 40)
                 created = now - timezone.timedelta(minutes=QUESTIONS - i)
                 questions.append(Question(
                     cluster=cluster, author=people[i % 20], title=title, body=body, body_html=f"<p>{body}</p>",
@@ -90,7 +103,7 @@ def make_data(fresh: bool) -> dict:
             for question in questions:
                 words = dict(languages)[question.language]
                 for j in range(ANSWERS_PER_QUESTION):
-                    body = " ".join(rng.choices(words, k=60))
+                    body = text(rng, words, 60)
                     answers.append(Answer(question=question, author=people[(question.pk + j + 1) % 20], body=body,
                                           body_html=f"<p>{body}</p>", score=rng.randint(0, 10)))
             Answer.objects.bulk_create(answers, batch_size=5000)
