@@ -188,3 +188,57 @@ def test_reports_reach_the_facilitators_queue(general, ana, mateo, lucia):
 def test_direct_and_cluster_rooms_appear_in_the_overview(general, ana, mateo):
     direct = services.room_direct(user=ana, other=mateo)
     assert {room.pk for room in selectors.rooms_overview(user=ana)} == {general.pk, direct.pk}
+
+
+def test_superusers_read_cluster_rooms_but_not_private_ones(general, ana, mateo, superuser):
+    direct = services.room_direct(user=ana, other=mateo)
+    mentorship = services.room_create_mentorship(mentor=mateo, mentee=ana, name="M")
+    assert selectors.room_for_user(user=superuser, room_id=general.pk) == general
+    assert services.can_read_room(user=superuser, room=general)
+    for private in (direct, mentorship):
+        with pytest.raises(Http404):
+            selectors.room_for_user(user=superuser, room_id=private.pk)
+        assert not services.can_read_room(user=superuser, room=private)
+
+
+def test_the_quick_access_check_agrees_with_the_selector(general, ana, mateo, lucia, otto, nadie, seafood):
+    """services._room_state (plain SQL, for the hot path) and selectors.readable_rooms_q say the same."""
+    direct = services.room_direct(user=ana, other=mateo)
+    mentorship = services.room_create_mentorship(mentor=mateo, mentee=lucia, name="M")
+    sea = services.room_general_for_cluster(cluster=seafood)
+    services.member_suspend(cluster=general.cluster, user=mateo, acting_user=lucia)
+    rooms = [general, direct, mentorship, sea]
+    for person in (ana, mateo, lucia, otto, nadie):
+        readable = set(selectors.rooms_readable_by(user=person).values_list("pk", flat=True))
+        assert {room.pk for room in rooms if services.can_read_room(user=person, room=room)} == readable, person
+
+
+def test_a_mention_in_a_muted_room_notifies_without_email(general, ana, mateo, mailoutbox, django_capture_on_commit_callbacks):
+    services.room_set_preferences(room=general, user=mateo, muted=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_post(room=general, author=ana, body="@mateo una pregunta")
+    assert Notification.objects.filter(recipient=mateo).count() == 1
+    assert mailoutbox == []
+
+
+def test_people_who_cannot_read_the_room_are_not_notified(ana, mateo, lucia):
+    room = services.room_direct(user=ana, other=mateo)
+    services.message_post(room=room, author=ana, body="@lucia mira esto @mateo")
+    assert list(Notification.objects.values_list("recipient__email", flat=True)) == [mateo.email]
+
+
+def test_reading_never_moves_the_position_back(general, ana, mateo):
+    first = services.message_post(room=general, author=ana, body="uno")
+    second = services.message_post(room=general, author=ana, body="dos")
+    assert services.room_mark_read(room=general, user=mateo, message_id=second.pk) == second.pk
+    assert services.room_mark_read(room=general, user=mateo, message_id=first.pk) == second.pk
+
+
+def test_reports_are_once_per_person_and_not_for_ones_own_messages(general, ana, mateo):
+    message = services.message_post(room=general, author=ana, body="hola")
+    with pytest.raises(ValidationError):
+        services.message_report(message=message, reporter=ana)
+    services.message_report(message=message, reporter=mateo)
+    with pytest.raises(ValidationError) as exc:
+        services.message_report(message=message, reporter=mateo)
+    assert exc.value.code == "already_reported"
