@@ -242,3 +242,14 @@ def test_reports_are_once_per_person_and_not_for_ones_own_messages(general, ana,
     with pytest.raises(ValidationError) as exc:
         services.message_report(message=message, reporter=mateo)
     assert exc.value.code == "already_reported"
+
+
+def test_an_award_change_notifies_the_person_it_is_for(ana):
+    from types import SimpleNamespace
+
+    from messaging import receivers
+
+    award = SimpleNamespace(mentor=ana, credits=15, get_absolute_url=lambda: "/credits/awards/7/")
+    receivers.on_award_changed(sender=None, award=award, change="approved")
+    note = Notification.objects.get(recipient=ana)
+    assert note.kind == "award" and "15" in note.text and note.url == "/credits/awards/7/"
