@@ -116,6 +116,80 @@ def _query_string(request) -> str:
 
 
 def _default_language(user) -> str:
+    """The person's language for a new question, else the interface's."""
+    language = ((getattr(user, "language", "") or get_language() or "es"))[:2]
+    return language if language in Language.values else Language.ES
+
+
+_COUNTRY_CHOICES: dict[str, list] = {}
+
+
+def _country_choices() -> list:
+    # Sorting the country names of a language takes a few milliseconds: once per language and process.
+    language = get_language() or "en"
+    if language not in _COUNTRY_CHOICES:
+        _COUNTRY_CHOICES[language] = list(countries)
+    return _COUNTRY_CHOICES[language]
+
+
+def _options(choices, selected: str, blank: str | None = None) -> str:
+    """<option> elements for a filter select, built in Python (the widget templates cost far more for
+    250 countries)."""
+    rows = [("", blank)] if blank is not None else []
+    rows += [(str(value), str(label)) for value, label in choices]
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in rows),
+    )
+
+
+def _filter_context(request, form: FilterForm) -> dict:
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return {
+        "topic_options": _options(Topic.choices, data.get("topic", ""), _("Any topic")),
+        "market_options": _options(_country_choices(), data.get("market", ""), _("Any market")),
+        "sort_options": _options(SORT_CHOICES, data.get("sort") or "newest"),
+        "filter_unanswered": data.get("unanswered", False),
+        "filter_mine": data.get("mine", False),
+    }
+
+
+class _NextPage:
+    """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists."""
+
+    def __init__(self, queryset, number, per_page: int):
+        try:
+            self.number = max(int(number or 1), 1)
+        except (TypeError, ValueError):
+            self.number = 1
+        offset = (self.number - 1) * per_page
+        rows = list(queryset[offset:offset + per_page + 1])
+        self.object_list = rows[:per_page]
+        self._has_next = len(rows) > per_page
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def _query_string(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _default_language(user) -> str:
     language = (getattr(user, "language", "") or request_language_fallback())[:2]
     return language if language in Language.values else Language.ES
 
