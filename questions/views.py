@@ -117,7 +117,7 @@ def _query_string(request) -> str:
 
 def _default_language(user) -> str:
     """The person's language for a new question, else the interface's."""
-    language = ((getattr(user, "language", "") or get_language() or "es"))[:2]
+    language = (getattr(user, "language", "") or get_language() or "es")[:2]
     return language if language in Language.values else Language.ES
 
 
