@@ -1,0 +1,134 @@
+"""The one place that moves credits.
+
+`transfer_post` locks the accounts it touches in id order (so two postings can never wait on each
+other in a circle), checks the floors against the locked balances, and writes the transfer and both
+balances in one transaction. The database backs the floors with a CheckConstraint, so even a bug here
+cannot leave a non-mint account below zero.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, When
+from django.utils.translation import gettext as _
+
+from clusters.models import Agency, User
+from incentives.models import Account, Program, Transfer
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was already used for a different transfer."""
+
+
+class InsufficientCredits(ValidationError):
+    """The source account does not hold enough credits."""
+
+
+def accounts_lock(*, account_ids) -> dict[int, Account]:
+    """Locks accounts in id order (one query) and returns them by id. Call inside a transaction."""
+    ids = sorted(set(account_ids))
+    return {account.pk: account for account in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _same_content(transfer: Transfer, *, from_id, to_id, amount, kind, source_ref, reverses_id) -> bool:
+    return (
+        transfer.from_account_id == from_id
+        and transfer.to_account_id == to_id
+        and transfer.amount == amount
+        and transfer.kind == kind
+        and transfer.source_ref == source_ref
+        and transfer.reverses_id == reverses_id
+    )
+
+
+@transaction.atomic
+def transfer_post(
+    *,
+    from_account: Account,
+    to_account: Account,
+    amount: int,
+    kind: str,
+    idempotency_key: str,
+    caused_by: User | None = None,
+    source_ref: str = "",
+    memo: str = "",
+    reverses: Transfer | None = None,
+) -> Transfer:
+    """Moves `amount` credits; replaying the same key returns the original transfer unchanged."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError(_("A transfer moves a positive whole number of credits."), code="amount")
+    if from_account.pk == to_account.pk:
+        raise ValidationError(_("A transfer needs two different accounts."), code="same_account")
+    if not idempotency_key:
+        raise ValidationError(_("A transfer needs an idempotency key."), code="key")
+    reverses_id = reverses.pk if reverses is not None else None
+
+    locked = accounts_lock(account_ids=[from_account.pk, to_account.pk])
+    # Checked after the locks: a concurrent posting of the same key has committed by now, or waits on us.
+    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if _same_content(existing, from_id=from_account.pk, to_id=to_account.pk, amount=amount, kind=kind,
+                         source_ref=source_ref, reverses_id=reverses_id):
+            return existing
+        raise IdempotencyConflict(
+            _("The idempotency key “%(key)s” was already used for a different transfer (#%(id)s).")
+            % {"key": idempotency_key, "id": existing.pk},
+            code="idempotency_conflict",
+        )
+
+    source, target = locked[from_account.pk], locked[to_account.pk]
+    if source.agency_id != target.agency_id:
+        raise ValidationError(_("Credits cannot move between two agencies."), code="agency")
+    if not source.is_mint and source.balance < amount:
+        raise InsufficientCredits(
+            _("Not enough credits: %(balance)s available, %(amount)s needed.")
+            % {"balance": source.balance, "amount": amount},
+            code="insufficient",
+        )
+    if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
+        raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
+    # No savepoint around the insert: the key and the reversal were checked under the locks, and a
+    # rare race on the same key between different accounts fails the whole transaction, which is right.
+    transfer = Transfer.objects.create(
+        from_account=source, to_account=target, amount=amount, kind=kind,
+        idempotency_key=idempotency_key, caused_by=caused_by, source_ref=source_ref,
+        memo=memo[:300], reverses=reverses,
+    )
+    # Both balances in one statement.
+    Account.objects.filter(pk__in=[source.pk, target.pk]).update(
+        balance=Case(
+            When(pk=source.pk, then=F("balance") - amount),
+            When(pk=target.pk, then=F("balance") + amount),
+        )
+    )
+    source.balance -= amount
+    target.balance += amount
+    from_account.balance, to_account.balance = source.balance, target.balance
+    return transfer
+
+
+def transfer_reverse(*, original: Transfer, idempotency_key: str, caused_by: User | None, memo: str) -> Transfer:
+    """Posts the mirror image of a transfer, pointing at it (at most one reversal each)."""
+    return transfer_post(
+        from_account=original.to_account, to_account=original.from_account, amount=original.amount,
+        kind=Transfer.Kind.REVERSAL, idempotency_key=idempotency_key, caused_by=caused_by,
+        source_ref=original.source_ref, memo=memo, reverses=original,
+    )
+
+
+# Accounts are created on first use; each get_or_create is safe under concurrency thanks to the
+# unique constraints on (program, kind), (owner, agency) for wallets and (agency, kind).
+
+def program_accounts(*, program: Program) -> tuple[Account, Account]:
+    mint, _c = Account.objects.get_or_create(program=program, kind=Account.Kind.MINT, defaults={"agency_id": program.agency_id})
+    pool, _c = Account.objects.get_or_create(program=program, kind=Account.Kind.POOL, defaults={"agency_id": program.agency_id})
+    return mint, pool
+
+
+def wallet_for(*, user: User, agency: Agency) -> Account:
+    wallet, _c = Account.objects.get_or_create(owner=user, agency=agency, kind=Account.Kind.WALLET)
+    return wallet
+
+
+def agency_account(*, agency: Agency, kind: str) -> Account:
+    account, _c = Account.objects.get_or_create(agency=agency, kind=kind, program=None, owner=None)
+    return account

@@ -1,0 +1,181 @@
+"""Staff and member writes of the incentive ledger: programs, funding, redemptions, catalog.
+
+Each is one transaction, checks rights inside (PermissionDenied) and rules (ValidationError), and
+records staff actions in the audit log. Award decisions are in `incentives.awards` and re-exported here.
+"""
+
+import datetime
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clusters.models import Agency, Cluster, User
+from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
+from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
+from incentives.models import Account, AuditEntry, CatalogItem, Program, Redemption, Transfer
+
+
+def _require_staff(*, user: User, agency: Agency) -> None:
+    if not is_agency_staff(user=user, agency_id=agency.pk):
+        raise PermissionDenied(_("Only staff of this agency can do that."))
+
+
+def audit(*, agency: Agency, actor: User | None, action: str, target: str, reason: str = "", **data) -> AuditEntry:
+    return AuditEntry.objects.create(agency=agency, actor=actor, action=action, target=target[:200],
+                                     reason=reason[:300], data=data)
+
+
+@transaction.atomic
+def program_create(
+    *, agency: Agency, acting_user: User, name: str, clusters: list[Cluster], starts_on: datetime.date,
+    ends_on: datetime.date | None = None, budget: int = 0, description: str = "",
+    rate_accepted_answer: int = 0, rate_mentoring_hour: int = 0, rate_helpful_vote: int = 0,
+    cap_mentor_day: int = 0, cap_mentor_month: int = 0, cap_pair_month: int = 0, auto_approve: bool = False,
+    reason: str = "",
+) -> Program:
+    _require_staff(user=acting_user, agency=agency)
+    if not clusters:
+        raise ValidationError(_("A program covers at least one cluster."), code="clusters")
+    foreign = [c for c in clusters if c.agency_id != agency.pk]
+    if foreign:
+        raise ValidationError(
+            _("%(cluster)s is not sponsored by this agency.") % {"cluster": foreign[0].name}, code="clusters"
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError(_("The program cannot end before it starts."), code="dates")
+    program = Program.objects.create(
+        agency=agency, name=name, description=description, budget=budget, starts_on=starts_on, ends_on=ends_on,
+        rate_accepted_answer=rate_accepted_answer, rate_mentoring_hour=rate_mentoring_hour,
+        rate_helpful_vote=rate_helpful_vote, cap_mentor_day=cap_mentor_day, cap_mentor_month=cap_mentor_month,
+        cap_pair_month=cap_pair_month, auto_approve=auto_approve, created_by=acting_user,
+    )
+    program.clusters.set(clusters)
+    program_accounts(program=program)
+    audit(agency=agency, actor=acting_user, action="program.create", target=f"program {program.pk}: {name}",
+          reason=reason, program=program.pk, budget=budget)
+    return program
+
+
+@transaction.atomic
+def program_fund(*, program: Program, acting_user: User, amount: int, reason: str = "",
+                 idempotency_key: str = "") -> Transfer:
+    """Moves credits mint → pool; never beyond the program's budget. A form's key makes a double submit safe."""
+    _require_staff(user=acting_user, agency=program.agency)
+    mint, pool = program_accounts(program=program)
+    locked = accounts_lock(account_ids=[mint.pk, pool.pk])
+    key = f"program:{program.pk}:fund:{idempotency_key or uuid.uuid4().hex}"
+    if not Transfer.objects.filter(idempotency_key=key).exists():
+        funded = -locked[mint.pk].balance
+        if program.budget and funded + amount > program.budget:
+            raise ValidationError(
+                _("That would fund %(total)s credits, beyond the budget of %(budget)s.")
+                % {"total": funded + amount, "budget": program.budget}, code="budget",
+            )
+    transfer = transfer_post(
+        from_account=locked[mint.pk], to_account=locked[pool.pk], amount=amount, kind=Transfer.Kind.FUND,
+        idempotency_key=key, caused_by=acting_user, source_ref=f"incentives.program:{program.pk}",
+        memo=reason or _("Funding of %(program)s") % {"program": program.name},
+    )
+    if not AuditEntry.objects.filter(action="program.fund", data__transfer=transfer.pk).exists():
+        audit(agency=program.agency, actor=acting_user, action="program.fund",
+              target=f"program {program.pk}: {program.name}", reason=reason, transfer=transfer.pk, amount=amount)
+    return transfer
+
+
+@transaction.atomic
+def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str, price: int, stock: int,
+                      description: str = "", item: CatalogItem | None = None) -> CatalogItem:
+    _require_staff(user=acting_user, agency=agency)
+    if item is None:
+        item = CatalogItem(agency=agency)
+    elif item.agency_id != agency.pk:
+        raise PermissionDenied(_("Only staff of this agency can do that."))
+    item.kind, item.name, item.price, item.stock, item.description = kind, name, price, stock, description
+    item.full_clean()
+    item.save()
+    audit(agency=agency, actor=acting_user, action="catalog.save", target=f"item {item.pk}: {name}",
+          price=price, stock=stock)
+    return item
+
+
+@transaction.atomic
+def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str = "") -> Redemption:
+    """Moves the price wallet → hold and takes one from the stock (both locked, stock first)."""
+    if not person.is_authenticated:
+        raise PermissionDenied(_("Sign in to redeem credits."))
+    # The item row is locked before the accounts, always in this order.
+    item = CatalogItem.objects.select_for_update().get(pk=item.pk)
+    if not item.is_active:
+        raise ValidationError(_("This benefit is no longer offered."), code="inactive")
+    key = f"redeem:{person.pk}:{idempotency_key or uuid.uuid4().hex}"
+    existing = Redemption.objects.filter(request_transfer__idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if item.stock < 1:
+        raise ValidationError(_("“%(item)s” is out of stock.") % {"item": item.name}, code="stock")
+    wallet = wallet_for(user=person, agency=item.agency)
+    hold = agency_account(agency=item.agency, kind=Account.Kind.HOLD)
+    transfer = transfer_post(
+        from_account=wallet, to_account=hold, amount=item.price, kind=Transfer.Kind.REDEEM_REQUEST,
+        idempotency_key=key, caused_by=person, source_ref=f"incentives.item:{item.pk}",
+        memo=_("Requested: %(item)s") % {"item": item.name},
+    )
+    CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
+    return Redemption.objects.create(item=item, person=person, credits=item.price, request_transfer=transfer)
+
+
+def _staff_redemption(*, redemption: Redemption, acting_user: User) -> Redemption:
+    redemption = Redemption.objects.select_for_update().select_related("item", "item__agency").get(pk=redemption.pk)
+    _require_staff(user=acting_user, agency=redemption.item.agency)
+    if redemption.person_id == acting_user.pk:
+        raise PermissionDenied(_("Nobody can decide on their own redemption."))
+    if redemption.status != Redemption.Status.REQUESTED:
+        raise ValidationError(_("This redemption was already decided."), code="status")
+    return redemption
+
+
+@transaction.atomic
+def redemption_approve(*, redemption: Redemption, acting_user: User, reason: str = "") -> Redemption:
+    redemption = _staff_redemption(redemption=redemption, acting_user=acting_user)
+    agency = redemption.item.agency
+    hold = agency_account(agency=agency, kind=Account.Kind.HOLD)
+    sink = agency_account(agency=agency, kind=Account.Kind.REDEEMED)
+    redemption.settle_transfer = transfer_post(
+        from_account=hold, to_account=sink, amount=redemption.credits, kind=Transfer.Kind.REDEEM_APPROVE,
+        idempotency_key=f"redemption:{redemption.pk}:settle", caused_by=acting_user,
+        source_ref=f"incentives.redemption:{redemption.pk}",
+        memo=_("Redeemed: %(item)s") % {"item": redemption.item.name},
+    )
+    redemption.status = Redemption.Status.APPROVED
+    redemption.decided_by, redemption.decided_at, redemption.decision_reason = acting_user, timezone.now(), reason
+    redemption.save(update_fields=["settle_transfer", "status", "decided_by", "decided_at", "decision_reason"])
+    audit(agency=agency, actor=acting_user, action="redemption.approve",
+          target=f"redemption {redemption.pk}: {redemption.item.name}", reason=reason, redemption=redemption.pk)
+    return redemption
+
+
+@transaction.atomic
+def redemption_reject(*, redemption: Redemption, acting_user: User, reason: str) -> Redemption:
+    if not reason.strip():
+        raise ValidationError(_("Say why the redemption is rejected."), code="reason")
+    redemption = _staff_redemption(redemption=redemption, acting_user=acting_user)
+    agency = redemption.item.agency
+    CatalogItem.objects.select_for_update().filter(pk=redemption.item_id).update(stock=F("stock") + 1)
+    hold = agency_account(agency=agency, kind=Account.Kind.HOLD)
+    wallet = wallet_for(user=redemption.person, agency=agency)
+    redemption.settle_transfer = transfer_post(
+        from_account=hold, to_account=wallet, amount=redemption.credits, kind=Transfer.Kind.REDEEM_REJECT,
+        idempotency_key=f"redemption:{redemption.pk}:settle", caused_by=acting_user,
+        source_ref=f"incentives.redemption:{redemption.pk}",
+        memo=_("Returned (%(item)s): %(reason)s") % {"item": redemption.item.name, "reason": reason},
+    )
+    redemption.status = Redemption.Status.REJECTED
+    redemption.decided_by, redemption.decided_at, redemption.decision_reason = acting_user, timezone.now(), reason
+    redemption.save(update_fields=["settle_transfer", "status", "decided_by", "decided_at", "decision_reason"])
+    audit(agency=agency, actor=acting_user, action="redemption.reject",
+          target=f"redemption {redemption.pk}: {redemption.item.name}", reason=reason, redemption=redemption.pk)
+    return redemption
