@@ -18,4 +18,5 @@ urlpatterns = [
     path("messages/moderation/<int:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
     path("messages/moderation/suspensions/<int:suspension_id>/lift/", views.unsuspend, name="unsuspend"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
 ]

@@ -298,3 +298,14 @@ def notifications(request):
         return redirect("messaging:notifications")
     page = Paginator(selectors.notifications_for_user(user=request.user), 30).get_page(request.GET.get("page"))
     return render(request, "messaging/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request, notification_id):
+    """Marks one notification read and follows its link (only links within the site)."""
+    notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=notification_id)
+    services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
+    url = notification.url
+    if url.startswith("/") and not url.startswith("//"):
+        return redirect(url)
+    return redirect("messaging:notifications")

@@ -217,3 +217,18 @@ def test_the_notifications_page_lists_and_marks_read(client, ana, mateo):
     assert "Mateo mentioned you" in client.get(reverse("messaging:notifications")).content.decode()
     client.post(reverse("messaging:notifications"))
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client, ana, mateo, general):
+    note = services.notification_create(recipient=ana, kind="mention", text="x", url=f"/messages/{general.pk}/#m1")
+    client.force_login(mateo)
+    assert client.get(reverse("messaging:notification_open", args=[note.pk])).status_code == 404
+    client.force_login(ana)
+    response = client.get(reverse("messaging:notification_open", args=[note.pk]))
+    assert response["Location"] == f"/messages/{general.pk}/#m1"
+    note.refresh_from_db()
+    assert note.is_read
+    outside = services.notification_create(recipient=ana, kind="x", text="x", url="https://evil.example/")
+    assert client.get(reverse("messaging:notification_open", args=[outside.pk]))["Location"] == reverse(
+        "messaging:notifications"
+    )
