@@ -10,6 +10,7 @@ frame's JSON was built once in messaging.events and is forwarded as it is.
 """
 
 import asyncio
+import collections
 import json
 import logging
 import time
@@ -31,6 +32,8 @@ MAX_FRAME = 16 * 1024
 RESYNC_BATCH = 200
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
+# read and resync frames cost a database round trip each; a socket gets this many per 10 seconds.
+READ_BUDGET = 30
 
 # Arrivals and departures within this many seconds share one presence broadcast per room and process:
 # without it, N people joining a room at once would cost N broadcasts to up to N sockets each.
@@ -70,6 +73,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self.last_typing = 0.0
+        self.read_times: collections.deque[float] = collections.deque(maxlen=READ_BUDGET)
         # Accept first, so that the browser sees our close code rather than a failed handshake.
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -247,10 +251,17 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.last_typing = now
         await events.typing_send(room_id=self.room_id, user_id=self.user.pk, name=self.user.display_name)
 
+    def _spend_read_budget(self) -> None:
+        now = time.monotonic()
+        if len(self.read_times) == READ_BUDGET and now - self.read_times[0] < 10:
+            raise ValidationError("", code="rate_limited")
+        self.read_times.append(now)
+
     async def on_read(self, frame):
         message_id = frame["id"]
         if not isinstance(message_id, int):
             raise ValueError
+        self._spend_read_budget()
         position = await database_sync_to_async(self._read)(message_id)
         await self.send(text_data=events.dumps({"type": "read", "room": self.room_id, "last_read_id": position}))
 
@@ -262,6 +273,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         after_id = frame["after_id"]
         if not isinstance(after_id, int) or after_id < 0:
             raise ValueError
+        self._spend_read_budget()
         texts, last_id, more = await database_sync_to_async(self._resync)(after_id)
         for text in texts:
             await self.send(text_data=text)

@@ -447,3 +447,16 @@ async def test_delivering_a_broadcast_takes_no_thread_hop_and_no_query(general, 
     assert hops == []
     monkeypatch.undo()
     await socket.disconnect()
+
+
+async def test_read_and_resync_frames_have_a_budget_per_socket(general, ana, monkeypatch):
+    from messaging import consumers
+
+    monkeypatch.setattr(consumers, "READ_BUDGET", 3)
+    socket = await open_socket(ana, general.pk)
+    for _ in range(3):
+        await send(socket, {"type": "resync", "after_id": 0})
+        await receive(socket, "resynced")
+    await send(socket, {"type": "read", "id": 1})
+    assert (await receive(socket, "error"))["code"] == "rate_limited"
+    await socket.disconnect()
