@@ -50,9 +50,17 @@
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
   }
 
+  // At most one read frame every 2 s (the server allows 30 per 10 s per socket), the last one trailing.
+  var readTimer = null;
+  var lastReadAt = 0;
   function markRead() {
-    if (document.visibilityState !== "visible" || !lastId || lastId <= lastReadSent) return;
-    if (send({ type: "read", id: lastId })) lastReadSent = lastId;
+    if (document.visibilityState !== "visible" || !lastId || lastId <= lastReadSent || readTimer) return;
+    var wait = Math.max(0, lastReadAt + 2000 - Date.now());
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      lastReadAt = Date.now();
+      if (lastId > lastReadSent && send({ type: "read", id: lastId })) lastReadSent = lastId;
+    }, wait);
   }
 
   function el(tag, className, content) {
@@ -204,6 +212,7 @@
       if (pending.el) { pending.el.classList.add("failed"); pending.el.classList.remove("pending"); }
       if (textarea && !textarea.value) textarea.value = pending.body;
     }
+    if (frame.ref === "read" || frame.ref === "typing") return;  // nothing the person can act on
     setStatus(frame.message || frame.code);
   }
 
