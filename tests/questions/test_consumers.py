@@ -43,19 +43,19 @@ async def open_socket(user, question_id: int):
 
 
 async def next_frame(communicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=2))
+    return json.loads(await communicator.receive_from(timeout=5))
 
 
 async def test_anonymous_sockets_close_with_4401(question):
     socket = await open_socket(None, question.pk)
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_outsiders_and_missing_questions_close_with_4403(question, otto, ana):
     socket = await open_socket(otto, question.pk)
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
     socket = await open_socket(ana, 999_999)
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
 
 
 async def test_answers_votes_and_acceptance_arrive_live(question, ana, mateo):
@@ -89,7 +89,7 @@ async def test_leaving_a_by_approval_cluster_closes_the_socket(question, coffee,
     socket = await open_socket(mateo, question.pk)
     assert (await next_frame(socket))["type"] == "hello"
     await database_sync_to_async(cluster_services.membership_leave)(cluster=coffee, user=mateo)
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
 
 
 async def test_notification_frames_on_the_persons_group_do_not_break_the_socket(question, ana, mateo):
