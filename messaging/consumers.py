@@ -12,7 +12,6 @@ frame's JSON was built once in messaging.events and is forwarded as it is.
 import asyncio
 import collections
 import json
-import logging
 import time
 
 from channels.consumer import get_handler_name
@@ -22,8 +21,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from messaging import events, presence, selectors, services
-
-log = logging.getLogger(__name__)
 
 # Largest frame a client may send (characters). A 4,000-character message fits with room to spare;
 # Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops anything larger

@@ -7,7 +7,7 @@ Who may read a room:
 Outsiders get Http404, exactly like a missing room.
 """
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -228,10 +228,4 @@ def cluster_rooms_for_user(*, user: User, cluster) -> list[Room]:
         .filter(cluster=cluster, kind=Room.Kind.CLUSTER)
         .annotate(unread=_unread_subquery(user))
         .order_by("-is_general", "name")
-    )
-
-
-def message_counts_by_room(*, room_ids: list[int]) -> dict[int, int]:
-    return dict(
-        Message.objects.filter(room_id__in=room_ids).values("room_id").annotate(n=Count("id")).values_list("room_id", "n")
     )
