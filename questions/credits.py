@@ -6,16 +6,7 @@ transaction, so a rolled-back acceptance never pays.
 """
 
 from clusters.models import User
-
-
-def _awards():
-    # incentives is above questions in the dependency order; the import is deferred so that Q&A keeps
-    # working in a checkout where the award service is not there yet.
-    try:
-        from incentives import awards
-    except ImportError:  # pragma: no cover - only before the incentives app has its award service
-        return None
-    return awards
+from incentives import awards
 
 
 def answer_ref(answer) -> str:
@@ -27,9 +18,6 @@ def vote_ref(vote) -> str:
 
 
 def accepted_answer_grant(*, answer, acting_user: User) -> None:
-    awards = _awards()
-    if awards is None:
-        return
     awards.award_grant(
         kind="accepted_answer", beneficiary=answer.author, cluster=answer.question.cluster,
         source_ref=answer_ref(answer), description=f"Accepted answer to “{answer.question.title}”"[:200],
@@ -38,16 +26,10 @@ def accepted_answer_grant(*, answer, acting_user: User) -> None:
 
 
 def accepted_answer_revoke(*, answer, acting_user: User | None, reason: str) -> None:
-    awards = _awards()
-    if awards is None:
-        return
     awards.award_revoke(kind="accepted_answer", source_ref=answer_ref(answer), reason=reason, acting_user=acting_user)
 
 
 def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
-    awards = _awards()
-    if awards is None:
-        return
     awards.award_grant(
         kind="helpful_vote", beneficiary=answer.author, cluster=answer.question.cluster,
         source_ref=vote_ref(vote), description=f"Helpful answer to “{answer.question.title}”"[:200],
@@ -56,7 +38,4 @@ def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
 
 
 def helpful_vote_revoke(*, vote, acting_user: User | None, reason: str) -> None:
-    awards = _awards()
-    if awards is None:
-        return
     awards.award_revoke(kind="helpful_vote", source_ref=vote_ref(vote), reason=reason, acting_user=acting_user)

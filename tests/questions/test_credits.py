@@ -4,7 +4,6 @@ A recording stand-in for `incentives.awards` with the documented semantics (at m
 per kind and source reference) shows what is paid and reversed; the real ledger has its own tests.
 """
 
-import sys
 import types
 
 import pytest
@@ -34,13 +33,8 @@ class Ledger:
 @pytest.fixture
 def ledger(monkeypatch):
     recorder = Ledger()
-    module = types.ModuleType("incentives.awards")
-    module.award_grant = recorder.award_grant
-    module.award_revoke = recorder.award_revoke
-    monkeypatch.setitem(sys.modules, "incentives.awards", module)
-    import incentives
-
-    monkeypatch.setattr(incentives, "awards", module, raising=False)
+    module = types.SimpleNamespace(award_grant=recorder.award_grant, award_revoke=recorder.award_revoke)
+    monkeypatch.setattr("questions.credits.awards", module)
     return recorder
 
 
@@ -90,8 +84,53 @@ def test_the_award_rolls_back_with_the_acceptance(ledger, question, answer, ana,
     def failing_grant(**kwargs):
         raise RuntimeError("ledger down")
 
-    monkeypatch.setattr(sys.modules["incentives.awards"], "award_grant", failing_grant)
+    monkeypatch.setattr("questions.credits.awards.award_grant", failing_grant)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.answer_accept(question=question, answer=answer, acting_user=ana)
     question.refresh_from_db()
     assert question.accepted_answer is None and question.status == "open"
+
+
+# --- With the real ledger ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def funded_program(agency, coffee, rafael):
+    import datetime
+
+    from django.utils import timezone
+
+    from incentives import services as incentive_services
+
+    program = incentive_services.program_create(
+        agency=agency, acting_user=rafael, name="Mentores del café 2026", clusters=[coffee],
+        starts_on=timezone.localdate() - datetime.timedelta(days=30), budget=10_000,
+        rate_accepted_answer=50, rate_mentoring_hour=100, rate_helpful_vote=5, auto_approve=True,
+    )
+    incentive_services.program_fund(program=program, acting_user=rafael, amount=1_000, reason="Primer tramo")
+    return program
+
+
+def _wallet(user, agency) -> int:
+    from incentives.ledger import wallet_for
+
+    return wallet_for(user=user, agency=agency).balance
+
+
+def test_acceptance_and_helpful_votes_pay_the_answerer_once_through_the_ledger(
+    funded_program, agency, question, answer, ana, lucia, mateo
+):
+    from incentives.models import Award
+
+    services.answer_accept(question=question, answer=answer, acting_user=ana)
+    vote = services.vote_cast(user=lucia, answer=answer, value=Vote.UP)
+    assert _wallet(mateo, agency) == 55
+    other = services.answer_post(question=question, author=lucia, body="Contrata un agente FDA")
+    services.answer_accept(question=question, answer=other, acting_user=ana)
+    services.answer_accept(question=question, answer=answer, acting_user=ana)
+    assert _wallet(mateo, agency) == 55  # reversed, then paid again: one live award, never two
+    assert Award.objects.filter(kind="accepted_answer", source_ref=f"questions.answer:{answer.pk}",
+                                status__in=Award.LIVE).count() == 1
+    services.vote_cast(user=lucia, answer=answer, value=Vote.DOWN)
+    assert _wallet(mateo, agency) == 50
+    assert not Award.objects.filter(source_ref=f"questions.vote:{vote.pk}", status__in=Award.LIVE).exists()

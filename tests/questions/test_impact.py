@@ -18,3 +18,10 @@ def test_agency_figures_count_asked_answered_accepted_and_the_median_wait(coffee
     assert figures == {"asked": 3, "answered": 2, "accepted": 1, "accepted_share_percent": 33,
                        "median_hours_to_first_answer": 4.0}
     assert impact.qa_figures(cluster_ids=[])["asked"] == 0
+
+
+def test_the_figures_are_registered_on_the_agency_dashboard():
+    from incentives import impact as dashboard
+
+    section = dashboard.registered()["questions"]
+    assert section.figures is impact.qa_figures
