@@ -5,5 +5,20 @@ from incentives import views
 app_name = "incentives"
 urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
+    path("wallet/redeem/<int:item_id>/", views.redeem, name="redeem"),
+    path("agency/", views.console_index, name="console_index"),
+    path("agency/<slug:agency_slug>/", views.console, name="console"),
+    path("agency/<slug:agency_slug>/programs/new/", views.program_create, name="program_create"),
     path("agency/<slug:agency_slug>/programs/<int:program_id>/", views.program_detail, name="program"),
+    path("agency/<slug:agency_slug>/awards/", views.awards_queue, name="awards"),
+    path("agency/<slug:agency_slug>/awards/<int:award_id>/<str:decision>/", views.award_decide, name="award_decide"),
+    path("agency/<slug:agency_slug>/redemptions/", views.redemptions_queue, name="redemptions"),
+    path("agency/<slug:agency_slug>/redemptions/<int:redemption_id>/<str:decision>/", views.redemption_decide,
+         name="redemption_decide"),
+    path("agency/<slug:agency_slug>/catalog/", views.catalog, name="catalog"),
+    path("agency/<slug:agency_slug>/ledger/", views.ledger, name="ledger"),
+    path("agency/<slug:agency_slug>/audit/", views.audit_log, name="audit"),
+    path("agency/<slug:agency_slug>/impact/", views.dashboard, name="dashboard"),
+    path("agency/<slug:agency_slug>/export/transfers.csv", views.export_transfers, name="export_transfers"),
+    path("agency/<slug:agency_slug>/export/awards.csv", views.export_awards, name="export_awards"),
 ]

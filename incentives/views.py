@@ -1,12 +1,299 @@
+"""Wallet and agency console pages. Thin: selectors read, services write, POST-redirect-GET."""
+
+import csv
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from incentives import impact, selectors, services
+from incentives.forms import CatalogItemForm, FundForm, LedgerFilterForm, ProgramForm, ReasonForm, RedeemForm
+from incentives.models import Award, CatalogItem, Redemption
+
+PAGE = getattr(settings, "PUENTE_PAGE_SIZE", 20)
 
 
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You are not allowed to do that.")
+
+
+def _page(request, queryset, size=PAGE):
+    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+# ---- Wallet ---------------------------------------------------------------------------------------
+
+@require_safe
 @login_required
 def wallet(request):
-    return HttpResponse("")
+    wallets = selectors.wallets_of(user=request.user)
+    chosen = next((w for w in wallets if w.agency.slug == request.GET.get("agency")), wallets[0] if wallets else None)
+    context = {"wallets": wallets, "wallet": chosen, "page": None, "catalog": [], "redemptions": []}
+    if chosen is not None:
+        page, query = _page(request, selectors.statement(wallet=chosen))
+        context.update(
+            page=page, query=query, catalog=list(selectors.catalog_of(agency=chosen.agency)),
+            redemptions=list(selectors.redemptions_of(user=request.user)[:10]), redeem_key=uuid.uuid4().hex,
+        )
+    return render(request, "incentives/wallet.html", context)
 
 
+@require_POST
+@login_required
+def redeem(request, item_id):
+    item = CatalogItem.objects.filter(pk=item_id, is_active=True).select_related("agency").first()
+    if item is None:
+        raise Http404
+    form = RedeemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please try again."))
+    else:
+        try:
+            services.redemption_request(item=item, person=request.user, idempotency_key=form.cleaned_data["key"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Requested: %(item)s. The agency will confirm it.") % {"item": item.name})
+    return redirect(f"{reverse('incentives:wallet')}?agency={item.agency.slug}")
+
+
+# ---- Agency console -------------------------------------------------------------------------------
+
+@require_safe
+@login_required
+def console_index(request):
+    agencies = list(selectors.agencies_for_staff(user=request.user))
+    if not agencies:
+        raise Http404
+    if len(agencies) == 1:
+        return redirect("incentives:console", agencies[0].slug)
+    return render(request, "incentives/console_index.html", {"agencies": agencies})
+
+
+def _console(request, agency, template, **context):
+    context.setdefault("counts", selectors.queue_counts(agency=agency))
+    return render(request, f"incentives/{template}", {"agency": agency, **context})
+
+
+@require_safe
+@login_required
+def console(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    return _console(
+        request, agency, "console.html", programs=selectors.programs_with_pools(agency=agency),
+        audit=list(selectors.audit_for_agency(agency=agency)[:10]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def program_create(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = ProgramForm(request.POST or None, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.program_create(agency=agency, acting_user=request.user,
+                                               **{**data, "clusters": list(data["clusters"])})
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Program created. Fund its pool to start paying."))
+            return redirect(program.get_absolute_url())
+    return _console(request, agency, "program_form.html", form=form)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def program_detail(request, agency_slug, program_id):
-    return HttpResponse("")
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    program = selectors.program_for_staff(agency=agency, program_id=program_id)
+    form = FundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_fund(program=program, acting_user=request.user, amount=form.cleaned_data["amount"],
+                                  reason=form.cleaned_data["reason"], idempotency_key=form.cleaned_data["key"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The pool was funded."))
+            return redirect(program.get_absolute_url())
+    pools = {p.pk: p for p in selectors.programs_with_pools(agency=agency)}
+    return _console(request, agency, "program_detail.html", program=pools.get(program.pk, program), form=form,
+                    awards=list(selectors.awards_for_agency(agency=agency).filter(program=program)[:20]))
+
+
+@require_safe
+@login_required
+def awards_queue(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    status = request.GET.get("status", "pending")
+    if status not in Award.Status.values:
+        status = "pending"
+    awards = (selectors.awards_pending_for_agency(agency=agency) if status == "pending"
+              else selectors.awards_for_agency(agency=agency, status=status))
+    page, query = _page(request, awards)
+    return _console(request, agency, "awards.html", page=page, query=query, status=status,
+                    statuses=Award.Status.choices, form=ReasonForm())
+
+
+@require_POST
+@login_required
+def award_decide(request, agency_slug, award_id, decision):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    award = selectors.award_for_staff(agency=agency, award_id=award_id)
+    actions = {"approve": services.award_approve, "reject": services.award_reject, "reverse": services.award_reverse}
+    if decision not in actions:
+        raise Http404
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        actions[decision](award=award, acting_user=request.user, reason=reason)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, {"approve": _("Award approved and paid."), "reject": _("Award rejected."),
+                                   "reverse": _("Award reversed; the mentor was told.")}[decision])
+    return redirect(request.POST.get("next") or reverse("incentives:awards", args=[agency.slug]))
+
+
+@require_safe
+@login_required
+def redemptions_queue(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    status = request.GET.get("status", "requested")
+    if status not in Redemption.Status.values:
+        status = "requested"
+    page, query = _page(request, selectors.redemptions_for_agency(agency=agency, status=status).order_by("created_at"))
+    return _console(request, agency, "redemptions.html", page=page, query=query, status=status,
+                    statuses=Redemption.Status.choices, form=ReasonForm())
+
+
+@require_POST
+@login_required
+def redemption_decide(request, agency_slug, redemption_id, decision):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    redemption = selectors.redemption_for_staff(agency=agency, redemption_id=redemption_id)
+    actions = {"approve": services.redemption_approve, "reject": services.redemption_reject}
+    if decision not in actions:
+        raise Http404
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        actions[decision](redemption=redemption, acting_user=request.user, reason=reason)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Redemption approved.") if decision == "approve"
+                         else _("Redemption rejected; the credits went back to the wallet."))
+    return redirect("incentives:redemptions", agency.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def catalog(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = CatalogItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.catalog_item_save(agency=agency, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The catalog was updated."))
+            return redirect("incentives:catalog", agency.slug)
+    items = CatalogItem.objects.filter(agency=agency).order_by("price", "name")
+    return _console(request, agency, "catalog.html", items=items, form=form)
+
+
+@require_safe
+@login_required
+def ledger(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = LedgerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    transfers = selectors.transfers_for_agency(agency=agency, **{k: v for k, v in filters.items() if v})
+    page, query = _page(request, transfers)
+    return _console(request, agency, "ledger.html", form=form, page=page, query=query)
+
+
+@require_safe
+@login_required
+def audit_log(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    page, query = _page(request, selectors.audit_for_agency(agency=agency))
+    return _console(request, agency, "audit.html", page=page, query=query)
+
+
+@require_safe
+@login_required
+def dashboard(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    return _console(request, agency, "dashboard.html", sections=impact.dashboard(agency=agency))
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@login_required
+def export_transfers(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = LedgerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = (
+        selectors.transfers_for_agency(agency=agency, **{k: v for k, v in filters.items() if v})
+        .values_list("pk", "created_at", "kind", "amount", "from_account_id", "from_account__kind",
+                     "to_account_id", "to_account__kind", "to_account__owner__email", "source_ref",
+                     "caused_by__email", "reverses_id", "idempotency_key", "memo")
+        .iterator(chunk_size=2000)
+    )
+    header = ["id", "created_at", "kind", "amount", "from_account", "from_kind", "to_account", "to_kind",
+              "to_owner", "source_ref", "caused_by", "reverses", "idempotency_key", "memo"]
+    return _csv_response(f"{agency.slug}-transfers.csv", header, rows)
+
+
+@require_safe
+@login_required
+def export_awards(request, agency_slug):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    rows = (
+        Award.objects.filter(program__agency=agency).order_by("pk")
+        .values_list("pk", "created_at", "program__name", "kind", "beneficiary__email", "caused_by__email",
+                     "cluster__slug", "source_ref", "description", "minutes", "credits", "status", "flag_reason",
+                     "not_paid_reason", "decided_by__email", "decided_at", "decision_reason")
+        .iterator(chunk_size=2000)
+    )
+    header = ["id", "created_at", "program", "kind", "beneficiary", "caused_by", "cluster", "source_ref",
+              "description", "minutes", "credits", "status", "flag_reason", "not_paid_reason", "decided_by",
+              "decided_at", "decision_reason"]
+    return _csv_response(f"{agency.slug}-awards.csv", header, rows)
+
