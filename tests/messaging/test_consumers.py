@@ -460,3 +460,19 @@ async def test_read_and_resync_frames_have_a_budget_per_socket(general, ana, mon
     await send(socket, {"type": "read", "id": 1})
     assert (await receive(socket, "error"))["code"] == "rate_limited"
     await socket.disconnect()
+
+
+async def test_private_rooms_deliver_to_their_two_people_only(general, ana, mateo, lucia):
+    direct = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    mentorship = await database_sync_to_async(services.room_create_mentorship)(mentor=mateo, mentee=ana, name="M")
+    lucia_general = await open_socket(lucia, general.pk)
+    for room in (direct, mentorship):
+        ana_socket = await open_socket(ana, room.pk)
+        mateo_socket = await open_socket(mateo, room.pk)
+        await send(ana_socket, {"type": "message", "body": "privado", "client_id": f"p-{room.pk}"})
+        ack = await receive(ana_socket, "ack")
+        assert (await receive(mateo_socket, "message"))["id"] == ack["id"]
+        await nothing_of(lucia_general, "message")
+        await ana_socket.disconnect()
+        await mateo_socket.disconnect()
+    await lucia_general.disconnect()
