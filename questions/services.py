@@ -72,6 +72,14 @@ def can_accept(*, user: User, question: Question) -> bool:
     return can_moderate(user=user, cluster=question.cluster)
 
 
+def can_edit(*, user: User, post) -> bool:
+    """The author (while a member) or a facilitator edits a question or an answer."""
+    cluster = post.cluster if isinstance(post, Question) else post.question.cluster
+    if post.author_id == user.pk and can_take_part(user=user, cluster=cluster):
+        return True
+    return can_moderate(user=user, cluster=cluster)
+
+
 def _require_member(*, user: User, cluster: Cluster) -> None:
     if not can_take_part(user=user, cluster=cluster):
         raise PermissionDenied(_("Only active members of this cluster can do that."))
@@ -282,10 +290,7 @@ def question_edit(
 ) -> Question:
     """The asker or a facilitator edits a question; the previous text goes to the history."""
     question = _lock_question(question)
-    if not (
-        (question.author_id == acting_user.pk and can_take_part(user=acting_user, cluster=question.cluster))
-        or can_moderate(user=acting_user, cluster=question.cluster)
-    ):
+    if not can_edit(user=acting_user, post=question):
         raise PermissionDenied(_("Only the asker or a facilitator can edit this question."))
     title = _clean_title(title)
     body = _clean_body(body, limit=BODY_MAX, required=False)
@@ -399,11 +404,7 @@ def answer_edit(*, answer: Answer, acting_user: User, body: str) -> Answer:
     answer = Answer.objects.select_for_update(of=("self",)).select_related("question", "question__cluster").get(
         pk=answer.pk
     )
-    cluster = answer.question.cluster
-    if not (
-        (answer.author_id == acting_user.pk and can_take_part(user=acting_user, cluster=cluster))
-        or can_moderate(user=acting_user, cluster=cluster)
-    ):
+    if not can_edit(user=acting_user, post=answer):
         raise PermissionDenied(_("Only the author or a facilitator can edit this answer."))
     body = _clean_body(body, limit=ANSWER_MAX, required=True)
     if body == answer.body:

@@ -377,6 +377,8 @@ def history(request, question_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request, question_id):
     question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    if not services.can_edit(user=request.user, post=question):
+        raise PermissionDenied
     initial = {"title": question.title, "body": question.body, "language": question.language,
                "topics": question.topics, "tags": ", ".join(question.tags),
                "target_markets": [c.code for c in question.target_markets]}
@@ -400,6 +402,8 @@ def edit(request, question_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer_edit(request, answer_id):
     answer = selectors.answer_get_for_user(user=request.user, answer_id=answer_id)
+    if not services.can_edit(user=request.user, post=answer):
+        raise PermissionDenied
     form = AnswerForm(request.POST or None, initial={"body": answer.body})
     if request.method == "POST" and form.is_valid():
         try:

@@ -260,3 +260,18 @@ def test_search_finds_words_in_answers_and_respects_membership(client, question,
     client.force_login(otto)
     results = client.get(reverse("questions:search"), {"q": "Prior Notice"}).context["page"].object_list
     assert list(results) == []
+
+
+def test_only_the_author_or_a_facilitator_may_open_the_edit_forms(client, question, answer, ana, mateo, lucia):
+    question_edit, answer_edit = (reverse("questions:edit", args=[question.pk]),
+                                  reverse("questions:answer_edit", args=[answer.pk]))
+    client.force_login(mateo)
+    assert client.get(question_edit).status_code == 403
+    assert client.post(question_edit, {"title": "¿Cambiado por otra persona?", "language": "es"}).status_code == 403
+    assert client.get(answer_edit).status_code == 200
+    client.force_login(ana)
+    assert client.get(answer_edit).status_code == 403
+    client.force_login(lucia)
+    assert client.get(question_edit).status_code == 200 and client.get(answer_edit).status_code == 200
+    question.refresh_from_db()
+    assert question.title == "¿Qué documentos pide la FDA para café verde?"
