@@ -81,6 +81,8 @@ class Question(models.Model):
             models.Index(fields=["cluster", "-last_activity_at"], name="question_cluster_activity"),
             models.Index(fields=["cluster", "-score"], name="question_cluster_score"),
             models.Index(fields=["cluster", "answer_count"], name="question_cluster_unanswered"),
+            # The mentors' queue walks open questions oldest first and stops after a few hundred.
+            models.Index(fields=["created_at"], condition=Q(status="open"), name="question_open_by_age"),
         ]
         constraints = [
             models.CheckConstraint(

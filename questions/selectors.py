@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clusters.models import Cluster, ClusterMembership, User
+from clusters.topics import Topic
 from questions.models import SEARCH_CONFIGS, Answer, Follow, Question, Revision, Vote
 
 Status = ClusterMembership.Status
@@ -278,7 +279,7 @@ QUEUE_CANDIDATES = 300
 
 def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
     """Open questions without an accepted answer in the person's clusters that they have not answered,
-    ranked by how long they have waited and how well they fit the person's expertise: 3 queries.
+    ranked by how long they have waited and how well they fit the person's expertise: 4 queries.
 
     Each returned question carries `fit_topics` (the topics it shares with the mentor's profile),
     `fit_sector` and `waiting_hours`.
@@ -289,9 +290,12 @@ def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
     my_topics = set(profile.topics) if profile else set()
     my_sectors = {sector.pk for sector in profile.sectors.all()} if profile else set()
     answered_by_me = Answer.objects.filter(question=OuterRef("pk"), author=user)
+    # The cluster ids as values (one small query) let PostgreSQL walk the open questions oldest first
+    # (partial index question_open_by_age) and stop at the limit, instead of sorting all of them.
+    cluster_ids = list(active_cluster_ids(user).values_list("cluster_id", flat=True))
     candidates = list(
         Question.objects.filter(
-            cluster_id__in=active_cluster_ids(user), status=Question.Status.OPEN, accepted_answer__isnull=True
+            cluster_id__in=cluster_ids, status=Question.Status.OPEN, accepted_answer__isnull=True
         )
         .exclude(author=user)
         .exclude(Exists(answered_by_me))
@@ -300,8 +304,9 @@ def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
         .order_by("created_at")[:QUEUE_CANDIDATES]
     )
     now = timezone.now()
+    labels = dict(Topic.choices)
     for question in candidates:
-        question.fit_topics = [label for value, label in _labelled(question.topics) if value in my_topics]
+        question.fit_topics = [str(labels[t]) for t in question.topics if t in my_topics and t in labels]
         question.fit_sector = question.cluster.sector_id in my_sectors
         question.waiting_hours = max(int((now - question.created_at).total_seconds() // 3600), 0)
         fit = 1 + 2 * len(question.fit_topics) + (1 if question.fit_sector else 0)
@@ -310,9 +315,3 @@ def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
     candidates.sort(key=lambda q: (-q.queue_rank, q.created_at))
     return candidates[:limit]
 
-
-def _labelled(values):
-    from clusters.topics import Topic
-
-    labels = dict(Topic.choices)
-    return [(value, str(labels[value])) for value in values if value in labels]
