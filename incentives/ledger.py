@@ -76,6 +76,8 @@ def transfer_post(
         )
 
     source, target = locked[from_account.pk], locked[to_account.pk]
+    if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
+        raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
     if source.agency_id != target.agency_id:
         raise ValidationError(_("Credits cannot move between two agencies."), code="agency")
     if not source.is_mint and source.balance < amount:
@@ -84,8 +86,6 @@ def transfer_post(
             % {"balance": source.balance, "amount": amount},
             code="insufficient",
         )
-    if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
-        raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
     # No savepoint around the insert: the key and the reversal were checked under the locks, and a
     # rare race on the same key between different accounts fails the whole transaction, which is right.
     transfer = Transfer.objects.create(
