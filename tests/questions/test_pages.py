@@ -276,3 +276,24 @@ def test_only_the_author_or_a_facilitator_may_open_the_edit_forms(client, questi
     assert client.get(question_edit).status_code == 200 and client.get(answer_edit).status_code == 200
     question.refresh_from_db()
     assert question.title == "¿Qué documentos pide la FDA para café verde?"
+
+
+def test_the_waiting_queue_query_count_stays_the_same_as_questions_grow(
+    client, coffee, ana, mateo, django_assert_num_queries
+):
+    from mentoring.models import MentorProfile
+
+    MentorProfile.objects.create(user=mateo, topics=["customs"])
+    services.question_ask(cluster=coffee, author=ana, title="¿Qué pide la aduana de Alemania?", topics=["customs"])
+    client.force_login(mateo)
+    url = reverse("questions:waiting")
+    client.get(url)
+    # 1 session, 1 user, 1 mentor profile, 1 its sectors, 1 my clusters, 1 candidates with clusters and
+    # authors, 1 nav badges, 1 agency staff check (nav), 1 the user's firm in the account menu
+    with django_assert_num_queries(9):
+        client.get(url)
+    for i in range(40):
+        services.question_ask(cluster=coffee, author=ana, title=f"¿Pregunta de aduana número {i}?", topics=["customs"])
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    assert len(response.context["questions"]) == 41
