@@ -36,6 +36,9 @@ READ_BUDGET = 30
 # without it, N people joining a room at once would cost N broadcasts to up to N sockets each.
 PRESENCE_DEBOUNCE = 0.25
 _presence_pending: dict[int, asyncio.Task] = {}
+# What this process last saw online per room, and when: lets heartbeats notice people whose sockets
+# were on a server process that died (their entries expire without anyone leaving).
+_presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -115,6 +118,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             while True:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
                 await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+                checked_at, seen = _presence_seen.get(self.room_id, (0.0, frozenset()))
+                if time.monotonic() - checked_at >= presence.PRESENCE_HEARTBEAT:
+                    # One socket per room and process looks; a change nobody announced gets announced.
+                    online = frozenset(await presence.room_online(room_id=self.room_id))
+                    _presence_seen[self.room_id] = (time.monotonic(), online)
+                    if online != seen:
+                        await self._announce_presence()
         except asyncio.CancelledError:
             pass
 
@@ -324,6 +334,7 @@ async def _announce_presence_later(room_id: int) -> None:
     # Forget the task before reading the set: a change from now on schedules a new broadcast.
     _presence_pending.pop(room_id, None)
     online = await presence.room_online(room_id=room_id)
+    _presence_seen[room_id] = (time.monotonic(), frozenset(online))
     await events.presence_send(room_id=room_id, online=online)
 
 

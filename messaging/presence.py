@@ -11,6 +11,7 @@ The async functions are for consumers (no thread hop); the sync ones for service
 """
 
 import asyncio
+import math
 import time
 
 from django.conf import settings
@@ -95,7 +96,7 @@ async def join(*, room_id: int | None, user_id: int, channel_name: str) -> None:
         pipe = _async_redis().pipeline(transaction=False)
         for key in keys:
             pipe.zadd(key, {entry: expires})
-            pipe.expire(key, PRESENCE_TTL * 2)
+            pipe.expire(key, math.ceil(PRESENCE_TTL * 2))
         await pipe.execute()
     else:
         for key in keys:

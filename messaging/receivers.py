@@ -13,11 +13,11 @@ def on_membership_ended(sender, membership, **kwargs) -> None:
 def on_award_changed(sender, award, change=None, **kwargs) -> None:
     from messaging import services
 
-    recipient = getattr(award, "recipient", None) or getattr(award, "mentor", None) or getattr(award, "user", None)
+    recipient = getattr(award, "recipient", None) or getattr(award, "beneficiary", None)
     if recipient is None:
         return
     try:
-        url = award.get_absolute_url() if hasattr(award, "get_absolute_url") else reverse("incentives:wallet")
+        url = reverse("incentives:wallet")
     except NoReverseMatch:
         url = ""
     services.notification_award(recipient=recipient, award=award, change=change, url=url)

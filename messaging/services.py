@@ -522,7 +522,7 @@ def notification_award(*, recipient: User, award, change: str | None, url: str =
         "approved": _("Your award of %(credits)s credits was approved."),
         "rejected": _("Your award of %(credits)s credits was not approved."),
         "reversed": _("Your award of %(credits)s credits was reversed."),
-        "pending": _("An award of %(credits)s credits is waiting for review."),
+        "flagged": _("Your award of %(credits)s credits is waiting for a review by the agency."),
     }
     text = texts.get(str(change or ""), _("Your award of %(credits)s credits changed.")) % {"credits": credits or "?"}
     return notification_create(recipient=recipient, kind="award", text=text, url=url)

@@ -476,3 +476,19 @@ async def test_private_rooms_deliver_to_their_two_people_only(general, ana, mate
         await ana_socket.disconnect()
         await mateo_socket.disconnect()
     await lucia_general.disconnect()
+
+
+async def test_people_whose_server_died_drop_out_of_presence_at_a_heartbeat(general, ana, mateo, monkeypatch):
+    from messaging import presence
+
+    monkeypatch.setattr(presence, "PRESENCE_HEARTBEAT", 0.2)
+    socket = await open_socket(ana, general.pk)
+    # Mateo's socket lives on another process: it joined there, then that process died, so his entry
+    # is never removed, only left to expire.
+    monkeypatch.setattr(presence, "PRESENCE_TTL", 0.7)
+    await presence.join(room_id=general.pk, user_id=mateo.pk, channel_name="specific.elsewhere!1")
+    monkeypatch.setattr(presence, "PRESENCE_TTL", 60)
+    both = sorted([ana.pk, mateo.pk])
+    assert (await receive(socket, "presence", timeout=3))["online"] == both
+    assert (await receive(socket, "presence", timeout=3))["online"] == [ana.pk]
+    await socket.disconnect()

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 
 from clusters.models import ClusterMembership
 from messaging import selectors, services
@@ -247,9 +248,10 @@ def test_reports_are_once_per_person_and_not_for_ones_own_messages(general, ana,
 def test_an_award_change_notifies_the_person_it_is_for(ana):
     from types import SimpleNamespace
 
+    from incentives.signals import award_changed
     from messaging import receivers
 
-    award = SimpleNamespace(mentor=ana, credits=15, get_absolute_url=lambda: "/credits/awards/7/")
-    receivers.on_award_changed(sender=None, award=award, change="approved")
+    award_changed.send(sender=None, award=SimpleNamespace(recipient=ana, credits=15), change="approved")
     note = Notification.objects.get(recipient=ana)
-    assert note.kind == "award" and "15" in note.text and note.url == "/credits/awards/7/"
+    assert note.kind == "award" and "15" in note.text and note.url == reverse("incentives:wallet")
+    assert any(receiver() is receivers.on_award_changed for _key, receiver, *_ in award_changed.receivers)
