@@ -12,6 +12,7 @@ frame's JSON was built once in messaging.events and is forwarded as it is.
 import asyncio
 import collections
 import json
+import logging
 import time
 
 from channels.consumer import get_handler_name
@@ -21,6 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from messaging import events, presence, selectors, services
+
+log = logging.getLogger(__name__)
 
 # Largest frame a client may send (characters). A 4,000-character message fits with room to spare;
 # Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops anything larger
@@ -114,8 +117,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self._announce_presence()
 
     async def _heartbeat(self):
-        try:
-            while True:
+        while True:
+            try:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
                 await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
                 checked_at, seen = _presence_seen.get(self.room_id, (0.0, frozenset()))
@@ -125,8 +128,11 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                     _presence_seen[self.room_id] = (time.monotonic(), online)
                     if online != seen:
                         await self._announce_presence()
-        except asyncio.CancelledError:
-            pass
+            except asyncio.CancelledError:
+                return
+            except Exception:
+                # Redis away for a moment: keep the socket, try again at the next beat.
+                log.warning("presence heartbeat failed", exc_info=True)
 
     async def _announce_presence(self):
         loop = asyncio.get_running_loop()
