@@ -1,13 +1,15 @@
 """Mentoring's numbers for an export-promotion agency's impact dashboard, scoped to the agency's clusters.
 
 Each function takes the cluster ids the agency sponsors and returns plain data; a fixed number of
-queries however many mentorships there are.
+queries however many mentorships there are. The dashboard (incentives.impact) turns each key into a row
+label, so keys are written to read well there.
 """
 
 import datetime
 
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from clusters.models import ClusterMembership
 from mentoring.models import MentorProfile, Mentorship, Session
@@ -17,17 +19,17 @@ def mentorships_and_hours(*, cluster_ids, since: datetime.date | None = None) ->
     """Running mentorships, and hours of confirmed sessions (since a date, when given): 2 queries."""
     mentorships = Mentorship.objects.filter(cluster_id__in=list(cluster_ids))
     counts = mentorships.aggregate(
-        active=Count("pk", filter=Q(status=Mentorship.Status.ACTIVE)),
-        paused=Count("pk", filter=Q(status=Mentorship.Status.PAUSED)),
-        completed=Count("pk", filter=Q(status=Mentorship.Status.COMPLETED)),
-        ended=Count("pk", filter=Q(status=Mentorship.Status.ENDED)),
+        active_mentorships=Count("pk", filter=Q(status=Mentorship.Status.ACTIVE)),
+        paused_mentorships=Count("pk", filter=Q(status=Mentorship.Status.PAUSED)),
+        completed_mentorships=Count("pk", filter=Q(status=Mentorship.Status.COMPLETED)),
+        mentorships_ended_early=Count("pk", filter=Q(status=Mentorship.Status.ENDED)),
     )
     sessions = Session.objects.filter(mentorship__cluster_id__in=list(cluster_ids), status=Session.Status.CONFIRMED)
     if since is not None:
         sessions = sessions.filter(date__gte=since)
     totals = sessions.aggregate(minutes=Sum("minutes"), sessions=Count("pk"))
     minutes = totals["minutes"] or 0
-    return {**counts, "sessions": totals["sessions"], "minutes": minutes, "hours": round(minutes / 60, 1)}
+    return {**counts, "confirmed_sessions": totals["sessions"], "mentoring_hours": round(minutes / 60, 1)}
 
 
 def mentor_load(*, cluster_ids, since: datetime.date | None = None) -> dict:
@@ -47,9 +49,9 @@ def mentor_load(*, cluster_ids, since: datetime.date | None = None) -> dict:
     capacity, taken = totals["total_capacity"] or 0, totals["total_taken"] or 0
     return {
         "mentors": totals["mentors"],
-        "capacity": capacity,
-        "taken": taken,
-        "full": totals["full"],
+        "places_offered": capacity,
+        "places_taken": taken,
+        "mentors_with_no_free_place": totals["full"],
         "load_percent": round(100 * taken / capacity) if capacity else 0,
     }
 
@@ -73,11 +75,13 @@ def outcomes(*, cluster_ids, since: datetime.date | None = None) -> dict:
     markets: dict[str, int] = {}
     for _outcome, codes, _firm, _person in rows:
         for code in _codes(codes):
-            markets[code] = markets.get(code, 0) + 1
+            # Named in the reader's language: the dashboard shows these keys as they are.
+            name = str(countries.name(code)) or code
+            markets[name] = markets.get(name, 0) + 1
     return {
-        "firms_started": len(started),
-        "firms_restarted": len(restarted - started),
-        "markets": dict(sorted(markets.items(), key=lambda item: (-item[1], item[0]))),
+        "firms_that_started_exporting": len(started),
+        "firms_that_restarted_exporting": len(restarted - started),
+        "markets_reached": dict(sorted(markets.items(), key=lambda item: (-item[1], item[0]))),
     }
 
 

@@ -1,6 +1,8 @@
 """Mentoring with the real messaging (rooms, notifications) and incentives (awards) services."""
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from mentoring import services
@@ -32,10 +34,47 @@ def test_acceptance_opens_a_private_room_for_the_two_and_ending_archives_it(
     assert room.is_archived
 
 
-def test_a_confirmed_session_asks_the_ledger_to_pay_for_it(real_outside, ana, mateo, mateo_profile):
+def _program(agency, rafael, coffee, *, auto_approve=True):
+    import datetime
+
+    from incentives import services as incentives
+
+    program = incentives.program_create(
+        agency=agency, acting_user=rafael, name="Mentores 2026", clusters=[coffee],
+        starts_on=timezone.localdate() - datetime.timedelta(days=30), rate_mentoring_hour=80,
+        auto_approve=auto_approve,
+    )
+    incentives.program_fund(program=program, acting_user=rafael, amount=1000, idempotency_key="test")
+    return program
+
+
+def test_the_mentees_confirmation_pays_the_mentor_once_through_the_ledger(
+    real_outside, ana, mateo, mateo_profile, coffee, agency, rafael
+):
+    from incentives.models import Award
+
+    _program(agency, rafael, coffee)
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = services.request_accept(request=request, acting_user=mateo)
+    session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=90)
+    assert not Award.objects.exists()
+    services.session_confirm(session=session, acting_user=ana)
+    award = Award.objects.get()
+    assert award.kind == "mentoring_session" and award.source_ref == f"mentoring.session:{session.pk}"
+    assert award.beneficiary == mateo and award.caused_by == ana and award.minutes == 90
+    assert award.credits == 80 * 90 // 60 and award.status == Award.Status.APPROVED
+    # Confirming again is refused before the ledger is asked; a repeated grant would return the same award.
+    with pytest.raises(ValidationError):
+        services.session_confirm(session=session, acting_user=ana)
+    assert Award.objects.count() == 1
+
+
+def test_disputed_sessions_earn_nothing(real_outside, ana, mateo, mateo_profile, coffee, agency, rafael):
+    from incentives.models import Award
+
+    _program(agency, rafael, coffee)
     request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
     mentorship = services.request_accept(request=request, acting_user=mateo)
     session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=60)
-    services.session_confirm(session=session, acting_user=ana)
-    session.refresh_from_db()
-    assert session.status == "confirmed"
+    services.session_dispute(session=session, acting_user=ana, reason="No nos reunimos ese día.")
+    assert not Award.objects.exists()
