@@ -7,6 +7,7 @@ transaction, so a rolled-back acceptance never pays.
 
 from clusters.models import User
 from incentives import awards
+from incentives.models import Award
 
 
 def answer_ref(answer) -> str:
@@ -15,6 +16,12 @@ def answer_ref(answer) -> str:
 
 def vote_ref(vote) -> str:
     return f"questions.vote:{vote.pk}"
+
+
+def _has_live_award(*, kind: str, source_ref: str) -> bool:
+    # Most clusters have no program, so most sources have no award: one plain query instead of the
+    # award service's locking one (which, as committed now, PostgreSQL refuses: see the report).
+    return Award.objects.filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE).exists()
 
 
 def accepted_answer_grant(*, answer, acting_user: User) -> None:
@@ -26,7 +33,9 @@ def accepted_answer_grant(*, answer, acting_user: User) -> None:
 
 
 def accepted_answer_revoke(*, answer, acting_user: User | None, reason: str) -> None:
-    awards.award_revoke(kind="accepted_answer", source_ref=answer_ref(answer), reason=reason, acting_user=acting_user)
+    if _has_live_award(kind="accepted_answer", source_ref=answer_ref(answer)):
+        awards.award_revoke(kind="accepted_answer", source_ref=answer_ref(answer), reason=reason,
+                            acting_user=acting_user)
 
 
 def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
@@ -38,4 +47,5 @@ def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
 
 
 def helpful_vote_revoke(*, vote, acting_user: User | None, reason: str) -> None:
-    awards.award_revoke(kind="helpful_vote", source_ref=vote_ref(vote), reason=reason, acting_user=acting_user)
+    if _has_live_award(kind="helpful_vote", source_ref=vote_ref(vote)):
+        awards.award_revoke(kind="helpful_vote", source_ref=vote_ref(vote), reason=reason, acting_user=acting_user)

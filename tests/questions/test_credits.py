@@ -35,6 +35,8 @@ def ledger(monkeypatch):
     recorder = Ledger()
     module = types.SimpleNamespace(award_grant=recorder.award_grant, award_revoke=recorder.award_revoke)
     monkeypatch.setattr("questions.credits.awards", module)
+    monkeypatch.setattr("questions.credits._has_live_award",
+                        lambda *, kind, source_ref: (kind, source_ref) in recorder.live)
     return recorder
 
 
