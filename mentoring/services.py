@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -509,7 +510,7 @@ def request_warn_expiry(*, request: MentorshipRequest, now: datetime.datetime | 
     external.notify(
         recipient=recipient,
         kind="mentoring.request_expiring",
-        text_factory=lambda: str(text) % {"name": other.display_name, "date": expires.isoformat()},
+        text_factory=lambda: str(text) % {"name": other.display_name, "date": date_format(expires)},
         url=_request_url(request),
         email_if_offline=True,
     )
@@ -747,7 +748,7 @@ def session_log(
         recipient=mentorship.mentee,
         kind="mentoring.session_to_confirm",
         text_factory=lambda: _("%(name)s logged a %(minutes)s-minute session on %(date)s. Please confirm it.")
-        % {"name": acting_user.display_name, "minutes": session.minutes, "date": date.isoformat()},
+        % {"name": acting_user.display_name, "minutes": session.minutes, "date": date_format(date)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
         email_if_offline=True,
@@ -785,7 +786,7 @@ def session_update(
         recipient=mentorship.mentee,
         kind="mentoring.session_to_confirm",
         text_factory=lambda: _("%(name)s corrected the session of %(date)s. Please confirm it.")
-        % {"name": acting_user.display_name, "date": date.isoformat()},
+        % {"name": acting_user.display_name, "date": date_format(date)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
@@ -813,7 +814,7 @@ def session_confirm(*, session: Session, acting_user: User) -> Session:
         cluster=mentorship.cluster,
         source_ref=session.source_ref,
         description=_("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)")
-        % {"mentee": mentorship.mentee.display_name, "date": session.date.isoformat(), "minutes": session.minutes},
+        % {"mentee": mentorship.mentee.display_name, "date": date_format(session.date), "minutes": session.minutes},
         caused_by=acting_user,
         minutes=session.minutes,
     )
@@ -821,7 +822,7 @@ def session_confirm(*, session: Session, acting_user: User) -> Session:
         recipient=mentorship.mentor,
         kind="mentoring.session_confirmed",
         text_factory=lambda: _("%(name)s confirmed the session of %(date)s.")
-        % {"name": acting_user.display_name, "date": session.date.isoformat()},
+        % {"name": acting_user.display_name, "date": date_format(session.date)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
@@ -847,7 +848,7 @@ def session_dispute(*, session: Session, acting_user: User, reason: str) -> Sess
         recipient=mentorship.mentor,
         kind="mentoring.session_disputed",
         text_factory=lambda: _("%(name)s disputed the session of %(date)s: “%(reason)s”")
-        % {"name": acting_user.display_name, "date": session.date.isoformat(), "reason": Truncator(reason).chars(120)},
+        % {"name": acting_user.display_name, "date": date_format(session.date), "reason": Truncator(reason).chars(120)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
