@@ -266,10 +266,12 @@ def similar_questions(*, user: User, cluster: Cluster, title: str, limit: int = 
             query = part if query is None else query | part
         questions = questions.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
         return list(questions.order_by("-rank", "-score")[:limit])
-    condition = Q()
+    condition, shared = Q(), Value(0)
     for word in words:
         condition |= Q(title__icontains=word)
-    return list(questions.filter(condition).order_by("-score", "-id")[:limit])
+        shared = shared + Case(When(title__icontains=word, then=Value(1)), default=Value(0))
+    questions = questions.filter(condition).annotate(shared=shared)
+    return list(questions.order_by("-shared", "-score", "-id")[:limit])
 
 
 # --- The mentor's queue ----------------------------------------------------------------------------
