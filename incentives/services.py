@@ -129,7 +129,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
 
 
 def _staff_redemption(*, redemption: Redemption, acting_user: User) -> Redemption:
-    redemption = Redemption.objects.select_for_update().select_related("item", "item__agency").get(pk=redemption.pk)
+    redemption = Redemption.objects.select_for_update(of=("self",)).select_related("item", "item__agency").get(pk=redemption.pk)
     _require_staff(user=acting_user, agency=redemption.item.agency)
     if redemption.person_id == acting_user.pk:
         raise PermissionDenied(_("Nobody can decide on their own redemption."))
@@ -164,7 +164,7 @@ def redemption_reject(*, redemption: Redemption, acting_user: User, reason: str)
         raise ValidationError(_("Say why the redemption is rejected."), code="reason")
     redemption = _staff_redemption(redemption=redemption, acting_user=acting_user)
     agency = redemption.item.agency
-    CatalogItem.objects.select_for_update().filter(pk=redemption.item_id).update(stock=F("stock") + 1)
+    CatalogItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + 1)
     hold = agency_account(agency=agency, kind=Account.Kind.HOLD)
     wallet = wallet_for(user=redemption.person, agency=agency)
     redemption.settle_transfer = transfer_post(
