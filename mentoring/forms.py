@@ -55,10 +55,11 @@ class MentorProfileForm(forms.Form):
     )
     is_accepting = forms.BooleanField(label=_("I accept new mentees"), required=False, initial=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, market_rows: int = MARKET_ROWS, **kwargs):
         super().__init__(*args, **kwargs)
+        self.market_count = market_rows
         this_year = timezone.now().year
-        for i in range(MARKET_ROWS):
+        for i in range(market_rows):
             self.fields[f"market_{i}"] = forms.ChoiceField(
                 label=_("Market %(number)s") % {"number": i + 1}, required=False, choices=country_choices("—")
             )
@@ -67,11 +68,17 @@ class MentorProfileForm(forms.Form):
             )
 
     def market_rows(self):
-        return [(self[f"market_{i}"], self[f"since_{i}"]) for i in range(MARKET_ROWS)]
+        return [(self[f"market_{i}"], self[f"since_{i}"]) for i in range(self.market_count)]
 
     def main_fields(self):
         return [self[name] for name in ("bio", "sectors", "topics", "languages", "capacity", "availability",
                                          "is_accepting")]
+
+    @staticmethod
+    def rows_for(profile) -> int:
+        """Every market the profile has, plus a few empty rows to add more."""
+        existing = len(profile.markets.all()) if profile is not None else 0
+        return max(MARKET_ROWS, existing + 3)
 
     @classmethod
     def initial_for(cls, profile) -> dict:
@@ -82,14 +89,14 @@ class MentorProfileForm(forms.Form):
             "languages": profile.languages, "capacity": profile.capacity, "availability": profile.availability,
             "is_accepting": profile.is_accepting,
         }
-        for i, market in enumerate(list(profile.markets.all())[:MARKET_ROWS]):
+        for i, market in enumerate(profile.markets.all()):
             initial[f"market_{i}"] = market.country.code
             initial[f"since_{i}"] = market.since_year
         return initial
 
     def markets(self) -> list[tuple[str, int | None]]:
         rows = []
-        for i in range(MARKET_ROWS):
+        for i in range(self.market_count):
             code = self.cleaned_data.get(f"market_{i}")
             if code:
                 rows.append((code, self.cleaned_data.get(f"since_{i}")))

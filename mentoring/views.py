@@ -104,7 +104,10 @@ def profile_edit(request):
     if not services.can_mentor(user=request.user):
         raise PermissionDenied(_("Only experienced exporters and cluster mentors can offer mentoring."))
     profile = selectors.mentor_profile_of(user=request.user)
-    form = forms.MentorProfileForm(request.POST or None, initial=forms.MentorProfileForm.initial_for(profile))
+    form = forms.MentorProfileForm(
+        request.POST or None, initial=forms.MentorProfileForm.initial_for(profile),
+        market_rows=forms.MentorProfileForm.rows_for(profile),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -109,6 +109,19 @@ def test_a_mentor_edits_their_profile_on_a_page(client, mateo, sector):
     assert "Germany (since 2015)" in page and "Martes por la tarde" in page
 
 
+def test_a_mentor_with_many_markets_keeps_them_all_when_saving_the_page(client, mateo, sector):
+    codes = ["DE", "US", "JP", "NL", "BE", "FR", "IT", "ES"]
+    make_mentor(mateo, markets=[(code, 2010 + i) for i, code in enumerate(codes)])
+    client.force_login(mateo)
+    url = reverse("mentoring:profile")
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if k.startswith(("market_", "since_"))}
+    data.update({"capacity": 2, "languages": ["es"], "is_accepting": "on", f"market_{len(codes)}": "CA"})
+    assert client.post(url, data).status_code == 302
+    saved = set(MentorProfile.objects.get(user=mateo).markets.values_list("country", flat=True))
+    assert saved == {*codes, "CA"}
+
+
 def test_someone_who_is_not_an_exporter_cannot_open_the_mentor_profile_page(client, ana):
     client.force_login(ana)
     assert client.get(reverse("mentoring:profile")).status_code == 403
