@@ -135,7 +135,8 @@ class DeclineForm(forms.Form):
 
 class QuestionForm(forms.Form):
     question = forms.CharField(
-        label=_("Ask for more information"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Your question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The request waits for the answer; the firm gets a full period to reply."),
     )
 
 
