@@ -7,8 +7,9 @@ cannot leave a non-mint account below zero.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters.models import Agency, User
@@ -63,11 +64,14 @@ def transfer_post(
     reverses_id = reverses.pk if reverses is not None else None
 
     locked = accounts_lock(account_ids=[from_account.pk, to_account.pk])
-    # Checked after the locks: a concurrent posting of the same key has committed by now, or waits on us.
-    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if _same_content(existing, from_id=from_account.pk, to_id=to_account.pk, amount=amount, kind=kind,
-                         source_ref=source_ref, reverses_id=reverses_id):
+    source, target = locked[from_account.pk], locked[to_account.pk]
+    content = {"from_id": source.pk, "to_id": target.pk, "amount": amount, "kind": kind, "source_ref": source_ref,
+               "reverses_id": reverses_id}
+
+    def replayed() -> Transfer | None:
+        # Looked up under the locks: a concurrent posting of the same key has committed by now, or waits on us.
+        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None or _same_content(existing, **content):
             return existing
         raise IdempotencyConflict(
             _("The idempotency key “%(key)s” was already used for a different transfer (#%(id)s).")
@@ -75,34 +79,78 @@ def transfer_post(
             code="idempotency_conflict",
         )
 
-    source, target = locked[from_account.pk], locked[to_account.pk]
-    if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
-        raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
+    if reverses is not None:
+        if (existing := replayed()) is not None:
+            return existing
+        if Transfer.objects.filter(reverses=reverses).exists():
+            raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
     if source.agency_id != target.agency_id:
         raise ValidationError(_("Credits cannot move between two agencies."), code="agency")
     if not source.is_mint and source.balance < amount:
+        if (existing := replayed()) is not None:  # the replay of the transfer that emptied the account
+            return existing
         raise InsufficientCredits(
             _("Not enough credits: %(balance)s available, %(amount)s needed.")
             % {"balance": source.balance, "amount": amount},
             code="insufficient",
         )
-    # No savepoint around the insert: the key and the reversal were checked under the locks, and a
-    # rare race on the same key between different accounts fails the whole transaction, which is right.
-    transfer = Transfer.objects.create(
-        from_account=source, to_account=target, amount=amount, kind=kind,
-        idempotency_key=idempotency_key, caused_by=caused_by, source_ref=source_ref,
-        memo=memo[:300], reverses=reverses,
-    )
-    # Both balances in one statement.
-    Account.objects.filter(pk__in=[source.pk, target.pk]).update(
-        balance=Case(
-            When(pk=source.pk, then=F("balance") - amount),
-            When(pk=target.pk, then=F("balance") + amount),
+    fields = {"from_account": source, "to_account": target, "amount": amount, "kind": kind,
+              "idempotency_key": idempotency_key, "caused_by": caused_by, "source_ref": source_ref,
+              "memo": memo[:300], "reverses": reverses}
+    if connection.vendor == "postgresql":
+        transfer = _write_in_one_statement(fields)
+        if transfer is None:  # the key exists: nothing was written
+            return replayed()
+    else:
+        if (existing := replayed()) is not None:
+            return existing
+        transfer = Transfer.objects.create(**fields)
+        # Both balances in one statement.
+        Account.objects.filter(pk__in=[source.pk, target.pk]).update(
+            balance=Case(
+                When(pk=source.pk, then=F("balance") - amount),
+                When(pk=target.pk, then=F("balance") + amount),
+            )
         )
-    )
     source.balance -= amount
     target.balance += amount
     from_account.balance, to_account.balance = source.balance, target.balance
+    return transfer
+
+
+def _write_in_one_statement(fields: dict) -> Transfer | None:
+    """PostgreSQL: inserts the transfer and moves both balances in one round trip, under the locks already
+    held; when the key exists (a replay) the insert does nothing and so does the update. None then."""
+    transfer = Transfer(created_at=timezone.now(), **fields)
+    sql = f"""
+        WITH t AS (
+            INSERT INTO {Transfer._meta.db_table}
+                (from_account_id, to_account_id, amount, kind, idempotency_key, source_ref, caused_by_id, memo,
+                 reverses_id, created_at)
+            VALUES (%(src)s, %(dst)s, %(amount)s, %(kind)s, %(key)s, %(source_ref)s, %(caused_by)s, %(memo)s,
+                    %(reverses)s, %(created_at)s)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id
+        ), moved AS (
+            UPDATE {Account._meta.db_table}
+            SET balance = balance + CASE WHEN id = %(src)s THEN -%(amount)s ELSE %(amount)s END
+            WHERE id IN (%(src)s, %(dst)s) AND EXISTS (SELECT 1 FROM t)
+        )
+        SELECT id FROM t
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "src": transfer.from_account_id, "dst": transfer.to_account_id, "amount": transfer.amount,
+            "kind": transfer.kind, "key": transfer.idempotency_key, "source_ref": transfer.source_ref,
+            "caused_by": transfer.caused_by_id, "memo": transfer.memo, "reverses": transfer.reverses_id,
+            "created_at": transfer.created_at,
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    transfer.pk = row[0]
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
     return transfer
 
 
