@@ -20,7 +20,7 @@ def vote_ref(vote) -> str:
 
 def _has_live_award(*, kind: str, source_ref: str) -> bool:
     # Most clusters have no program, so most sources have no award: one plain query instead of the
-    # award service's locking one (which, as committed now, PostgreSQL refuses: see the report).
+    # award service's locking transaction. A race is harmless: the service revokes only a live award.
     return Award.objects.filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE).exists()
 
 
