@@ -24,10 +24,28 @@ class InsufficientCredits(ValidationError):
     """The source account does not hold enough credits."""
 
 
+_lock_sql: dict[tuple[str, int], str] = {}
+
+
 def accounts_lock(*, account_ids) -> dict[int, Account]:
-    """Locks accounts in id order (one query) and returns them by id. Call inside a transaction."""
+    """Locks accounts in id order (one query) and returns them by id. Call inside a transaction.
+
+    The query is `Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")`, compiled once per
+    number of accounts and reused: compiling it each time cost about a third of a posting."""
     ids = sorted(set(account_ids))
-    return {account.pk: account for account in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    key = (connection.alias, len(ids))
+    sql = _lock_sql.get(key)
+    if sql is None:
+        placeholders = list(range(-len(ids), 0))  # distinct stand-ins, replaced by the real ids below
+        queryset = Account.objects.select_for_update().filter(pk__in=placeholders).order_by("pk")
+        sql, params = queryset.query.get_compiler(using=connection.alias).as_sql()
+        assert list(params) == placeholders, params
+        _lock_sql[key] = sql
+    names = [field.attname for field in Account._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return {row[0]: Account.from_db(connection.alias, names, row) for row in rows}
 
 
 def _same_content(transfer: Transfer, *, from_id, to_id, amount, kind, source_ref, reverses_id) -> bool:
