@@ -167,7 +167,7 @@ def award_decide(request, agency_slug, award_id, decision):
     else:
         messages.success(request, {"approve": _("Award approved and paid."), "reject": _("Award rejected."),
                                    "reverse": _("Award reversed; the mentor was told.")}[decision])
-    return redirect(request.POST.get("next") or reverse("incentives:awards", args=[agency.slug]))
+    return redirect("incentives:awards", agency.slug)
 
 
 @require_safe
@@ -250,13 +250,20 @@ class _Echo:
         return value
 
 
+def _cell(value):
+    # Text that a spreadsheet would run as a formula (question titles end up in memos) is quoted.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

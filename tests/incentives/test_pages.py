@@ -96,3 +96,12 @@ def test_staff_approve_and_reject_redemptions_and_every_action_is_audited(
     assert CatalogItem.objects.get(pk=item.pk).stock == 2
     audit = client.get(reverse("incentives:audit", args=[agency.slug])).content.decode()
     assert "redemption.reject" in audit and "Sin cupo en la feria" in audit and "program.fund" in audit
+
+
+def test_csv_exports_defuse_spreadsheet_formulas(client, funded, rafael, agency, mateo, ana, coffee):
+    award_grant(kind="accepted_answer", beneficiary=mateo, cluster=coffee, source_ref="questions.answer:9",
+                description='=HYPERLINK("http://evil.example","x")', caused_by=ana)
+    client.force_login(rafael)
+    response = client.get(reverse("incentives:export_awards", args=[agency.slug]))
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
