@@ -8,23 +8,13 @@
 - nadie: signed up, onboarded, in no cluster and no firm
 """
 
-import os
 
 import pytest
 from django.utils import timezone
 
 from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def need(service: str, available: bool, why: str):
-    """Skips outside CI when a real service is missing; in CI a missing service is a failure."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{service} is required in CI: {why}")
-    pytest.skip(f"{service} is not configured here ({why}); CI runs this test.")
+from tests.e2e.support import browser, live_site, shots  # noqa: F401  (one browser and one server per run)
+from tests.support import IN_CI, need  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ approves. Three separate browser contexts, a real Daphne server, Debian's Chromi
 
 import re
 
-from tests.e2e.conftest import log_in, new_person_page
+from tests.e2e.support import log_in, new_person_page
 
 
 def test_an_aspirant_signs_up_onboards_and_is_approved_into_a_cluster(browser, live_site, shots):

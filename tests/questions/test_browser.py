@@ -4,13 +4,7 @@ form suggests similar questions while the title is typed, and without JavaScript
 
 import re
 
-from tests.e2e.conftest import (  # noqa: F401
-    browser,
-    live_site,
-    log_in,
-    new_person_page,
-    shots,
-)
+from tests.e2e.support import log_in, new_person_page
 
 WAITING_TITLE = "¿Qué puntaje de catación SCA piden los tostadores de especialidad en Alemania?"
 
@@ -21,7 +15,7 @@ def _question_url(page) -> str:
     return link.get_attribute("href")
 
 
-def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):  # noqa: F811
+def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
     ana = new_person_page(browser, live_site)
     log_in(ana, "ana@demo.puente")
     url = _question_url(ana)
@@ -48,7 +42,7 @@ def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):  
     shots(ana, "accepted-live-answer")
 
 
-def test_the_ask_form_suggests_similar_questions_as_the_title_is_typed(browser, live_site, shots):  # noqa: F811
+def test_the_ask_form_suggests_similar_questions_as_the_title_is_typed(browser, live_site, shots):
     ana = new_person_page(browser, live_site)
     log_in(ana, "ana@demo.puente")
     ana.goto("/clusters/cafe-especial/questions/ask/")
@@ -58,7 +52,7 @@ def test_the_ask_form_suggests_similar_questions_as_the_title_is_typed(browser, 
     shots(ana, "similar-while-typing")
 
 
-def test_similar_questions_without_javascript(browser, live_site):  # noqa: F811
+def test_similar_questions_without_javascript(browser, live_site):
     ana = new_person_page(browser, live_site, javascript=False)
     log_in(ana, "ana@demo.puente")
     ana.goto("/clusters/cafe-especial/questions/ask/")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import need
+from tests.support import need
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PUENTE_CHROMIUM", "/usr/bin/chromium")
