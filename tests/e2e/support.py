@@ -72,11 +72,16 @@ class LiveSite:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         database_url = os.environ.get("DATABASE_URL", "")
         if database_url.startswith(("postgres://", "postgresql://")):
-            env["DATABASE_URL"] = _fresh_postgres_database(database_url, f"puente_{name}")
+            # Named after this run's database, so that runs on different databases never share one.
+            base = urlsplit(database_url).path.lstrip("/") or "puente"
+            env["DATABASE_URL"] = _fresh_postgres_database(database_url, f"{base}_{name}")
         else:
             env["DATABASE_URL"] = f"sqlite:///{workdir / 'puente.sqlite3'}"
         if os.environ.get("REDIS_URL"):
-            env["REDIS_URL"] = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/9"))
+            # The run's Redis database number plus 8: apart from the tests' own, and from other runs'.
+            redis_parts = urlsplit(os.environ["REDIS_URL"])
+            redis_db = (int(redis_parts.path.lstrip("/") or 0) + 8) % 16
+            env["REDIS_URL"] = urlunsplit(redis_parts._replace(path=f"/{redis_db}"))
             import redis
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
