@@ -26,9 +26,11 @@ from messaging import events, presence, selectors, services
 log = logging.getLogger(__name__)
 
 # Largest frame a client may send (characters). A 4,000-character message fits with room to spare;
-# Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops anything larger
-# before it reaches us.
+# a larger frame gets a `frame_too_large` error and the socket is closed with 1009 ("message too
+# big", RFC 6455). Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops
+# anything larger still before it reaches us.
 MAX_FRAME = 16 * 1024
+CLOSE_TOO_BIG = 1009
 RESYNC_BATCH = 200
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
@@ -152,6 +154,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             return
         if len(text_data) > MAX_FRAME:
             await self._error("frame_too_large")
+            await self.close(code=CLOSE_TOO_BIG)
             return
         try:
             frame = json.loads(text_data)

@@ -28,6 +28,7 @@
   var ws = null;
   var attempts = 0;
   var reconnectTimer = null;
+  var MAX_FRAME = 16384;    // the server's limit on a frame's length (docs/PROTOCOL.md)
   var outbox = {};          // client_id -> {body, reply_to, el}
   var typingTimers = {};
   var lastTypingSent = 0;
@@ -264,6 +265,16 @@
         setStatus(event.code === 4401 ? text.textSignedOut : text.textClosed);
         if (composer) composer.querySelector("button[type=submit]").disabled = true;
         return;
+      }
+      if (event.code === 1009) {
+        // The server refused a frame as too large: drop what cannot be sent, or it would be resent forever.
+        Object.keys(outbox).forEach(function (clientId) {
+          var item = outbox[clientId];
+          if (JSON.stringify({ type: "message", body: item.body, client_id: clientId, reply_to: item.reply_to }).length > MAX_FRAME) {
+            if (item.el) { item.el.classList.add("failed"); item.el.classList.remove("pending"); }
+            delete outbox[clientId];
+          }
+        });
       }
       setStatus(text.textOffline);
       // Exponential backoff with jitter, at most 30 s, so a restarted server is not stampeded.
