@@ -7,10 +7,14 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
         from clusters.signals import membership_ended
         from messaging import receivers
 
         membership_ended.connect(receivers.on_membership_ended, dispatch_uid="messaging.membership_ended")
+        post_save.connect(receivers.on_user_saved, sender=get_user_model(), dispatch_uid="messaging.user_saved")
         try:
             from incentives.signals import award_changed
         except ImportError:  # the ledger app has not grown its signals yet

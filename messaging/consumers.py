@@ -327,7 +327,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self.send(text_data=event["text"])
 
     async def access_revoked(self, event):
-        if event.get("room_id") == self.room_id or (
+        if event.get("everywhere") or event.get("room_id") == self.room_id or (
             event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id
         ):
             # Stop receiving at once, then close.
@@ -335,7 +335,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.room_group, self.channel_name)
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
             await self._announce_presence()
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_UNAUTHENTICATED if event.get("everywhere") else CLOSE_FORBIDDEN)
 
 
 async def _announce_presence_later(room_id: int) -> None:
@@ -385,4 +385,6 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def access_revoked(self, event):
-        pass
+        # Only a deactivated account loses its notifications socket; losing a room leaves it open.
+        if event.get("everywhere"):
+            await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -8,8 +8,9 @@ member.
 Group event types (the consumer method that handles them):
 - ``room.frame`` (room_frame): {"text": <frame JSON>} for everyone in ``room-<id>``;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
-- ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None}: sockets of
-  that person in those rooms close with 4403 at once.
+- ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
+  bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
+  was deactivated) all their sockets close with 4401.
 """
 
 import asyncio
@@ -124,8 +125,10 @@ def notification_created_on_commit(notification, *, unread: int) -> None:
     transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
 
 
-def access_revoked_on_commit(*, user_id: int, cluster_id: int | None = None, room_id: int | None = None) -> None:
-    event = {"type": "access.revoked", "cluster_id": cluster_id, "room_id": room_id}
+def access_revoked_on_commit(
+    *, user_id: int, cluster_id: int | None = None, room_id: int | None = None, everywhere: bool = False
+) -> None:
+    event = {"type": "access.revoked", "cluster_id": cluster_id, "room_id": room_id, "everywhere": everywhere}
     group = user_group(user_id)
     transaction.on_commit(lambda: _group_send(group, event))
 

@@ -10,6 +10,13 @@ def on_membership_ended(sender, membership, **kwargs) -> None:
     services.cluster_access_ended(user_id=membership.user_id, cluster_id=membership.cluster_id)
 
 
+def on_user_saved(sender, instance, created=False, **kwargs) -> None:
+    from messaging import services
+
+    if not created and not instance.is_active:
+        services.account_deactivated(user_id=instance.pk)
+
+
 def on_award_changed(sender, award, change=None, **kwargs) -> None:
     from messaging import services
 

@@ -471,6 +471,11 @@ def cluster_access_ended(*, user_id: int, cluster_id: int) -> None:
     events.access_revoked_on_commit(user_id=user_id, cluster_id=cluster_id)
 
 
+def account_deactivated(*, user_id: int) -> None:
+    """An account was deactivated: close every socket it has open, rooms and notifications alike."""
+    events.access_revoked_on_commit(user_id=user_id, everywhere=True)
+
+
 # --- Notifications -------------------------------------------------------------------------------
 
 

@@ -351,6 +351,22 @@ async def test_a_suspended_member_is_disconnected(general, ana, lucia):
     await closed_with(socket, 4403)
 
 
+async def test_deactivating_an_account_closes_all_its_sockets_and_no_one_elses(general, ana, mateo):
+    room_socket = await open_socket(ana, general.pk)
+    badge_socket = WebsocketCommunicator(application, "/ws/notifications/")
+    badge_socket.scope["user"] = ana
+    assert (await badge_socket.connect())[0]
+    mateo_socket = await open_socket(mateo, general.pk)
+    ana.is_active = False
+    await database_sync_to_async(ana.save)(update_fields=["is_active"])
+    await closed_with(room_socket, 4401)
+    await closed_with(badge_socket, 4401)
+    assert (await receive(mateo_socket, "presence"))["online"] == [mateo.pk]
+    await send(mateo_socket, {"type": "message", "body": "sigo aquí", "client_id": "m"})
+    assert (await receive(mateo_socket, "ack"))["client_id"] == "m"
+    await mateo_socket.disconnect()
+
+
 async def test_removal_from_another_cluster_leaves_the_socket_alone(general, ana, seafood, otto):
     await database_sync_to_async(cluster_services.membership_join)(cluster=seafood, user=ana)
     socket = await open_socket(ana, general.pk)
