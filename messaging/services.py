@@ -343,8 +343,12 @@ def message_post(
             )
     except IntegrityError:
         # The same client id again (a retry after a lost ack, or a second socket): that first message is
-        # the answer, and nothing is stored or broadcast twice.
-        return Message.objects.select_related("author").get(author=author, client_id=client_id)
+        # the answer, and nothing is stored or broadcast twice. An id first used in another room is refused:
+        # acknowledging it would point the client at a message of a room it did not post in.
+        first = Message.objects.select_related("author").get(author=author, client_id=client_id)
+        if first.room_id != room.pk:
+            raise ValidationError(_("This message id was already used in another room."), code="client_id_reused") from None
+        return first
     message.author = author
     # The author's read position is left alone: unread counts never count one's own messages.
     events.message_created_on_commit(message)

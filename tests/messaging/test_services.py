@@ -77,6 +77,15 @@ def test_the_same_client_id_posts_once(general, ana):
     assert Message.objects.count() == 1
 
 
+def test_a_client_id_used_in_one_room_is_refused_in_another(general, ana, mateo):
+    services.message_post(room=general, author=ana, body="hola", client_id="c-1")
+    direct = services.room_direct(user=ana, other=mateo)
+    with pytest.raises(ValidationError) as refused:
+        services.message_post(room=direct, author=ana, body="hola", client_id="c-1")
+    assert refused.value.code == "client_id_reused"
+    assert list(Message.objects.values_list("room_id", flat=True)) == [general.pk]
+
+
 def test_a_mention_notifies_the_person_and_is_marked_up(
     general, ana, mateo, otto, mailoutbox, django_capture_on_commit_callbacks
 ):
