@@ -62,6 +62,13 @@ class _NoHopDispatch:
         await handler(message)
 
 
+def _object_id(value, *, zero_ok: bool = False) -> int:
+    """A database id from a frame: a positive integer that fits a bigint (not a bool, not 10**30)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (0 if zero_ok else 1) <= value < 2**63:
+        raise ValueError
+    return value
+
+
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
@@ -158,7 +165,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             await self._error("malformed")
             return
         if not isinstance(frame, dict):
@@ -179,6 +186,11 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                               client_id=frame.get("client_id"))
         except (KeyError, TypeError, ValueError):
             await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
+        except Exception:
+            # The database or the channel layer failed under us: nothing was acknowledged, so the client
+            # keeps the frame and may send it again; the socket stays open.
+            log.exception("room frame %r failed", kind)
+            await self._error("unavailable", ref=kind, client_id=frame.get("client_id"))
 
     async def _error(self, code: str, *, ref=None, message: str = "", client_id=None):
         error = {"type": "error", "code": code}
@@ -194,8 +206,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         body, client_id, reply_to = frame.get("body"), frame.get("client_id") or "", frame.get("reply_to")
         if not isinstance(body, str) or not isinstance(client_id, str):
             raise ValueError
-        if reply_to is not None and not isinstance(reply_to, int):
-            raise ValueError
+        if reply_to is not None:
+            reply_to = _object_id(reply_to)
         message_id = await database_sync_to_async(self._post)(body, client_id[:64], reply_to)
         await self.send(text_data=events.dumps({"type": "ack", "client_id": client_id[:64], "id": message_id}))
 
@@ -231,8 +243,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         return message
 
     async def on_edit(self, frame):
-        message_id, body = frame["id"], frame.get("body")
-        if not isinstance(message_id, int) or not isinstance(body, str):
+        message_id, body = _object_id(frame["id"]), frame.get("body")
+        if not isinstance(body, str):
             raise ValueError
         await database_sync_to_async(self._edit)(message_id, body)
 
@@ -246,9 +258,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             raise ValidationError("", code="not_allowed") from None
 
     async def on_delete(self, frame):
-        message_id = frame["id"]
-        if not isinstance(message_id, int):
-            raise ValueError
+        message_id = _object_id(frame["id"])
         await database_sync_to_async(self._delete)(message_id)
 
     def _delete(self, message_id):
@@ -274,9 +284,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.read_times.append(now)
 
     async def on_read(self, frame):
-        message_id = frame["id"]
-        if not isinstance(message_id, int):
-            raise ValueError
+        message_id = _object_id(frame["id"])
         self._spend_read_budget()
         position = await database_sync_to_async(self._read)(message_id)
         await self.send(text_data=events.dumps({"type": "read", "room": self.room_id, "last_read_id": position}))
@@ -286,9 +294,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         return services.room_mark_read(room=room, user=self.user, message_id=message_id)
 
     async def on_resync(self, frame):
-        after_id = frame["after_id"]
-        if not isinstance(after_id, int) or after_id < 0:
-            raise ValueError
+        after_id = _object_id(frame["after_id"], zero_ok=True)
         self._spend_read_budget()
         texts, last_id, more = await database_sync_to_async(self._resync)(after_id)
         for text in texts:

@@ -1,0 +1,176 @@
+"""Property-based fuzzing of the websocket frames: 10,000 malformed or hostile frames to one room socket
+(and more to the listen-only sockets). The server keeps running, answers each bad frame with an error
+frame, never closes the socket for it, and stores exactly the messages it acknowledged.
+
+After each fuzzed frame a probe frame (an unknown type, always answered with `unknown_type`) is sent,
+so that everything received before the probe's answer is the answer to the fuzzed frame.
+"""
+
+import json
+import os
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from config.routing import websocket_urlpatterns
+from messaging.consumers import MAX_FRAME
+from messaging.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = URLRouter(websocket_urlpatterns)
+
+PROBE = json.dumps({"type": "probe-after-fuzz"})
+KNOWN_TYPES = ["message", "edit", "delete", "typing", "read", "resync"]
+FIELDS = ["type", "body", "client_id", "id", "after_id", "reply_to"]
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+hostile_ints = st.sampled_from([0, -1, 2**63, 2**63 - 1, 10**30, -(10**30), True, False])
+field_values = json_values | hostile_ints | st.sampled_from(["", "<script>alert(1)</script>", "\x00", "💥" * 50])
+
+frame_objects = st.fixed_dictionaries(
+    {"type": st.sampled_from(KNOWN_TYPES) | st.text(max_size=12) | json_values},
+    optional=dict.fromkeys(FIELDS[1:], field_values),
+)
+deeply_nested = st.integers(min_value=500, max_value=MAX_FRAME // 2).map(lambda depth: "[" * depth + "]" * depth)
+unclosed = st.integers(min_value=500, max_value=MAX_FRAME - 1).map(lambda depth: "{\"a\":" * (depth // 5))
+
+text_frames = st.one_of(
+    frame_objects.map(lambda frame: json.dumps(frame, allow_nan=True)),
+    json_values.map(lambda value: json.dumps(value, allow_nan=True)),
+    st.text(max_size=200),
+    deeply_nested,
+    unclosed,
+    st.sampled_from(["", "null", "NaN", "{}", "[]", '{"type": null}', '{"type": "message"}', "\ufeff{}"]),
+)
+frames = st.one_of(text_frames.map(lambda text: ("text", text)), st.binary(max_size=64).map(lambda data: ("bytes", data)))
+
+FRAMES_PER_EXAMPLE = 100
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 100))  # 100 x 100 = 10,000 frames
+
+
+async def receive_until_probe_answer(socket) -> list[dict]:
+    got = []
+    while True:
+        output = await socket.receive_output(timeout=5)
+        assert output["type"] == "websocket.send", f"the socket closed: {output}"
+        frame = json.loads(output["text"])
+        if frame.get("type") == "error" and frame.get("ref") == "probe-after-fuzz":
+            return got
+        got.append(frame)
+
+
+async def open_socket(user, path: str) -> WebsocketCommunicator:
+    socket = WebsocketCommunicator(application, path)
+    socket.scope["user"] = user
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+async def send(socket, kind: str, payload) -> None:
+    # Straight to the application: the communicator's send_to refuses empty frames, browsers don't.
+    await socket.send_input({"type": "websocket.receive", kind: payload})
+
+
+async def fuzz_room(user, path: str, batch: list) -> list[int]:
+    """Sends the batch with a probe after each frame; returns the ids of the acknowledged messages."""
+    socket = await open_socket(user, path)
+    acked = []
+    for kind, payload in batch:
+        await send(socket, kind, payload)
+        await socket.send_to(text_data=PROBE)
+        for answer in await receive_until_probe_answer(socket):
+            assert answer["type"] in {"error", "ack", "message", "edited", "deleted", "read", "resynced", "presence",
+                                      "typing"}, answer
+            if answer["type"] == "error":
+                assert answer["code"] != "unavailable", f"the server failed on {payload!r}"
+            if answer["type"] == "ack":
+                acked.append(answer["id"])
+    await socket.disconnect()
+    return acked
+
+
+async def fuzz_listener(user, path: str, batch: list) -> None:
+    """A listen-only socket answers every frame, whatever it is, with one `read_only` error."""
+    socket = await open_socket(user, path)
+    await socket.receive_nothing(timeout=0.2)
+    while not await socket.receive_nothing(timeout=0.05):
+        await socket.receive_output()  # the greeting
+    for kind, payload in batch:
+        await send(socket, kind, payload)
+        output = await socket.receive_output(timeout=5)
+        assert output["type"] == "websocket.send", f"the socket closed: {output}"
+        assert json.loads(output["text"]) == {"type": "error", "code": "read_only"}
+    assert await socket.receive_nothing(timeout=0.05)
+    await socket.disconnect()
+
+
+@pytest.fixture
+def general(coffee):
+    from messaging.services import room_general_for_cluster
+
+    return room_general_for_cluster(cluster=coffee)
+
+
+def test_ten_thousand_hostile_frames_get_error_frames_and_the_room_socket_survives(general, ana, caplog):
+    acked: list[int] = []
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(frames, min_size=FRAMES_PER_EXAMPLE, max_size=FRAMES_PER_EXAMPLE))
+    def each_batch(batch):
+        acked.extend(async_to_sync(fuzz_room)(ana, f"/ws/rooms/{general.pk}/", batch))
+
+    each_batch()
+    # Nothing acknowledged that is not stored, nothing stored that was not acknowledged (a resent
+    # client id is acknowledged again with the first message's id).
+    assert set(Message.objects.filter(room=general).values_list("id", flat=True)) == set(acked)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+@pytest.mark.parametrize("path", ["/ws/notifications/", "question"])
+def test_hostile_frames_to_the_listen_only_sockets_are_answered_read_only(path, ana, coffee):
+    if path == "question":
+        from questions import services as question_services
+
+        question = question_services.question_ask(
+            cluster=coffee, author=ana, title="¿Cómo certifico café orgánico para Europa?",
+            body="Buscamos certificación.", language="es", topics=["customs"], target_markets=["DE"],
+        )
+        path = f"/ws/questions/{question.pk}/"
+
+    @settings(max_examples=10, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(frames, min_size=FRAMES_PER_EXAMPLE, max_size=FRAMES_PER_EXAMPLE))
+    def each_batch(batch):
+        async_to_sync(fuzz_listener)(ana, path, batch)
+
+    each_batch()
+
+
+def test_the_room_socket_still_works_after_the_fuzzing(general, ana):
+    async def post():
+        socket = WebsocketCommunicator(application, f"/ws/rooms/{general.pk}/")
+        socket.scope["user"] = ana
+        await socket.connect()
+        for frame in ("[" * 8000 + "]" * 8000, json.dumps({"type": "read", "id": 10**30}), PROBE):
+            await socket.send_to(text_data=frame)
+        await socket.send_to(text_data=json.dumps({"type": "message", "body": "sigo aquí", "client_id": "ok"}))
+        while True:
+            frame = json.loads(await socket.receive_from(timeout=5))
+            if frame["type"] == "ack":
+                break
+        await socket.disconnect()
+        return frame
+
+    assert async_to_sync(post)()["client_id"] == "ok"
+    assert Message.objects.get().body == "sigo aquí"
