@@ -45,6 +45,9 @@ _presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# The server lost what routes broadcasts to this socket (Redis restarted empty): reconnect and resync.
+# (1012, "service restart", is what the RFC offers, but Daphne sends only 1000 and 3000-4999.)
+CLOSE_RECONNECT = 4503
 
 
 class _NoHopDispatch:
@@ -120,6 +123,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         while True:
             try:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                if not await presence.is_present(
+                    room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+                ):
+                    # Redis restarted empty: this socket is in no group any more and would miss every
+                    # broadcast without knowing. Closed, the client reconnects and resyncs.
+                    if self.allowed:
+                        await self.close(code=CLOSE_RECONNECT)
+                    return
                 await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
                 checked_at, seen = _presence_seen.get(self.room_id, (0.0, frozenset()))
                 if time.monotonic() - checked_at >= presence.PRESENCE_HEARTBEAT:
@@ -361,12 +372,18 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def _heartbeat(self):
-        try:
-            while True:
+        while True:
+            try:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                if not await presence.is_present(room_id=None, user_id=self.user.pk, channel_name=self.channel_name):
+                    # Redis restarted empty (see RoomConsumer._heartbeat): reconnecting rejoins the group.
+                    await self.close(code=CLOSE_RECONNECT)
+                    return
                 await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
-        except asyncio.CancelledError:
-            pass
+            except asyncio.CancelledError:
+                return
+            except Exception:
+                log.warning("notification heartbeat failed", exc_info=True)
 
     async def disconnect(self, code):
         if self.heartbeat is not None:
