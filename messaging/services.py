@@ -344,6 +344,8 @@ def message_post(
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
     mentioned = _mentioned_people(room, _mention_tokens(body), author)
+    # Under the room's lock: the message before this one for good, which lets sockets notice a gap.
+    prev_id = Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -356,7 +358,7 @@ def message_post(
         return Message.objects.select_related("author").get(author=author, client_id=client_id)
     message.author = author
     # The author's read position is left alone: unread counts never count one's own messages.
-    events.message_created_on_commit(message)
+    events.message_created_on_commit(message, prev_id=prev_id)
     if not mentioned:
         return message
     url = reverse("messaging:room", args=[room.pk]) + f"#m{message.pk}"

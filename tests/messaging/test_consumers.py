@@ -449,6 +449,31 @@ async def test_delivering_a_broadcast_takes_no_thread_hop_and_no_query(general, 
     await socket.disconnect()
 
 
+async def test_a_message_whose_broadcast_was_lost_is_sent_before_the_next_one_and_never_twice(
+    general, ana, mateo, monkeypatch
+):
+    from messaging import events
+
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "resync", "after_id": 0})
+    assert (await receive(socket, "resynced"))["last_id"] == 0
+    # The first message's broadcast is lost, as when its server process dies right after the commit.
+    monkeypatch.setattr(events, "message_created_on_commit", lambda message, prev_id: None)
+    first = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="uno")
+    monkeypatch.undo()
+    second = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="dos")
+
+    # The second one's broadcast names the first as the one before it: the socket fills the gap first.
+    assert [(await receive(socket, "message"))["id"] for _ in range(2)] == [first.pk, second.pk]
+    # A late copy of either is not sent again.
+    for message in (first, second):
+        frame = {"type": "message", "id": message.pk}
+        await get_channel_layer().group_send(f"room-{general.pk}", {
+            "type": "room.frame", "text": json.dumps(frame), "id": message.pk, "prev_id": None})
+    await nothing_of(socket, "message")
+    await socket.disconnect()
+
+
 async def test_read_and_resync_frames_have_a_budget_per_socket(general, ana, monkeypatch):
     from messaging import consumers
 
