@@ -15,14 +15,21 @@ run's own database, so what the test writes (committed: transactional test) they
 """
 
 import asyncio
+import datetime
 import os
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
+from django.utils import timezone
 
+from incentives import awards
+from incentives import services as incentives_services
+from incentives.awards import award_grant
+from incentives.models import Account, AuditEntry, Award, CatalogItem, Redemption, Transfer
+from incentives.verify import ledger_check
 from messaging.models import Message
 from tests.security.faults import REDIS_SERVER, DaphneProcess, RedisProcess, RoomClient, server_environment
 from tests.support import need
@@ -173,3 +180,128 @@ async def test_no_message_is_lost_or_doubled_when_redis_restarts_and_a_server_is
     # consumer failed, or noticed it heard nothing any more), and Mateo's server died under him before.
     assert [client.connections >= 2 for client in clients] == [True, True, True]
     assert clients[1].connections >= 3
+
+
+# --- B. The database connection cut in the middle of a ledger write -------------------------------
+
+
+@pytest.fixture
+def review_program(postgres_only, transactional_db, agency, coffee, rafael):
+    """A program of rafael's agency in review mode, funded with 1,000 credits."""
+    program = incentives_services.program_create(
+        agency=agency, acting_user=rafael, name="Mentores del café 2026", clusters=[coffee],
+        starts_on=timezone.localdate() - datetime.timedelta(days=30), budget=10_000, rate_accepted_answer=50,
+    )
+    incentives_services.program_fund(program=program, acting_user=rafael, amount=1_000, reason="Primer tramo")
+    return program
+
+
+@pytest.fixture
+def pending_award(review_program, coffee, mateo, ana):
+    award = award_grant(kind="accepted_answer", beneficiary=mateo, cluster=coffee, source_ref="questions.answer:7",
+                        description="Respuesta sobre fletes a Rotterdam", caused_by=ana)
+    assert award is not None and award.status == Award.Status.PENDING
+    return award
+
+
+def ledger_state() -> dict:
+    """Everything a half-done ledger write could have touched."""
+    return {
+        "balances": dict(Account.objects.values_list("pk", "balance")),
+        "transfers": list(Transfer.objects.order_by("pk").values_list("pk", "kind", "amount", "idempotency_key")),
+        "awards": list(Award.objects.order_by("pk").values_list("pk", "status", "payment_id", "decided_by_id")),
+        "redemptions": list(Redemption.objects.order_by("pk").values_list("pk", "status", "request_transfer_id")),
+        "stock": dict(CatalogItem.objects.values_list("pk", "stock")),
+        "audit": list(AuditEntry.objects.order_by("pk").values_list("pk", "action")),
+    }
+
+
+def cut_connection_around(monkeypatch, target, name: str, *, after_call: bool, written) -> list[int]:
+    """Wraps `target.name` so that at its first call (before it runs, or once it returned) the database
+    terminates this thread's connection from a second connection, in the middle of the transaction.
+    `written()` is checked first, on the doomed connection: the cut must come after a ledger row was
+    written. Returns a list that holds the terminated backend's pid once the cut happened."""
+    import psycopg
+
+    original = getattr(target, name)
+    cut: list[int] = []
+
+    def cut_now():
+        assert written(), "the cut should come after the first row is written"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        db = connection.settings_dict
+        with psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+                             host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, autocommit=True) as other:
+            assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] is True
+        cut.append(pid)
+
+    def cutting(*args, **kwargs):
+        if cut:
+            return original(*args, **kwargs)
+        if not after_call:
+            cut_now()
+            return original(*args, **kwargs)
+        result = original(*args, **kwargs)
+        cut_now()
+        return result
+
+    monkeypatch.setattr(target, name, cutting)
+    return cut
+
+
+def test_a_connection_cut_during_an_award_approval_leaves_the_award_waiting_and_the_ledger_as_it_was(
+    monkeypatch, pending_award, rafael, mateo
+):
+    before = ledger_state()
+    # Cut after the payment transfer, both balances and the award's new status are written, before the
+    # audit entry: the last write of award_approve's transaction.
+    cut = cut_connection_around(
+        monkeypatch, awards, "_audit", after_call=False,
+        written=lambda: Transfer.objects.filter(idempotency_key=f"award:{pending_award.pk}:pay").exists(),
+    )
+
+    with pytest.raises((OperationalError, InterfaceError)):
+        incentives_services.award_approve(award=pending_award, acting_user=rafael)
+
+    assert cut, "the connection was not cut"
+    connection.close()  # the broken connection; the next query opens a new one
+    assert ledger_state() == before
+    assert ledger_check().problems == []
+    # Nothing is stuck either: the award can be approved as if nothing had happened, and pays once.
+    monkeypatch.undo()
+    incentives_services.award_approve(award=pending_award, acting_user=rafael)
+    pending_award.refresh_from_db()
+    assert pending_award.status == Award.Status.APPROVED
+    assert Account.objects.get(owner=mateo).balance == pending_award.credits == 50
+    assert ledger_check().problems == []
+
+
+def test_a_connection_cut_during_a_redemption_request_moves_no_credits_and_keeps_the_stock(
+    monkeypatch, pending_award, agency, rafael, mateo
+):
+    incentives_services.award_approve(award=pending_award, acting_user=rafael)
+    item = incentives_services.catalog_item_save(agency=agency, acting_user=rafael, kind="training",
+                                                 name="Taller de cartas de crédito", price=30, stock=2)
+    before = ledger_state()
+    # Cut once wallet → hold is written, before the stock goes down and the redemption is stored.
+    cut = cut_connection_around(
+        monkeypatch, incentives_services, "transfer_post", after_call=True,
+        written=lambda: Transfer.objects.filter(idempotency_key=f"redeem:{mateo.pk}:taller-1").exists(),
+    )
+
+    with pytest.raises((OperationalError, InterfaceError)):
+        incentives_services.redemption_request(item=item, person=mateo, idempotency_key="taller-1")
+
+    assert cut, "the connection was not cut"
+    connection.close()
+    assert ledger_state() == before
+    assert ledger_check().problems == []
+    # The person asks again with the same form (same key): it goes through, once.
+    monkeypatch.undo()
+    for _attempt in range(2):
+        incentives_services.redemption_request(item=item, person=mateo, idempotency_key="taller-1")
+    item.refresh_from_db()
+    assert (Account.objects.get(owner=mateo).balance, item.stock, Redemption.objects.count()) == (20, 1, 1)
+    assert ledger_check().problems == []
