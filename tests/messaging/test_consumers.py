@@ -474,6 +474,22 @@ async def test_a_message_whose_broadcast_was_lost_is_sent_before_the_next_one_an
     await socket.disconnect()
 
 
+async def test_a_socket_whose_redis_state_was_wiped_closes_so_that_its_client_reconnects(general, ana, monkeypatch):
+    from django.conf import settings
+
+    from messaging import consumers, presence
+
+    monkeypatch.setattr(presence, "PRESENCE_HEARTBEAT", 0.05)
+    socket = await open_socket(ana, general.pk)
+    # Redis restarted empty: the socket's presence entries went, and its group memberships with them.
+    if settings.REDIS_URL:
+        await presence._async_redis().delete(presence._room_key(general.pk))
+    else:
+        presence.reset_local()
+    await closed_with(socket, consumers.CLOSE_RECONNECT)
+    await socket.disconnect()
+
+
 async def test_read_and_resync_frames_have_a_budget_per_socket(general, ana, monkeypatch):
     from messaging import consumers
 
