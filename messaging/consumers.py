@@ -47,6 +47,9 @@ _presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# The server lost what routes broadcasts to this socket (Redis restarted empty): reconnect and resync.
+# (1012, "service restart", is what the RFC offers, but Daphne sends only 1000 and 3000-4999.)
+CLOSE_RECONNECT = 4503
 
 
 class _NoHopDispatch:
@@ -78,6 +81,11 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     cluster_id: int | None = None
     allowed = False
     heartbeat: asyncio.Task | None = None
+    # Once the client has resynced: the room's messages up to this id have all been sent on this socket.
+    # Broadcasts can come out of order or not at all (sends race in Redis; a server process or Redis
+    # dies between the commit and the send), and a client resyncs after the highest id it holds, so a
+    # message must never be sent after a larger one without the ones in between.
+    sent_up_to: int | None = None
 
     # --- Lifecycle -------------------------------------------------------------------------------
 
@@ -129,6 +137,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         while True:
             try:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                if not await presence.is_present(
+                    room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+                ):
+                    # Redis restarted empty: this socket is in no group any more and would miss every
+                    # broadcast without knowing. Closed, the client reconnects and resyncs.
+                    if self.allowed:
+                        await self.close(code=CLOSE_RECONNECT)
+                    return
                 await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
                 checked_at, seen = _presence_seen.get(self.room_id, (0.0, frozenset()))
                 if time.monotonic() - checked_at >= presence.PRESENCE_HEARTBEAT:
@@ -299,6 +315,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         texts, last_id, more = await database_sync_to_async(self._resync)(after_id)
         for text in texts:
             await self.send(text_data=text)
+        # With more to come the client asks again; until then live messages go out as they come.
+        self.sent_up_to = None if more else last_id
         await self.send(text_data=events.dumps({"type": "resynced", "last_id": last_id, "more": more}))
 
     def _resync(self, after_id):
@@ -325,8 +343,29 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     # --- Events from the channel layer -----------------------------------------------------------
 
     async def room_frame(self, event):
-        if self.allowed:
-            await self.send(text_data=event["text"])
+        if not self.allowed:
+            return
+        message_id = event.get("id")
+        if message_id is not None and self.sent_up_to is not None:
+            if message_id <= self.sent_up_to:
+                return  # sent already, by the catch-up below
+            if (event.get("prev_id") or 0) > self.sent_up_to:
+                # A message before this one has not come (yet): send what is missing from the database,
+                # in id order, this one included. Rare, so deliveries stay free of queries otherwise.
+                await self._catch_up()
+                return
+            self.sent_up_to = message_id
+        await self.send(text_data=event["text"])
+
+    async def _catch_up(self):
+        try:
+            texts, last_id, more = await database_sync_to_async(self._resync)(self.sent_up_to)
+        except _Refused:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for text in texts:
+            await self.send(text_data=text)
+        self.sent_up_to = None if more else last_id
 
     async def user_frame(self, event):
         if self.allowed:
@@ -370,12 +409,18 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def _heartbeat(self):
-        try:
-            while True:
+        while True:
+            try:
                 await asyncio.sleep(presence.PRESENCE_HEARTBEAT)
+                if not await presence.is_present(room_id=None, user_id=self.user.pk, channel_name=self.channel_name):
+                    # Redis restarted empty (see RoomConsumer._heartbeat): reconnecting rejoins the group.
+                    await self.close(code=CLOSE_RECONNECT)
+                    return
                 await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
-        except asyncio.CancelledError:
-            pass
+            except asyncio.CancelledError:
+                return
+            except Exception:
+                log.warning("notification heartbeat failed", exc_info=True)
 
     async def disconnect(self, code):
         if self.heartbeat is not None:

@@ -6,7 +6,9 @@ and the consumers forward the text to their sockets as it is: one `json.dumps` p
 member.
 
 Group event types (the consumer method that handles them):
-- ``room.frame`` (room_frame): {"text": <frame JSON>} for everyone in ``room-<id>``;
+- ``room.frame`` (room_frame): {"text": <frame JSON>} for everyone in ``room-<id>``; a new message's
+  event also carries its ``id`` and ``prev_id`` (the room's message before it), so that a socket can
+  tell when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
 - ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
   bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
@@ -90,13 +92,13 @@ def _sent(task: asyncio.Task) -> None:
         log.error("group send failed", exc_info=task.exception())
 
 
-def _room_frame_on_commit(room_id: int, frame: dict) -> None:
-    text = dumps(frame)
-    transaction.on_commit(lambda: _group_send(room_group(room_id), {"type": "room.frame", "text": text}))
+def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
+    event = {"type": "room.frame", "text": dumps(frame), **extra}
+    transaction.on_commit(lambda: _group_send(room_group(room_id), event))
 
 
-def message_created_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, message_frame(message))
+def message_created_on_commit(message, *, prev_id: int | None) -> None:
+    _room_frame_on_commit(message.room_id, message_frame(message), id=message.pk, prev_id=prev_id)
 
 
 def message_edited_on_commit(message) -> None:

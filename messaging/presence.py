@@ -116,6 +116,17 @@ async def leave(*, room_id: int | None, user_id: int, channel_name: str) -> None
             _local.get(key, {}).pop(entry, None)
 
 
+async def is_present(*, room_id: int | None, user_id: int, channel_name: str) -> bool:
+    """Whether this socket's entry is still there. A live socket refreshes it every PRESENCE_HEARTBEAT
+    seconds and it lasts PRESENCE_TTL, so a missing entry means that Redis lost its data (it restarted
+    empty), and with it the socket's channel-layer group memberships."""
+    entry = f"{user_id}:{channel_name}"
+    key = _room_key(room_id) if room_id else _user_key(user_id)
+    if settings.REDIS_URL:
+        return await _async_redis().zscore(key, entry) is not None
+    return entry in _local.get(key, {})
+
+
 async def room_online(*, room_id: int) -> set[int]:
     now = time.time()
     key = _room_key(room_id)

@@ -56,11 +56,13 @@ def _is_active_member(user: User, cluster_id: int) -> bool:
     ).exists()
 
 
-def _room_state(user: User, room: Room) -> bool | None:
+def _room_state(user: User, room: Room, *, lock: bool = False) -> bool | None:
     """None when this person may not read the room, else whether it is archived. One query, run for
     every message posted (the consumer's hot path). Plain SQL because building the equivalent
     queryset with Exists() costs more Python time than the query itself; the rule is the one of
-    selectors.readable_rooms_q, and the access tests cover both."""
+    selectors.readable_rooms_q, and the access tests cover both.
+
+    With `lock`, the room's row stays locked until the transaction ends (see message_post)."""
     if not user.is_authenticated or not user.is_active:
         return None
     room_table, member_table = Room._meta.db_table, RoomMember._meta.db_table
@@ -81,6 +83,9 @@ def _room_state(user: User, room: Room) -> bool | None:
             f"(SELECT 1 FROM {suspension_table} s WHERE s.cluster_id = r.cluster_id AND s.user_id = %s)))"
         )
         params = [room.pk, True, user.is_superuser, user.pk, Status.ACTIVE, user.pk]
+    if lock and connection.features.has_select_for_no_key_update:
+        # NO KEY UPDATE: other posters wait, rows that merely point at the room (read positions) do not.
+        sql += " FOR NO KEY UPDATE OF r"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -326,7 +331,11 @@ def message_post(
 ) -> Message:
     """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
     client_id = (client_id or "")[:64]
-    archived = _room_state(author, room)
+    # The room's row is locked until the commit, so that a room's messages commit in id order: ids come
+    # from a sequence when the row is inserted, and without the lock a message could become visible
+    # after one with a larger id. A client that saw the larger id and then reconnected would resync
+    # after it and never get the smaller one. (SQLite runs one writing transaction at a time anyway.)
+    archived = _room_state(author, room, lock=True)
     if archived is None:
         raise PermissionDenied(_("You are not a member of this room."))
     if archived:
@@ -335,6 +344,8 @@ def message_post(
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
     mentioned = _mentioned_people(room, _mention_tokens(body), author)
+    # Under the room's lock: the message before this one for good, which lets sockets notice a gap.
+    prev_id = Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -351,7 +362,7 @@ def message_post(
         return first
     message.author = author
     # The author's read position is left alone: unread counts never count one's own messages.
-    events.message_created_on_commit(message)
+    events.message_created_on_commit(message, prev_id=prev_id)
     if not mentioned:
         return message
     url = reverse("messaging:room", args=[room.pk]) + f"#m{message.pk}"

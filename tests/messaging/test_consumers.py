@@ -472,6 +472,47 @@ async def test_delivering_a_broadcast_takes_no_thread_hop_and_no_query(general, 
     await socket.disconnect()
 
 
+async def test_a_message_whose_broadcast_was_lost_is_sent_before_the_next_one_and_never_twice(
+    general, ana, mateo, monkeypatch
+):
+    from messaging import events
+
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "resync", "after_id": 0})
+    assert (await receive(socket, "resynced"))["last_id"] == 0
+    # The first message's broadcast is lost, as when its server process dies right after the commit.
+    monkeypatch.setattr(events, "message_created_on_commit", lambda message, prev_id: None)
+    first = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="uno")
+    monkeypatch.undo()
+    second = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="dos")
+
+    # The second one's broadcast names the first as the one before it: the socket fills the gap first.
+    assert [(await receive(socket, "message"))["id"] for _ in range(2)] == [first.pk, second.pk]
+    # A late copy of either is not sent again.
+    for message in (first, second):
+        frame = {"type": "message", "id": message.pk}
+        await get_channel_layer().group_send(f"room-{general.pk}", {
+            "type": "room.frame", "text": json.dumps(frame), "id": message.pk, "prev_id": None})
+    await nothing_of(socket, "message")
+    await socket.disconnect()
+
+
+async def test_a_socket_whose_redis_state_was_wiped_closes_so_that_its_client_reconnects(general, ana, monkeypatch):
+    from django.conf import settings
+
+    from messaging import consumers, presence
+
+    monkeypatch.setattr(presence, "PRESENCE_HEARTBEAT", 0.05)
+    socket = await open_socket(ana, general.pk)
+    # Redis restarted empty: the socket's presence entries went, and its group memberships with them.
+    if settings.REDIS_URL:
+        await presence._async_redis().delete(presence._room_key(general.pk))
+    else:
+        presence.reset_local()
+    await closed_with(socket, consumers.CLOSE_RECONNECT)
+    await socket.disconnect()
+
+
 async def test_read_and_resync_frames_have_a_budget_per_socket(general, ana, monkeypatch):
     from messaging import consumers
 
