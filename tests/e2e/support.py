@@ -202,4 +202,18 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("#id_login", email)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    # The login form posts and redirects: wait until the browser has left it, not only for a load event.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.wait_for_load_state()
+
+
+def person_page(browser, site: LiveSite, email: str, **options):
+    """A fresh browser context (its own cookies, like another person's device) signed in as `email`."""
+    page = new_person_page(browser, site, **options)
+    log_in(page, email)
+    return page
+
+
+def user_id(page) -> int:
+    """The signed-in person's id, which every page carries on <body>."""
+    return int(page.locator("body").get_attribute("data-user-id"))
