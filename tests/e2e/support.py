@@ -188,10 +188,13 @@ def shots(request):
     return Shots(request.node.name)
 
 
-def new_person_page(browser, site: LiveSite, *, locale: str = "en-US", viewport=None, javascript: bool = True):
+def new_person_page(browser, site: LiveSite, *, locale: str = "en-US", viewport=None, javascript: bool = True,
+                    bypass_csp: bool = False):
+    """A new browser context and its page. `bypass_csp` lets a test inject its own tools (axe-core) into
+    pages whose Content-Security-Policy would refuse them; keep it off for everything else."""
     context = browser.new_context(
         base_url=site.url, locale=locale, java_script_enabled=javascript,
-        viewport=viewport or {"width": 1280, "height": 900},
+        viewport=viewport or {"width": 1280, "height": 900}, bypass_csp=bypass_csp,
     )
     context.set_default_timeout(15_000)
     return context.new_page()
