@@ -2,7 +2,7 @@
 context: every message reaches the other page over the websocket without a reload, Mateo's typing shows
 on Ana's page, and after a reload both pages hold every message exactly once (persist, then broadcast)."""
 
-from tests.e2e.support import person_page, user_id
+from tests.e2e.support import person_page, user_id, wait_for_socket
 
 QUESTION = "Mateo, ¿cuántos días tarda en llegar una muestra por courier a Portland?"
 ANSWER = "Con DHL, de 3 a 4 días hábiles desde Tegucigalpa. Mándalas un lunes para que no pasen el fin de semana en aduana."
@@ -35,6 +35,8 @@ def test_two_people_chat_live_and_nothing_is_lost_on_reload(browser, live_site, 
         room_url = _open_general_room(ana)
         mateo.goto(room_url)
         ana_id, mateo_id = user_id(ana), user_id(mateo)
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
         # Presence shows each other online: both sockets are connected and joined to the room's group.
         ana.locator(f"[data-people] li[data-person='{mateo_id}'].online").wait_for()
         mateo.locator(f"[data-people] li[data-person='{ana_id}'].online").wait_for()

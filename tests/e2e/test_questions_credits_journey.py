@@ -12,7 +12,7 @@ answer of his would be recorded as "not paid"."""
 import re
 import uuid
 
-from tests.e2e.support import person_page
+from tests.e2e.support import person_page, wait_for_socket
 
 AGENCY = "/agency/red-exporta"
 SEAT = "Cupo en el taller de cartas de crédito"  # 50 credits
@@ -73,7 +73,7 @@ def test_a_question_answered_accepted_paid_and_redeemed(browser, live_site, shot
         ana.wait_for_url(re.compile(r"/questions/\d+/$"))
         question_url = ana.url
         assert ana.locator("h1").inner_text() == title
-        ana.wait_for_timeout(500)  # the question page's socket connects
+        wait_for_socket(ana, "/ws/questions/")  # the page is live before Diego answers
 
         # Diego finds it among the questions waiting for mentors, and answers.
         diego.goto("/questions/waiting/")
@@ -96,7 +96,7 @@ def test_a_question_answered_accepted_paid_and_redeemed(browser, live_site, shot
 
         # The program reviews awards: Rafael approves this one in the console while Diego looks at his wallet.
         diego.goto("/wallet/")
-        diego.wait_for_timeout(500)  # the notifications socket connects
+        wait_for_socket(diego, "/ws/notifications/")
         badge_before = _badge(diego)
         rafael.goto(f"{AGENCY}/awards/?status=pending")
         award = rafael.locator("li.award", has_text=title)
