@@ -59,11 +59,12 @@ def test_two_people_chat_live_and_nothing_is_lost_on_reload(browser, live_site, 
         _message(mateo, QUESTION).wait_for()
         shots(mateo, "mateo-receives-question")
 
-        # Mateo answers with Markdown-free text; it reaches Ana, and Ana's typing line clears.
+        # Mateo answers; it reaches Ana, and his message ends his "is typing" line on her page.
         mateo.fill("#composer textarea", ANSWER)
         mateo.click("#composer button[type=submit]")
         _message(mateo, ANSWER).wait_for()
         _message(ana, ANSWER).wait_for()
+        assert "Mateo Restrepo" not in typing.inner_text()
         shots(ana, "ana-receives-answer")
 
         assert _still_same_document(ana) and _still_same_document(mateo), "a page reloaded during the chat"
