@@ -188,13 +188,44 @@ def shots(request):
     return Shots(request.node.name)
 
 
-def new_person_page(browser, site: LiveSite, *, locale: str = "en-US", viewport=None, javascript: bool = True):
+def new_person_page(browser, site: LiveSite, *, locale: str = "en-US", viewport=None, javascript: bool = True,
+                    bypass_csp: bool = False):
+    """A new browser context and its page. `bypass_csp` lets a test inject its own tools (axe-core) into
+    pages whose Content-Security-Policy would refuse them; keep it off for everything else."""
     context = browser.new_context(
         base_url=site.url, locale=locale, java_script_enabled=javascript,
-        viewport=viewport or {"width": 1280, "height": 900},
+        viewport=viewport or {"width": 1280, "height": 900}, bypass_csp=bypass_csp,
     )
     context.set_default_timeout(15_000)
+    if javascript:
+        context.add_init_script(SOCKET_WATCH)
     return context.new_page()
+
+
+# Added to every page before its own scripts: keeps the paths of the page's open websockets in
+# window.__openSockets, so that a test waits for a live page to be connected instead of sleeping.
+SOCKET_WATCH = """(() => {
+  const Native = window.WebSocket;
+  if (!Native || Native.__watched) return;
+  const open = window.__openSockets = [];
+  function Watched(url, protocols) {
+    const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    const path = new URL(url, location.href).pathname;
+    socket.addEventListener("open", () => open.push(path));
+    socket.addEventListener("close", () => { const i = open.indexOf(path); if (i >= 0) open.splice(i, 1); });
+    return socket;
+  }
+  Watched.prototype = Native.prototype;
+  Object.assign(Watched, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3, __watched: true });
+  window.WebSocket = Watched;
+})();"""
+
+
+def wait_for_socket(page, path_prefix: str) -> None:
+    """Waits until the page holds an open websocket whose path starts with `path_prefix` (e.g. "/ws/rooms/")."""
+    page.wait_for_function(
+        "prefix => (window.__openSockets || []).some(path => path.startsWith(prefix))", arg=path_prefix
+    )
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -202,4 +233,18 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.fill("#id_login", email)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    # The login form posts and redirects: wait until the browser has left it, not only for a load event.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.wait_for_load_state()
+
+
+def person_page(browser, site: LiveSite, email: str, **options):
+    """A fresh browser context (its own cookies, like another person's device) signed in as `email`."""
+    page = new_person_page(browser, site, **options)
+    log_in(page, email)
+    return page
+
+
+def user_id(page) -> int:
+    """The signed-in person's id, which every page carries on <body>."""
+    return int(page.locator("body").get_attribute("data-user-id"))

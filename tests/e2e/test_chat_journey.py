@@ -1,0 +1,87 @@
+"""Ana (aspirant) and Mateo (mentor) chat in the coffee cluster's general room, each in their own browser
+context: every message reaches the other page over the websocket without a reload, Mateo's typing shows
+on Ana's page, and after a reload both pages hold every message exactly once (persist, then broadcast)."""
+
+from tests.e2e.support import person_page, user_id, wait_for_socket
+
+QUESTION = "Mateo, ¿cuántos días tarda en llegar una muestra por courier a Portland?"
+ANSWER = "Con DHL, de 3 a 4 días hábiles desde Tegucigalpa. Mándalas un lunes para que no pasen el fin de semana en aduana."
+
+
+def _open_general_room(page) -> str:
+    page.goto("/clusters/cafe-especial/")
+    page.locator(".cluster-rooms a", has_text="General").click()
+    page.wait_for_url("**/messages/*/")
+    return page.url
+
+
+def _mark_page(page) -> None:
+    # A reload would drop this flag: finding it later proves the page was never reloaded.
+    page.evaluate("window.__sameDocument = true")
+
+
+def _still_same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def _message(page, text: str):
+    return page.locator("[data-messages] li.msg[data-id]", has_text=text)
+
+
+def test_two_people_chat_live_and_nothing_is_lost_on_reload(browser, live_site, shots):
+    ana = person_page(browser, live_site, "ana@demo.puente")
+    mateo = person_page(browser, live_site, "mateo@demo.puente")
+    try:
+        room_url = _open_general_room(ana)
+        mateo.goto(room_url)
+        ana_id, mateo_id = user_id(ana), user_id(mateo)
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
+        # Presence shows each other online: both sockets are connected and joined to the room's group.
+        ana.locator(f"[data-people] li[data-person='{mateo_id}'].online").wait_for()
+        mateo.locator(f"[data-people] li[data-person='{ana_id}'].online").wait_for()
+        _mark_page(ana)
+        _mark_page(mateo)
+        shots(ana, "ana-in-the-room")
+
+        # Mateo starts typing: Ana sees who is typing.
+        mateo.locator("#composer textarea").press_sequentially("Con DHL", delay=30)
+        typing = ana.locator("[data-typing]")
+        typing.filter(has_text="Mateo Restrepo").wait_for()
+        assert typing.is_visible()
+        shots(ana, "ana-sees-mateo-typing")
+        mateo.locator("#composer textarea").fill("")
+
+        # Ana asks; the message reaches Mateo's open page.
+        ana.fill("#composer textarea", QUESTION)
+        ana.click("#composer button[type=submit]")
+        _message(ana, QUESTION).wait_for()
+        _message(mateo, QUESTION).wait_for()
+        shots(mateo, "mateo-receives-question")
+
+        # Mateo answers; it reaches Ana, and his message ends his "is typing" line on her page.
+        mateo.fill("#composer textarea", ANSWER)
+        mateo.click("#composer button[type=submit]")
+        _message(mateo, ANSWER).wait_for()
+        _message(ana, ANSWER).wait_for()
+        assert "Mateo Restrepo" not in typing.inner_text()
+        shots(ana, "ana-receives-answer")
+
+        assert _still_same_document(ana) and _still_same_document(mateo), "a page reloaded during the chat"
+        assert ana.url == room_url and mateo.url == room_url
+        # The bubble sent over the socket was replaced by the stored message, which has an id.
+        assert ana.locator("[data-messages] li.pending").count() == 0
+        assert mateo.locator("[data-messages] li.pending").count() == 0
+
+        # A reload loses nothing and doubles nothing: both messages, once each, in order.
+        for page in (ana, mateo):
+            page.reload()
+            question, answer = _message(page, QUESTION), _message(page, ANSWER)
+            assert question.count() == 1 and answer.count() == 1
+            assert int(question.get_attribute("data-id")) < int(answer.get_attribute("data-id"))
+            assert int(question.get_attribute("data-author-id")) == ana_id
+            assert int(answer.get_attribute("data-author-id")) == mateo_id
+        shots(mateo, "mateo-after-reload")
+    finally:
+        ana.context.close()
+        mateo.context.close()
