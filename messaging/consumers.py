@@ -203,10 +203,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         except (KeyError, TypeError, ValueError):
             await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
         except Exception:
-            # The database or the channel layer failed under us: nothing was acknowledged, so the client
-            # keeps the frame and may send it again; the socket stays open.
+            # The database or the channel layer failed under us. Nothing was acknowledged: the client
+            # keeps the frame in its outbox, reconnects, resyncs and sends it again.
             log.exception("room frame %r failed", kind)
-            await self._error("unavailable", ref=kind, client_id=frame.get("client_id"))
+            await self.close(code=CLOSE_RECONNECT)
 
     async def _error(self, code: str, *, ref=None, message: str = "", client_id=None):
         error = {"type": "error", "code": code}

@@ -297,7 +297,8 @@ def _render(body: str, mentioned: list[User]) -> str:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    # NUL characters mean nothing in a message, and PostgreSQL cannot store them in text.
+    body = (body or "").replace("\x00", "").strip()
     if not body:
         raise ValidationError(_("Write something first."), code="empty")
     if len(body) > MAX_BODY:
@@ -330,7 +331,7 @@ def message_post(
     *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None
 ) -> Message:
     """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
-    client_id = (client_id or "")[:64]
+    client_id = (client_id or "").replace("\x00", "")[:64]
     # The room's row is locked until the commit, so that a room's messages commit in id order: ids come
     # from a sequence when the row is inserted, and without the lock a message could become visible
     # after one with a larger id. A client that saw the larger id and then reconnected would resync

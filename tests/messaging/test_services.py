@@ -77,6 +77,12 @@ def test_the_same_client_id_posts_once(general, ana):
     assert Message.objects.count() == 1
 
 
+def test_nul_characters_are_dropped_so_postgresql_can_store_the_message(general, ana):
+    message = services.message_post(room=general, author=ana, body="ho\x00la", client_id="c\x00-1")
+    message.refresh_from_db()
+    assert (message.body, message.client_id) == ("hola", "c-1")
+
+
 def test_a_client_id_used_in_one_room_is_refused_in_another(general, ana, mateo):
     services.message_post(room=general, author=ana, body="hola", client_id="c-1")
     direct = services.room_direct(user=ana, other=mateo)
