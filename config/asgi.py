@@ -13,7 +13,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.daphne import allow_rfc_close_codes  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+
+allow_rfc_close_codes()
 
 application = ProtocolTypeRouter(
     {

@@ -15,7 +15,9 @@ run's own database, so what the test writes (committed: transactional test) they
 """
 
 import asyncio
+import contextlib
 import datetime
+import json
 import os
 
 import pytest
@@ -305,3 +307,24 @@ def test_a_connection_cut_during_a_redemption_request_moves_no_credits_and_keeps
     item.refresh_from_db()
     assert (Account.objects.get(owner=mateo).balance, item.stock, Redemption.objects.count()) == (20, 1, 1)
     assert ledger_check().problems == []
+
+
+async def test_a_real_server_closes_an_oversized_frame_with_1009(servers, general, people):
+    """Through Daphne itself, not the test communicator: the close code reaches the browser."""
+    import websockets
+
+    port = servers[0].port
+    _user, cookie = people[0]
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/rooms/{general.pk}/", origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": cookie}, open_timeout=5, close_timeout=2,
+    ) as ws:
+        await ws.send(json.dumps({"type": "message", "body": "x" * 20_000, "client_id": "big"}))
+        codes = []
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+                codes.append(frame.get("code"))
+        assert "frame_too_large" in codes
+        assert ws.close_code == 1009
+    assert await stored_messages(general) == []
