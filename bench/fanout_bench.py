@@ -1,66 +1,42 @@
-"""Fan-out bench: one sender, N receivers in one room, for Puente's room consumer and for a bare
-consumer that only group-broadcasts, in the same Daphne process on the same channel layer.
+"""Fan-out bench: one sender and N receivers in one room. In the same run, on the same machine:
 
-    .venv/bin/python bench/fanout_bench.py                      # in-memory layer, and Redis if --redis-url
-    .venv/bin/python bench/fanout_bench.py --redis-url redis://127.0.0.1:6379/2 --clients 10 100 500
+- ``bare-ws``: a bare Python `websockets` server (bench/bare_ws.py) that broadcasts every frame it gets
+  to everyone: the ceiling for a Python server on this machine;
+- ``bare``: a bare Channels consumer that only group-broadcasts (bench/fanout_asgi.py), served by the
+  same server processes and channel layer as Puente;
+- ``room``: Puente's room consumer (authorises and stores every message, then broadcasts it).
 
-For each layer, client count and consumer it runs two phases on the same sockets:
-- paced: messages at a fixed rate below saturation (at most 1,000 deliveries per second in all) for the
-  delivery latency (p50/p99, sender's send to receiver's receive, same clock) and the reach
-  (deliveries received / deliveries expected);
-- burst: messages sent back to back, for the most deliveries per second and the server CPU (user +
-  system time of the Daphne process, from /proc) per delivery.
-The room consumer authorises and persists every message (SQLite file database, one write per
-message); deliveries are the same frame forwarded as text. The clients run in this one Python
-process, on the same machine as the server: on a small machine they cost CPU too, so absolute numbers
-are a floor, and the two consumers are compared under the same conditions.
+Setups: ``embedded`` (SQLite file, in-memory layer, one process) and ``production`` (PostgreSQL, Redis
+layer, ``--processes`` server processes; receivers spread over them round-robin, the sender on the
+first). Servers: ``daphne`` and/or ``uvicorn`` (websockets-sansio on uvloop).
+
+    .venv/bin/python bench/fanout_bench.py --setups production --servers daphne uvicorn \\
+        --database-url postgres://postgres@127.0.0.1:5432/puente_capacity_fanout \\
+        --redis-url redis://127.0.0.1:6379/5
+
+Two phases on the same sockets, the frames the same size for every kind (a real `message` frame):
+- paced: ``--rate`` messages/s for ``--seconds``: delivery latency p50/p99 (sender's send to each
+  receiver's receive, one clock) and reach (deliveries received / expected);
+- burst: ``--burst`` messages back to back: deliveries per second (received / time from the first send
+  to the last receive) and the servers' CPU (user + system, from /proc) per delivery.
+The clients run in this one Python process (on uvloop when installed) on the same cores as the
+servers: numbers are comparable within a run, not across machines.
 """
 
 import argparse
 import asyncio
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+from support import Servers, make_sessions, setup_django
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-
-
-def prepare_database(workdir: Path, receivers: int) -> dict:
-    """A fresh SQLite database with a cluster, its general room, a sender and receivers, and their
-    session cookies."""
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}", DJANGO_DEBUG="true",
-               PUENTE_TESTING="true", LOG_LEVEL="WARNING")
-    env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_DEBUG", "PUENTE_TESTING", "LOG_LEVEL")})
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+def prepare(database_url: str, receivers: int) -> dict:
+    """A fresh bench database with one open cluster, its general room, a sender and receivers."""
+    env = setup_django(database_url)
     from django.utils import timezone
 
     from clusters.models import Cluster, ClusterMembership, Sector, User
@@ -69,47 +45,17 @@ def prepare_database(workdir: Path, receivers: int) -> dict:
     sector = Sector.objects.create(slug="bench", name="Bench")
     cluster = Cluster.objects.create(sector=sector, slug="bench", name="Bench", access="open")
     room = room_general_for_cluster(cluster=cluster)
-    cookies = []
-    for i in range(receivers + 1):
-        user = User.objects.create_user(email=f"bench{i}@example.org", password=None, name=f"Bench {i}",
-                                        onboarded_at=timezone.now())
-        ClusterMembership.objects.create(cluster=cluster, user=user, status="active")
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-    return {"env": env, "room_id": room.pk, "sender_cookie": cookies[0], "receiver_cookies": cookies[1:]}
-
-
-class Server:
-    def __init__(self, env: dict, redis_url: str | None, workdir: Path, profile: Path | None = None):
-        self.port = free_port()
-        env = dict(env, BENCH_NO_RATE_LIMIT="1")
-        if redis_url:
-            env["REDIS_URL"] = redis_url
-            import redis
-
-            redis.Redis.from_url(redis_url).flushdb()
-        self.log = open(workdir / "daphne.log", "ab")  # noqa: SIM115 - closed in stop()
-        profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
-        self.process = subprocess.Popen(
-            [sys.executable, *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "bench.fanout_asgi:application"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("daphne did not start")
-
-    def stop(self):
-        self.process.send_signal(signal.SIGINT)  # Twisted stops cleanly (and a profiler writes its file)
-        self.process.wait(timeout=10)
-        self.log.close()
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        User(email=f"bench{i}@example.org", name=f"Bench {i}", onboarded_at=now, password="!")
+        for i in range(receivers + 1)
+    )
+    ClusterMembership.objects.bulk_create(
+        ClusterMembership(cluster=cluster, user=user, status="active", decided_at=now) for user in users
+    )
+    cookies = make_sessions(users)
+    return {"env": dict(env, BENCH_NO_RATE_LIMIT="1"), "room_id": room.pk, "sender_cookie": cookies[0],
+            "receiver_cookies": cookies[1:]}
 
 
 class Receiver:
@@ -129,49 +75,64 @@ class Receiver:
             pass
 
 
-async def settle(pid: int, timeout: float = 60) -> None:
-    """Waits until the server is idle (under 5 % of a core), e.g. done with a wave of connections."""
+async def settle(servers: Servers, timeout: float = 60) -> None:
+    """Waits until the servers are idle (under 5 % of a core), e.g. done with a wave of connections."""
     deadline = time.monotonic() + timeout
-    before = cpu_seconds(pid)
+    before = servers.cpu()
     while time.monotonic() < deadline:
         await asyncio.sleep(0.5)
-        now = cpu_seconds(pid)
+        now = servers.cpu()
         if now - before < 0.025:
             return
         before = now
 
 
-async def open_sockets(url: str, origin: str, cookies: list[str], count: int):
+async def open_sockets(urls: list[str], cookies: list[str], count: int):
     import websockets
 
     sockets = []
     for start in range(0, count, 25):
-        batch = [
-            websockets.connect(url, origin=origin, additional_headers={"Cookie": cookies[i % len(cookies)]},
-                               max_queue=None, ping_interval=None)
-            for i in range(start, min(count, start + 25))
-        ]
+        batch = []
+        for i in range(start, min(count, start + 25)):
+            url = urls[i % len(urls)]
+            origin = "http://" + url.split("/")[2]
+            batch.append(websockets.connect(url, origin=origin, additional_headers={"Cookie": cookies[i % len(cookies)]},
+                                            max_queue=None, ping_interval=None, max_size=2**20))
         sockets += await asyncio.gather(*batch)
     return sockets
 
 
-async def phase(sender, receivers, *, tag: str, count: int, rate: float | None, room: bool, pid: int) -> dict:
+BODY = ("Buenas tardes. ¿Alguien ha exportado café verde a Alemania con certificación orgánica? "
+        "Busco un agente de aduanas en Hamburgo.")
+
+
+def bare_frame(client_id: str, seq: int) -> str:
+    """What the bare servers broadcast: a `message` frame as the room consumer would send it."""
+    return json.dumps({"type": "message", "id": 100000 + seq, "room": 1, "author": {"id": 1, "name": "Bench 0"},
+                       "html": f"<p>{BODY} {seq}</p>\n", "created_at": "2026-11-28T10:00:00.000000+00:00",
+                       "edited": False, "deleted": False, "reply_to": None, "client_id": client_id},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+async def phase(sender, receivers, servers: Servers, *, tag: str, count: int, rate: float | None,
+                room: bool) -> dict:
     sent: dict[str, float] = {}
-    cpu_before = cpu_seconds(pid)
+    cpu_before = servers.cpu()
     started = time.perf_counter()
     for seq in range(count):
         client_id = f"bench-{tag}-{seq}"
-        frame = {"type": "message", "client_id": client_id}
         if room:
-            frame["body"] = f"bench {seq}"
+            text = json.dumps({"type": "message", "client_id": client_id, "body": f"{BODY} {seq}"})
+        else:
+            text = bare_frame(client_id, seq)
         sent[client_id] = time.perf_counter()
-        await sender.send(json.dumps(frame))
+        await sender.send(text)
         if rate:
             await asyncio.sleep(max(0.0, started + (seq + 1) / rate - time.perf_counter()))
     expected = count * len(receivers)
-    deadline = time.perf_counter() + 15
+    deadline = time.perf_counter() + 30
     while time.perf_counter() < deadline:
-        if sum(sum(1 for cid in r.got if cid in sent) for r in receivers) >= expected:
+        if sum(len(r.got) for r in receivers) >= expected:
             break
         await asyncio.sleep(0.05)
     latencies, last = [], started
@@ -180,7 +141,8 @@ async def phase(sender, receivers, *, tag: str, count: int, rate: float | None, 
             if client_id in sent:
                 latencies.append(at - sent[client_id])
                 last = max(last, at)
-    cpu = cpu_seconds(pid) - cpu_before
+        receiver.got.clear()
+    cpu = servers.cpu() - cpu_before
     delivered = len(latencies)
     latencies.sort()
     return {
@@ -194,71 +156,97 @@ async def phase(sender, receivers, *, tag: str, count: int, rate: float | None, 
     }
 
 
-async def run_case(server: Server, db: dict, *, layer: str, clients: int, consumer: str) -> dict:
+async def run_case(servers: Servers, db: dict, *, setup: str, consumer: str, args) -> dict:
     room = consumer == "room"
-    path = f"/ws/rooms/{db['room_id']}/" if room else "/ws/bench/bare/"
-    url, origin = f"ws://127.0.0.1:{server.port}{path}", f"http://127.0.0.1:{server.port}"
-    sockets = await open_sockets(url, origin, db["receiver_cookies"], clients)
-    sender = (await open_sockets(url, origin, [db["sender_cookie"]], 1))[0]
+    path = "/" if consumer == "bare-ws" else f"/ws/rooms/{db['room_id']}/" if room else "/ws/bench/bare/"
+    urls = [f"ws://127.0.0.1:{port}{path}" for port in servers.ports]
+    sockets = await open_sockets(urls, db["receiver_cookies"], args.clients)
+    sender = (await open_sockets(urls[:1], [db["sender_cookie"]], 1))[0]
     receivers = [Receiver(ws) for ws in sockets]
     tasks = [asyncio.create_task(r.run()) for r in receivers]
     drain = asyncio.create_task(Receiver(sender).run())
-    await settle(server.process.pid)  # let the presence frames of all those arrivals go out
-    rate = min(50.0, 1000.0 / clients)
-    tag = f"{layer}-{clients}-{consumer}-{time.time_ns()}"
-    paced = await phase(sender, receivers, tag=tag + "-p", count=max(10, int(rate * 3)), rate=rate, room=room,
-                        pid=server.process.pid)
-    burst = await phase(sender, receivers, tag=tag + "-b", count={10: 200, 100: 60}.get(clients, 20), rate=None,
-                        room=room, pid=server.process.pid)
+    await settle(servers)  # let the presence frames of all those arrivals go out
+    tag = f"{setup}-{consumer}-{time.time_ns()}"
+    paced = await phase(sender, receivers, servers, tag=tag + "-p", count=int(args.rate * args.seconds),
+                        rate=args.rate, room=room)
+    await settle(servers)
+    burst = await phase(sender, receivers, servers, tag=tag + "-b", count=args.burst, rate=None, room=room)
     for ws in [*sockets, sender]:
         await ws.close()
     for task in [*tasks, drain]:
         task.cancel()
-    await settle(server.process.pid)
-    return {"layer": layer, "clients": clients, "consumer": consumer, "paced_rate": rate, "paced": paced,
-            "burst": burst}
+    await settle(servers)
+    return {"setup": setup, "server": servers.kind, "processes": len(servers.ports), "consumer": consumer,
+            "clients": args.clients, "paced_rate": args.rate, "paced": paced, "burst": burst}
 
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| layer | clients | consumer | paced msg/s | reach | p50 ms | p99 ms | burst deliveries/s | burst reach "
-        "| CPU µs/delivery |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| setup | server | processes | consumer | clients | paced msg/s | reach | p50 ms | p99 ms "
+        "| burst deliveries/s | burst reach | CPU µs/delivery |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         p, b = r["paced"], r["burst"]
         lines.append(
-            f"| {r['layer']} | {r['clients']} | {r['consumer']} | {r['paced_rate']:.0f} | {p['reach']:.3f} "
-            f"| {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | {b['deliveries_per_s']:.0f} | {b['reach']:.3f} "
-            f"| {b['cpu_us_per_delivery']:.0f} |"
+            f"| {r['setup']} | {r['server']} | {r['processes']} | {r['consumer']} | {r['clients']} "
+            f"| {r['paced_rate']:.0f} | {p['reach']:.3f} | {p['p50_ms'] or 0:.1f} | {p['p99_ms'] or 0:.1f} "
+            f"| {b['deliveries_per_s']:.0f} | {b['reach']:.3f} | {b['cpu_us_per_delivery'] or 0:.0f} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[10, 100, 500])
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""))
+    parser.add_argument("--setups", nargs="+", default=["embedded", "production"], choices=["embedded", "production"])
+    parser.add_argument("--servers", nargs="+", default=["uvicorn"], choices=["daphne", "uvicorn"])
+    parser.add_argument("--consumers", nargs="+", default=["bare-ws", "bare", "room"],
+                        choices=["bare-ws", "bare", "room"])
+    parser.add_argument("--processes", type=int, default=2, help="server processes in the production setup")
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=50.0, help="paced phase: messages per second")
+    parser.add_argument("--seconds", type=float, default=6.0, help="paced phase: how long")
+    parser.add_argument("--burst", type=int, default=150, help="burst phase: messages sent back to back")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/puente_capacity_fanout")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
-    parser.add_argument("--consumers", nargs="+", default=["bare", "room"], choices=["bare", "room"])
-    parser.add_argument("--no-memory", action="store_true", help="only the Redis layer")
-    parser.add_argument("--profile", type=Path, help="run the server under cProfile, writing here")
+    parser.add_argument("--profile", type=Path, help="run the servers under cProfile, writing <path>.<n>")
     args = parser.parse_args()
+    try:
+        import uvloop
+
+        run = uvloop.run
+    except ImportError:
+        run = asyncio.run
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        db = prepare_database(workdir, receivers=min(max(args.clients), 50))
-        layers = ([] if args.no_memory else [("memory", None)]) + ([("redis", args.redis_url)] if args.redis_url else [])
-        for layer, redis_url in layers:
-            server = Server(db["env"], redis_url, workdir, args.profile)
+        production = "production" in args.setups
+        db = prepare(args.database_url if production else f"sqlite:///{workdir / 'bench.sqlite3'}", args.clients)
+        if "production" in args.setups and "embedded" in args.setups:
+            raise SystemExit("run one setup at a time (each needs its own database)")
+        setup = args.setups[0]
+        plan = []
+        if "bare-ws" in args.consumers:
+            plan.append(("bare-ws", ["bare-ws"], 1))
+        consumers = [c for c in args.consumers if c != "bare-ws"]
+        for server in args.servers:
+            plan.append((server, consumers, args.processes if production else 1))
+        for kind, kind_consumers, count in plan:
+            servers = Servers(kind, env=db["env"], app="bench.fanout_asgi:application", count=count,
+                              redis_url=args.redis_url if production else None, log=workdir / "server.log",
+                              profile=args.profile)
             try:
-                for clients in args.clients:
-                    for consumer in args.consumers:
-                        result = asyncio.run(run_case(server, db, layer=layer, clients=clients, consumer=consumer))
-                        results.append(result)
-                        print(table([result]).splitlines()[-1], flush=True)
+                for consumer in kind_consumers:
+                    result = run(run_case(servers, db, setup=setup, consumer=consumer, args=args))
+                    results.append(result)
+                    print(table([result]).splitlines()[-1], flush=True)
             finally:
-                server.stop()
+                servers.stop()
+        if (workdir / "server.log").exists():
+            errors = [line for line in (workdir / "server.log").read_text().splitlines() if "Error" in line]
+            if errors:
+                print(f"server log: {len(errors)} error lines, e.g. {errors[:3]}")
     print()
     print(table(results))
     if args.json:

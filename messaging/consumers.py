@@ -6,22 +6,28 @@ the room: close 4403), and on every frame: each frame that writes goes through a
 the person's rights in the database again; and the moment someone loses access (removed from or left
 the cluster, suspended from its rooms) an `access.revoked` event on their `user-<id>` group closes
 their sockets with 4403. Delivering a broadcast costs no database query and no thread hop: the
-frame's JSON was built once in messaging.events and is forwarded as it is.
+frame's JSON was built once in messaging.events, and the process's room hub (messaging.hub) hands it
+to each of its sockets in the room as it is.
 """
 
 import asyncio
 import collections
+import datetime
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from messaging import events, presence, selectors, services
+from messaging.hub import get_hub
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,8 @@ CLOSE_TOO_BIG = 1009
 RESYNC_BATCH = 200
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
+# Server clocks differ a little between processes: a resync replays changes from a bit earlier.
+CHANGES_MARGIN = datetime.timedelta(seconds=5)
 # read and resync frames cost a database round trip each; a socket gets this many per 10 seconds.
 READ_BUDGET = 30
 
@@ -51,11 +59,24 @@ CLOSE_FORBIDDEN = 4403
 # (1012, "service restart", is what the RFC offers, but Daphne sends only 1000 and 3000-4999.)
 CLOSE_RECONNECT = 4503
 
+# The consumers' database work (storing a message, a read, a resync) runs in a thread of its own.
+# Channels' default runs it in the one thread where Django also renders every page of this process,
+# so a message waited behind whatever pages were queued: under load its delivery took seconds while
+# the CPU was half idle (docs/PERFORMANCE.md, "Capacity"). One thread: more would only fight the event
+# loop for the GIL. It has its own connection (from the pool on PostgreSQL), returned after each call.
+SOCKET_DB_THREADS = 1
+_socket_db_executor = ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="puente-socket-db")
+
+
+def socket_db(func):
+    """database_sync_to_async, in the sockets' own thread (see SOCKET_DB_THREADS)."""
+    return database_sync_to_async(func, thread_sensitive=False, executor=_socket_db_executor)
+
 
 class _NoHopDispatch:
     """Channels (4.2+) runs close_old_connections() in a worker thread before every handler, which is
     a thread hop for every frame delivered to every socket. These consumers touch the database only
-    through database_sync_to_async, which closes stale connections itself in its thread, so the
+    through database_sync_to_async (socket_db), which closes stale connections itself in its thread, so the
     dispatch goes straight to the handler: delivering a broadcast is one `send` of ready-made text."""
 
     async def dispatch(self, message):
@@ -75,17 +96,14 @@ def _object_id(value, *, zero_ok: bool = False) -> int:
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
+    close_code = 4403
+
 
 class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     room_id: int
     cluster_id: int | None = None
     allowed = False
     heartbeat: asyncio.Task | None = None
-    # Once the client has resynced: the room's messages up to this id have all been sent on this socket.
-    # Broadcasts can come out of order or not at all (sends race in Redis; a server process or Redis
-    # dies between the commit and the send), and a client resyncs after the highest id it holds, so a
-    # message must never be sent after a larger one without the ones in between.
-    sent_up_to: int | None = None
 
     # --- Lifecycle -------------------------------------------------------------------------------
 
@@ -103,15 +121,16 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         # then sure to reach this socket.
         self.user_group = events.user_group(self.user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
-        room = await database_sync_to_async(self._load_room)()
+        room = await socket_db(self._load_room)()
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.room = room
         self.cluster_id = room.cluster_id
-        self.room_group = events.room_group(self.room_id)
-        await self.channel_layer.group_add(self.room_group, self.channel_name)
+        # The room's broadcasts come through this process's hub (one subscription per room and
+        # process); the person's own group stays on this socket's channel.
         self.allowed = True
+        await get_hub().join(self.room_id, self)
         await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
         self.heartbeat = asyncio.create_task(self._heartbeat())
         await self._announce_presence()
@@ -127,10 +146,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             self.heartbeat.cancel()
         if getattr(self, "user_group", None):
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
-        if self.allowed or getattr(self, "room_group", None):
-            await self.channel_layer.group_discard(self.room_group, self.channel_name)
-            await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
+        if self.allowed:
             self.allowed = False
+            await get_hub().leave(self.room_id, self)
+            await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
             await self._announce_presence()
 
     async def _heartbeat(self):
@@ -224,7 +243,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             raise ValueError
         if reply_to is not None:
             reply_to = _object_id(reply_to)
-        message_id = await database_sync_to_async(self._post)(body, client_id[:64], reply_to)
+        message_id = await socket_db(self._post)(body, client_id[:64], reply_to)
         await self.send(text_data=events.dumps({"type": "ack", "client_id": client_id[:64], "id": message_id}))
 
     def _post(self, body, client_id, reply_to_id):
@@ -262,7 +281,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         message_id, body = _object_id(frame["id"]), frame.get("body")
         if not isinstance(body, str):
             raise ValueError
-        await database_sync_to_async(self._edit)(message_id, body)
+        await socket_db(self._edit)(message_id, body)
 
     def _edit(self, message_id, body):
         self._room_or_refuse()
@@ -275,7 +294,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
 
     async def on_delete(self, frame):
         message_id = _object_id(frame["id"])
-        await database_sync_to_async(self._delete)(message_id)
+        await socket_db(self._delete)(message_id)
 
     def _delete(self, message_id):
         self._room_or_refuse()
@@ -302,7 +321,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     async def on_read(self, frame):
         message_id = _object_id(frame["id"])
         self._spend_read_budget()
-        position = await database_sync_to_async(self._read)(message_id)
+        position = await socket_db(self._read)(message_id)
         await self.send(text_data=events.dumps({"type": "read", "room": self.room_id, "last_read_id": position}))
 
     def _read(self, message_id):
@@ -311,17 +330,43 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
 
     async def on_resync(self, frame):
         after_id = _object_id(frame["after_id"], zero_ok=True)
+        changes = None
+        if frame.get("changes_since") is not None:
+            # The client also holds messages from `from_id` to `after_id`, as they were at `changes_since`
+            # (the page's render, or the `at` of its last `resynced`): their edits and deletions since.
+            since = parse_datetime(frame["changes_since"]) if isinstance(frame["changes_since"], str) else None
+            if since is None or since.tzinfo is None:
+                raise ValueError
+            try:
+                since -= CHANGES_MARGIN
+            except OverflowError:
+                raise ValueError from None
+            changes = (_object_id(frame.get("from_id", after_id), zero_ok=True), since)
         self._spend_read_budget()
-        texts, last_id, more = await database_sync_to_async(self._resync)(after_id)
-        for text in texts:
-            await self.send(text_data=text)
-        # With more to come the client asks again; until then live messages go out as they come.
-        self.sent_up_to = None if more else last_id
-        await self.send(text_data=events.dumps({"type": "resynced", "last_id": last_id, "more": more}))
+        outlet = get_hub().outlet(self.room_id, self)
+        if outlet is None:  # left the room a moment ago
+            raise _Refused
+        # Taken before the read: a change committed during it is sent now or at the next resync (twice
+        # at worst; frames are idempotent), never lost.
+        at = timezone.now()
+        last_id, more = await outlet.resync(after_id, changes)
+        await self.send(
+            text_data=events.dumps({"type": "resynced", "last_id": last_id, "more": more, "at": at.isoformat()})
+        )
 
-    def _resync(self, after_id):
+    async def messages_after(self, after_id, changes=None):
+        """The room's message frames after an id (and, with `changes`, the edits and deletions of
+        earlier ones), for the hub's resyncs and catch-ups."""
+        return await socket_db(self._resync)(after_id, changes)
+
+    def _resync(self, after_id, changes=None):
         room = self._room_or_refuse()
         texts, last_id = [], after_id
+        if changes is not None:
+            from_id, since = changes
+            for message in selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since):
+                frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
+                texts.append(events.dumps(frame))
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
             texts.extend(events.dumps(events.message_frame(message)) for message in batch)
@@ -342,31 +387,6 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
 
     # --- Events from the channel layer -----------------------------------------------------------
 
-    async def room_frame(self, event):
-        if not self.allowed:
-            return
-        message_id = event.get("id")
-        if message_id is not None and self.sent_up_to is not None:
-            if message_id <= self.sent_up_to:
-                return  # sent already, by the catch-up below
-            if (event.get("prev_id") or 0) > self.sent_up_to:
-                # A message before this one has not come (yet): send what is missing from the database,
-                # in id order, this one included. Rare, so deliveries stay free of queries otherwise.
-                await self._catch_up()
-                return
-            self.sent_up_to = message_id
-        await self.send(text_data=event["text"])
-
-    async def _catch_up(self):
-        try:
-            texts, last_id, more = await database_sync_to_async(self._resync)(self.sent_up_to)
-        except _Refused:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        for text in texts:
-            await self.send(text_data=text)
-        self.sent_up_to = None if more else last_id
-
     async def user_frame(self, event):
         if self.allowed:
             await self.send(text_data=event["text"])
@@ -375,9 +395,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         if event.get("everywhere") or event.get("room_id") == self.room_id or (
             event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id
         ):
-            # Stop receiving at once, then close.
+            # Stop receiving at once (before any await), then close.
+            if not self.allowed:
+                return
             self.allowed = False
-            await self.channel_layer.group_discard(self.room_group, self.channel_name)
+            hub = get_hub()
+            hub.leave_now(self.room_id, self)
+            await hub.leave(self.room_id, self)
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
             await self._announce_presence()
             await self.close(code=CLOSE_UNAUTHENTICATED if event.get("everywhere") else CLOSE_FORBIDDEN)

@@ -6,9 +6,10 @@ and the consumers forward the text to their sockets as it is: one `json.dumps` p
 member.
 
 Group event types (the consumer method that handles them):
-- ``room.frame`` (room_frame): {"text": <frame JSON>} for everyone in ``room-<id>``; a new message's
-  event also carries its ``id`` and ``prev_id`` (the room's message before it), so that a socket can
-  tell when a broadcast before it is late or was lost;
+- ``room.frame``: {"room": <room id>, "text": <frame JSON>} for everyone in ``room-<id>``; each server
+  process's room hub (messaging.hub) is the group's member and hands the text to its local sockets. A
+  new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
+  the hub can tell, per socket, when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
 - ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
   bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
@@ -93,7 +94,7 @@ def _sent(task: asyncio.Task) -> None:
 
 
 def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
-    event = {"type": "room.frame", "text": dumps(frame), **extra}
+    event = {"type": "room.frame", "room": room_id, "text": dumps(frame), **extra}
     transaction.on_commit(lambda: _group_send(room_group(room_id), event))
 
 
@@ -101,16 +102,26 @@ def message_created_on_commit(message, *, prev_id: int | None) -> None:
     _room_frame_on_commit(message.room_id, message_frame(message), id=message.pk, prev_id=prev_id)
 
 
+def edited_frame(message) -> dict:
+    return {
+        "type": "edited",
+        "id": message.pk,
+        "room": message.room_id,
+        "html": message.body_html,
+        "edited_at": message.edited_at.isoformat(),
+    }
+
+
+def deleted_frame(message) -> dict:
+    return {"type": "deleted", "id": message.pk, "room": message.room_id}
+
+
 def message_edited_on_commit(message) -> None:
-    _room_frame_on_commit(
-        message.room_id,
-        {"type": "edited", "id": message.pk, "room": message.room_id, "html": message.body_html,
-         "edited_at": message.edited_at.isoformat()},
-    )
+    _room_frame_on_commit(message.room_id, edited_frame(message))
 
 
 def message_deleted_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, {"type": "deleted", "id": message.pk, "room": message.room_id})
+    _room_frame_on_commit(message.room_id, deleted_frame(message))
 
 
 def notification_created_on_commit(notification, *, unread: int) -> None:
@@ -140,9 +151,9 @@ def access_revoked_on_commit(
 
 async def typing_send(*, room_id: int, user_id: int, name: str) -> None:
     text = dumps({"type": "typing", "room": room_id, "user": {"id": user_id, "name": name}})
-    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "text": text})
+    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "room": room_id, "text": text})
 
 
 async def presence_send(*, room_id: int, online: set[int]) -> None:
     text = dumps({"type": "presence", "room": room_id, "online": sorted(online)})
-    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "text": text})
+    await get_channel_layer().group_send(room_group(room_id), {"type": "room.frame", "room": room_id, "text": text})

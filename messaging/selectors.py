@@ -7,6 +7,7 @@ Who may read a room:
 Outsiders get Http404, exactly like a missing room.
 """
 
+from django.core.cache import cache
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -83,6 +84,16 @@ def room_messages(*, room: Room, before_id: int | None = None, after_id: int | N
     if before_id is not None:
         messages = messages.filter(id__lt=before_id)
     return list(reversed(messages.order_by("-id")[:limit]))
+
+
+def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 500) -> list[Message]:
+    """Messages with ids in [from_id, to_id] edited or deleted after `since` (what a client that holds
+    them missed while it was away), in id order. One query, over the room's id range."""
+    return list(
+        Message.objects.filter(room=room, id__gte=from_id, id__lte=to_id)
+        .filter(Q(edited_at__gt=since) | Q(deleted_at__gt=since))
+        .order_by("id")[:limit]
+    )
 
 
 def room_people(*, room: Room, limit: int = 200) -> list[User]:
@@ -169,6 +180,32 @@ def nav_counts(*, user: User) -> dict[str, int]:
     )
     unread_rooms, unread_notes = row or (0, 0)
     return {"messages": unread_rooms or 0, "notifications": unread_notes or 0}
+
+
+# The navigation's counts are on every page, and counting unread messages over all of a person's rooms
+# was the largest part of a page's time (docs/PERFORMANCE.md, "Capacity"). They are kept in the cache
+# (Redis in production, so every process shares them) for NAV_COUNTS_TTL seconds, and forgotten at
+# once when the person's own state changes (read position, mute, notifications: messaging.services
+# calls nav_counts_forget after the commit). Messages other people post show up in the badge within
+# NAV_COUNTS_TTL seconds; the open room page gets them live anyway.
+NAV_COUNTS_TTL = 15
+
+
+def _nav_counts_key(user_id: int) -> str:
+    return f"puente:nav-counts:{user_id}"
+
+
+def nav_counts_cached(*, user: User) -> dict[str, int]:
+    key = _nav_counts_key(user.pk)
+    counts = cache.get(key)
+    if counts is None:
+        counts = nav_counts(user=user)
+        cache.set(key, counts, NAV_COUNTS_TTL)
+    return counts
+
+
+def nav_counts_forget(*, user_id: int) -> None:
+    cache.delete(_nav_counts_key(user_id))
 
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:

@@ -231,6 +231,7 @@ def room_set_preferences(
     if muted is not None:
         position.muted = muted
     position.save(update_fields=["following", "muted"])
+    _nav_counts_changed(user.pk)
     return position
 
 
@@ -242,7 +243,13 @@ def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
     if newest and newest > position.last_read_id:
         position.last_read_id = newest
         position.save(update_fields=["last_read_id"])
+        _nav_counts_changed(user.pk)
     return position.last_read_id
+
+
+def _nav_counts_changed(user_id: int) -> None:
+    """The person's navigation counts changed: the cached ones are forgotten after the commit."""
+    transaction.on_commit(lambda: selectors.nav_counts_forget(user_id=user_id))
 
 
 # --- Messages ------------------------------------------------------------------------------------
@@ -515,6 +522,7 @@ def notification_create(
     )
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
     events.notification_created_on_commit(notification, unread=unread)
+    _nav_counts_changed(recipient.pk)
     if email_if_offline and recipient.email and not presence.user_is_online(user_id=recipient.pk):
         subject, link = str(text), f"{settings.SITE_URL}{url}" if url.startswith("/") else url
         body = f"{text}\n\n{link}\n"
@@ -533,7 +541,10 @@ def notifications_mark_read(*, user: User, notification_ids: list[int] | None = 
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        _nav_counts_changed(user.pk)
+    return changed
 
 
 def notification_award(*, recipient: User, award, change: str | None, url: str = "") -> Notification:

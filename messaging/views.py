@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -82,6 +83,8 @@ def room(request, room_id):
             form = MessageForm(initial={"reply_to": reply_target.pk})
     before = request.GET.get("before")
     before_id = int(before) if before and before.isdigit() else None
+    # Before the read: the live page asks for the edits and deletions since then (docs/PROTOCOL.md).
+    read_at = timezone.now()
     shown = selectors.room_messages(room=room, before_id=before_id, limit=PAGE)
     position = selectors.read_position(room=room, user=request.user)
     last_read_id = position.last_read_id if position else 0
@@ -109,6 +112,7 @@ def room(request, room_id):
             "older_id": shown[0].pk if len(shown) == PAGE else None,
             "paging": before_id is not None,
             "last_id": shown[-1].pk if shown else 0,
+            "read_at": read_at.isoformat(),
             "divider_id": divider_id,
             "form": form,
             "reply_target": reply_target,

@@ -24,6 +24,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _navigation_counts_uncached(monkeypatch):
+    # Pages assert their query counts with the navigation counted, not taken from the cache: the worst
+    # case, and what happens whenever the person's read position moves. The cache itself is tested in
+    # tests/messaging/test_services.py, which turns it back on.
+    from messaging import selectors
+
+    monkeypatch.setattr(selectors, "NAV_COUNTS_TTL", 0)
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     # A request by a person who reads Spanish activates Spanish in this thread; start each test afresh.
     from django.utils import translation

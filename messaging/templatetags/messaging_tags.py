@@ -7,11 +7,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def messaging_nav_counts(context) -> dict[str, int]:
-    """Unread messages and notifications for the navigation: one query, only for people signed in."""
+    """Unread messages and notifications for the navigation, only for people signed in: from the cache,
+    or one query (selectors.nav_counts_cached)."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return {"messages": 0, "notifications": 0}
-    return selectors.nav_counts(user=user)
+    return selectors.nav_counts_cached(user=user)
 
 
 @register.simple_tag(takes_context=True)

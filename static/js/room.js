@@ -2,8 +2,9 @@
 // Without this file the page still works: the composer is a plain form, "load older" a plain link.
 //
 // Nothing lost, nothing doubled: every message has an id and the page keeps the ids it shows. After
-// each (re)connect it asks for everything after the highest id it holds ("resync"), and it ignores
-// a message whose id it already shows. A message typed while offline waits in the outbox with its
+// each (re)connect it asks for everything after the highest id it holds ("resync"), and for the edits
+// and deletions of the ones it holds since it last heard from the server; it ignores a message whose
+// id it already shows. A message typed while offline waits in the outbox with its
 // client id and is sent again after reconnecting; the server stores one message per client id.
 (function () {
   "use strict";
@@ -23,6 +24,7 @@
 
   var seen = {};
   var lastId = parseInt(root.dataset.lastId, 10) || 0;
+  var changesSince = root.dataset.readAt || null;  // the server's time when what we hold was read
   Array.prototype.forEach.call(list.querySelectorAll("li[data-id]"), function (li) { seen[li.dataset.id] = true; });
 
   var ws = null;
@@ -234,11 +236,22 @@
       case "ack": break;  // the message frame itself replaces the pending bubble
       case "error": onError(frame); break;
       case "resynced":
+        if (frame.at) changesSince = frame.at;
         if (frame.more) send({ type: "resync", after_id: lastId });
         else flushOutbox();
         break;
       case "notification": onNotification(frame); break;
     }
+  }
+
+  function resync() {
+    var frame = { type: "resync", after_id: lastId };
+    var first = list.querySelector("li[data-id]");
+    if (changesSince && first) {
+      frame.changes_since = changesSince;
+      frame.from_id = parseInt(first.dataset.id, 10);
+    }
+    send(frame);
   }
 
   function flushOutbox() {
@@ -254,7 +267,7 @@
     ws.onopen = function () {
       attempts = 0;
       setStatus("");
-      send({ type: "resync", after_id: lastId });
+      resync();
     };
     ws.onmessage = handle;
     ws.onclose = function (event) {

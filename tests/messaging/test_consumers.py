@@ -57,8 +57,20 @@ async def open_socket(user, room_id: int, *, refused: bool = False) -> Websocket
     return communicator
 
 
+def _held(communicator) -> list[dict]:
+    if not hasattr(communicator, "held"):
+        communicator.held = []
+    return communicator.held
+
+
 async def receive(communicator, kind: str, timeout: float = 2) -> dict:
-    """The next frame of this type, skipping others (presence, typing) on the way."""
+    """The next frame of this type. Frames of other types met on the way are held for a later call:
+    the order between types is not promised (the broadcast of one's own message may come before or
+    after its ack), only the order within a type."""
+    held = _held(communicator)
+    for i, frame in enumerate(held):
+        if frame["type"] == kind:
+            return held.pop(i)
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         remaining = deadline - asyncio.get_running_loop().time()
@@ -66,9 +78,11 @@ async def receive(communicator, kind: str, timeout: float = 2) -> dict:
         frame = json.loads(await communicator.receive_from(timeout=remaining))
         if frame["type"] == kind:
             return frame
+        held.append(frame)
 
 
 async def nothing_of(communicator, kind: str, timeout: float = 0.3) -> None:
+    assert all(frame["type"] != kind for frame in _held(communicator)), _held(communicator)
     while not await communicator.receive_nothing(timeout=timeout):
         frame = json.loads(await communicator.receive_from())
         assert frame["type"] != kind, frame
@@ -296,11 +310,52 @@ async def test_reconnect_and_resync_loses_nothing_and_doubles_nothing(general, a
             break
     assert [frame["id"] for frame in frames] == missed
     assert [frame["deleted"] for frame in frames] == [False, True, False, False, False]
-    assert frame == {"type": "resynced", "last_id": missed[-1], "more": False}
+    assert {key: frame[key] for key in ("type", "last_id", "more")} == {
+        "type": "resynced", "last_id": missed[-1], "more": False}
     # After the resync the live stream goes on, with the next id only once.
     newest = await post(room=general, author=ana, body="después")
     assert (await receive(socket, "message"))["id"] == newest.pk
     await nothing_of(socket, "message")
+    await socket.disconnect()
+
+
+async def test_resync_replays_the_edits_and_deletions_of_messages_the_client_holds(general, ana, mateo):
+    post = database_sync_to_async(services.message_post)
+    held = [await post(room=general, author=ana, body=f"antes {i}") for i in range(4)]
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": held[-1].pk})
+    at = (await receive(socket, "resynced"))["at"]
+    await socket.disconnect()
+    # While Mateo is away, Ana edits one message he holds and deletes another; one before his window
+    # (he does not show it) is edited too.
+    edit = database_sync_to_async(services.message_edit)
+    await edit(message=held[2], editor=ana, body="antes 2, corregido")
+    await edit(message=held[0], editor=ana, body="fuera de la ventana")
+    await database_sync_to_async(services.message_delete)(message=held[3], acting_user=ana)
+
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": held[-1].pk, "changes_since": at, "from_id": held[1].pk})
+    frames = []
+    while (frame := json.loads(await socket.receive_from(timeout=2)))["type"] != "resynced":
+        if frame["type"] in ("edited", "deleted", "message"):
+            frames.append(frame)
+    assert [(f["type"], f["id"]) for f in frames] == [("edited", held[2].pk), ("deleted", held[3].pk)]
+    assert "corregido" in frames[0]["html"]
+    # A resync without changes_since asks for new messages only, as before.
+    await send(socket, {"type": "resync", "after_id": held[-1].pk})
+    await receive(socket, "resynced")
+    await nothing_of(socket, "edited")
+    await socket.disconnect()
+
+
+async def test_a_resync_with_a_bad_changes_since_is_refused_and_the_socket_stays_usable(general, ana):
+    socket = await open_socket(ana, general.pk)
+    for bad in ("yesterday", "2026-01-01T00:00:00", 17, "0001-01-01T00:00:00+00:00"):
+        await send(socket, {"type": "resync", "after_id": 0, "changes_since": bad})
+        error = await receive(socket, "error")
+        assert (error["code"], error["ref"]) == ("malformed", "resync"), bad
+    await send(socket, {"type": "resync", "after_id": 0, "changes_since": "2026-01-01T00:00:00+00:00"})
+    assert (await receive(socket, "resynced"))["last_id"] == 0
     await socket.disconnect()
 
 
@@ -314,7 +369,8 @@ async def test_resync_pages_through_long_absences(general, ana, mateo, monkeypat
     socket = await open_socket(mateo, general.pk)
     await send(socket, {"type": "resync", "after_id": 0})
     got = [(await receive(socket, "message"))["id"] for _ in range(4)]
-    assert (await receive(socket, "resynced")) == {"type": "resynced", "last_id": ids[3], "more": True}
+    resynced = await receive(socket, "resynced")
+    assert (resynced["last_id"], resynced["more"]) == (ids[3], True)
     await send(socket, {"type": "resync", "after_id": got[-1]})
     got += [(await receive(socket, "message"))["id"] for _ in range(2)]
     assert got == ids
@@ -465,7 +521,8 @@ async def test_delivering_a_broadcast_takes_no_thread_hop_and_no_query(general, 
     monkeypatch.setattr(SyncToAsync, "__call__", counting)
     text = '{"type":"message","id":1}'
     for _ in range(3):
-        await get_channel_layer().group_send(f"room-{general.pk}", {"type": "room.frame", "text": text})
+        await get_channel_layer().group_send(f"room-{general.pk}",
+                                             {"type": "room.frame", "room": general.pk, "text": text})
         assert await socket.receive_from() == text
     assert hops == []
     monkeypatch.undo()

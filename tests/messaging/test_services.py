@@ -190,6 +190,31 @@ def test_notification_create_counts_in_the_badge(ana, mateo):
     assert selectors.nav_counts(user=ana)["notifications"] == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_navigation_counts_are_cached_and_forgotten_when_the_persons_own_state_changes(
+    general, ana, mateo, monkeypatch
+):
+    # transaction=True: the cached counts are forgotten after a real commit.
+    monkeypatch.setattr(selectors, "NAV_COUNTS_TTL", 15)
+    first = services.message_post(room=general, author=ana, body="uno")
+    assert selectors.nav_counts_cached(user=mateo) == {"messages": 1, "notifications": 0}
+    # Others' new messages may wait for the cache to expire (NAV_COUNTS_TTL)...
+    second = services.message_post(room=general, author=ana, body="dos")
+    assert selectors.nav_counts_cached(user=mateo)["messages"] == 1
+    # ... but what the person does shows at once: reading, muting, being notified, reading notifications.
+    services.room_mark_read(room=general, user=mateo, message_id=first.pk)
+    assert selectors.nav_counts_cached(user=mateo)["messages"] == 1  # "dos" is still unread
+    services.room_mark_read(room=general, user=mateo, message_id=second.pk)
+    assert selectors.nav_counts_cached(user=mateo)["messages"] == 0
+    services.message_post(room=general, author=ana, body="tres")
+    services.room_set_preferences(room=general, user=mateo, muted=False)
+    assert selectors.nav_counts_cached(user=mateo)["messages"] == 1
+    services.notification_create(recipient=mateo, kind="award", text="10 credits", url="/x/")
+    assert selectors.nav_counts_cached(user=mateo)["notifications"] == 1
+    services.notifications_mark_read(user=mateo)
+    assert selectors.nav_counts_cached(user=mateo)["notifications"] == 0
+
+
 def test_reports_reach_the_facilitators_queue(general, ana, mateo, lucia):
     message = services.message_post(room=general, author=ana, body="compra mis seguidores")
     report = services.message_report(message=message, reporter=mateo, reason="spam")

@@ -1,5 +1,6 @@
-"""Scaling out, for real: two Daphne processes sharing PostgreSQL and Redis. A message posted through
-one reaches a websocket client of the other, and each sees who is online on the other.
+"""Scaling out, for real: two server processes (one Daphne, one uvicorn) sharing PostgreSQL and Redis.
+A message posted through one reaches a websocket client of the other, and each sees who is online on
+the other.
 
 Needs PostgreSQL and Redis (CI has both; elsewhere it skips with the reason). The servers use this
 test run's own database, so what the test writes (committed: transactional test) they read.
@@ -34,7 +35,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"server exited with {process.returncode}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -60,10 +61,15 @@ def two_servers(postgres_only, redis_only, transactional_db, tmp_path):
     ports, processes = [free_port(), free_port()], []
     log = open(tmp_path / "daphne.log", "ab")  # noqa: SIM115 - closed below
     try:
-        for port in ports:
+        # One of each server the project supports: Daphne (`make run`) and uvicorn (production).
+        commands = [
+            ["-m", "daphne", "-b", "127.0.0.1", "-p", str(ports[0]), "config.asgi:application"],
+            ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(ports[1]), "--ws", "websockets-sansio",
+             "--loop", "uvloop", "--http", "httptools", "--lifespan", "off", "config.asgi:application"],
+        ]
+        for command in commands:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             ))
         for port, process in zip(ports, processes, strict=True):
             wait_for_port(port, process)

@@ -1,0 +1,54 @@
+"""Where a page's time goes: renders each page of the load bench in this process (Django's test
+client, the load bench's data) and prints the median time per page, then a cProfile of all of them.
+
+    .venv/bin/python bench/page_profile.py [--database-url ...] [--people 1000] [--repeat 20]
+"""
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from load_bench import seed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = seed(args.database_url or f"sqlite:///{Path(tmp) / 'profile.sqlite3'}", args.people, 1)
+        from django.test import Client
+
+        from clusters.models import User
+
+        client, staff = Client(), Client()
+        client.force_login(User.objects.get(email="p2@bench.example"))
+        staff.force_login(User.objects.get(email=f"p{args.people}@bench.example"))
+        room, slug, question = db["rooms"][2], db["slugs"][2], db["questions"][2][0]
+        pages = [(client, f"/messages/{room}/"), (client, "/messages/"), (client, f"/clusters/{slug}/"),
+                 (client, f"/clusters/{slug}/questions/"), (client, f"/questions/{question}/"), (client, "/"),
+                 (staff, f"/agency/{db['agency']}/"), (staff, f"/agency/{db['agency']}/impact/")]
+        for who, path in pages:
+            assert who.get(path, HTTP_HOST="127.0.0.1").status_code == 200, path
+        profiler = cProfile.Profile()
+        for who, path in pages:
+            times = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                profiler.enable()
+                who.get(path, HTTP_HOST="127.0.0.1")
+                profiler.disable()
+                times.append(time.perf_counter() - started)
+            print(f"{path:40} median {1000 * statistics.median(times):6.1f} ms")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
