@@ -40,6 +40,10 @@ CLOSE_TOO_SLOW = 1013
 CLOSE_LAYER_LOST = 4503  # as consumers.CLOSE_RECONNECT
 # channels_redis drops a group membership after a day (group_expiry); the hub renews its own.
 RENEW_EVERY = 3600
+# A broadcast lost for a room's newest message has no next message to reveal the gap: every this many
+# seconds the hub compares the newest id of each room it serves (one query for all of them) with what
+# its sockets were sent, and those behind catch up.
+SWEEP_EVERY = 20.0
 
 
 class _Outlet:
@@ -117,6 +121,13 @@ class _Outlet:
         self.sent_up_to = None if more else last_id
         self._release()
 
+    def catch_up_to(self, newest_id: int) -> None:
+        """The room's newest message is `newest_id`: a socket that was not sent it catches up (its
+        broadcast was lost, or is on its way and will be skipped as sent)."""
+        if self.held is None and self.sent_up_to is not None and newest_id > self.sent_up_to:
+            self.held = []
+            asyncio.get_running_loop().create_task(self._catch_up(self.sent_up_to))
+
     def _release(self) -> None:
         held, self.held = self.held or [], None
         for index, item in enumerate(held):
@@ -190,6 +201,7 @@ class RoomHub:
         self.locks: dict[int, asyncio.Lock] = {}
         self.reader: asyncio.Task | None = None
         self.renewer: asyncio.Task | None = None
+        self.sweeper: asyncio.Task | None = None
 
     # --- Sockets come and go ---------------------------------------------------------------------
 
@@ -240,6 +252,7 @@ class RoomHub:
         if self.reader is None or self.reader.done():
             self.reader = self.loop.create_task(self._read())
             self.renewer = self.loop.create_task(self._renew())
+            self.sweeper = self.loop.create_task(self._sweep())
 
     async def _read(self) -> None:
         while True:
@@ -270,6 +283,29 @@ class RoomHub:
                 except Exception:
                     log.warning("room hub: renewing room-%s failed", room_id, exc_info=True)
 
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                await self.sweep_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("room hub: looking for lost broadcasts failed", exc_info=True)
+
+    async def sweep_once(self) -> None:
+        behind = {
+            room_id: outlets
+            for room_id, outlets in self.rooms.items()
+            if any(outlet.sent_up_to is not None for outlet in outlets.values())
+        }
+        if not behind:
+            return
+        newest = await newest_message_ids(list(behind))
+        for room_id, outlets in behind.items():
+            for outlet in tuple(outlets.values()):
+                outlet.catch_up_to(newest.get(room_id, 0))
+
     async def _drop_everyone(self) -> None:
         """Subscriptions may be gone with the layer: every socket reconnects (and resyncs)."""
         closers = [outlet.close for outlets in self.rooms.values() for outlet in outlets.values()]
@@ -278,6 +314,12 @@ class RoomHub:
         for close in closers:
             with contextlib.suppress(Exception):
                 await close(CLOSE_LAYER_LOST)
+
+
+async def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
+    from messaging import consumers, selectors  # consumers imports this module
+
+    return await consumers.socket_db(selectors.newest_message_ids)(room_ids)
 
 
 def consumer_closer(consumer):

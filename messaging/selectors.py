@@ -86,6 +86,14 @@ def room_messages(*, room: Room, before_id: int | None = None, after_id: int | N
     return list(reversed(messages.order_by("-id")[:limit]))
 
 
+def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
+    """The newest message id of each of these rooms (that has messages). One query, one index probe per
+    room (message_room_id)."""
+    newest = Message.objects.filter(room=OuterRef("pk")).order_by("-id").values("id")[:1]
+    rows = Room.objects.filter(pk__in=room_ids).annotate(newest=Subquery(newest)).values_list("pk", "newest")
+    return {room_id: newest_id for room_id, newest_id in rows if newest_id is not None}
+
+
 def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 500) -> list[Message]:
     """Messages with ids in [from_id, to_id] edited or deleted after `since` (what a client that holds
     them missed while it was away), in id order. One query, over the room's id range."""

@@ -196,6 +196,14 @@ def share_a_cluster(*, user: User, other: User) -> bool:
     ).exists()
 
 
+def direct_room_open(*, room: Room, user: User) -> bool:
+    """A direct conversation goes on while its two people share an active cluster and the other one's
+    account is active; after that both can still read it (it is theirs), but nobody can write in it,
+    so leaving or being removed from a cluster also ends the private messages it made possible."""
+    other = User.objects.filter(room_memberships__room=room, is_active=True).exclude(pk=user.pk).first()
+    return other is not None and share_a_cluster(user=user, other=other)
+
+
 def room_direct(*, user: User, other: User) -> Room:
     """The direct conversation of two people who share a cluster (created on first use)."""
     if user.pk == other.pk:
@@ -348,6 +356,11 @@ def message_post(
         raise PermissionDenied(_("You are not a member of this room."))
     if archived:
         raise ValidationError(_("This room is archived: it can be read but not written to."), code="archived")
+    if room.kind == Room.Kind.DIRECT and not direct_room_open(room=room, user=author):
+        raise ValidationError(
+            _("You no longer share a cluster with this person: the conversation can be read but not continued."),
+            code="not_shared",
+        )
     body = _clean_body(body)
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")

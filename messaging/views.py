@@ -16,7 +16,7 @@ from clusters import selectors as cluster_selectors
 from clusters.models import User
 from messaging import presence, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
-from messaging.models import Message
+from messaging.models import Message, Room
 
 PAGE = 50
 
@@ -119,6 +119,9 @@ def room(request, room_id):
             "people": people,
             "online_count": sum(1 for person in people if person.is_online),
             "is_facilitator": is_facilitator,
+            "direct_closed": room.kind == Room.Kind.DIRECT
+            and not room.is_archived
+            and not services.direct_room_open(room=room, user=request.user),
             "position": position,
             "max_body": services.MAX_BODY,
         },

@@ -554,6 +554,20 @@ async def test_a_message_whose_broadcast_was_lost_is_sent_before_the_next_one_an
     await socket.disconnect()
 
 
+async def test_a_lost_broadcast_of_a_rooms_newest_message_still_arrives(general, ana, mateo, monkeypatch):
+    from messaging import events, hub
+
+    monkeypatch.setattr(hub, "SWEEP_EVERY", 0.05)
+    socket = await open_socket(ana, general.pk)
+    await send(socket, {"type": "resync", "after_id": 0})
+    await receive(socket, "resynced")
+    monkeypatch.setattr(events, "message_created_on_commit", lambda message, prev_id: None)
+    lost = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="perdido")
+    assert (await receive(socket, "message"))["id"] == lost.pk
+    await nothing_of(socket, "message")
+    await socket.disconnect()
+
+
 async def test_a_socket_whose_redis_state_was_wiped_closes_so_that_its_client_reconnects(general, ana, monkeypatch):
     from django.conf import settings
 

@@ -242,3 +242,26 @@ async def test_a_socket_that_lost_access_while_catching_up_is_closed_with_its_co
     await broadcast(1, "m3", id=3, prev_id=2)
     await eventually(lambda: ana.closed_with == 4403)
     assert ana.sent == []
+
+
+async def test_a_lost_broadcast_of_the_newest_message_is_found_by_the_sweep(monkeypatch):
+    room_hub = hub.get_hub()
+    stored = {1: "m1"}
+    ana, mateo = Socket("ana", stored), Socket("mateo", stored)
+    await room_hub.join(1, ana)
+    await room_hub.join(1, mateo)
+    await room_hub.outlet(1, ana).resync(0)
+    assert ana.sent == ["m1"]
+    # Message 2 is stored, its broadcast lost, and no message comes after it.
+    stored[2] = "m2"
+
+    async def newest(room_ids):
+        return {1: max(stored)}
+
+    monkeypatch.setattr(hub, "newest_message_ids", newest)
+    await room_hub.sweep_once()
+    await eventually(lambda: ana.sent == ["m1", "m2"])
+    assert mateo.sent == []  # never resynced: nothing to compare with (its client resyncs on connect)
+    await room_hub.sweep_once()
+    await asyncio.sleep(0.05)
+    assert ana.sent == ["m1", "m2"] and ana.reads == [0, 1]

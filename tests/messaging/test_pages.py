@@ -1,3 +1,5 @@
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clusters.models import ClusterMembership
@@ -233,3 +235,28 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(client, ana, 
     assert client.get(reverse("messaging:notification_open", args=[outside.pk]))["Location"] == reverse(
         "messaging:notifications"
     )
+
+
+def test_a_direct_conversation_stays_readable_but_closes_when_its_people_no_longer_share_a_cluster(
+    client, coffee, ana, mateo
+):
+    from clusters import services as cluster_services
+
+    direct = services.room_direct(user=ana, other=mateo)
+    services.message_post(room=direct, author=mateo, body="Te paso el contacto del tostador.")
+    cluster_services.membership_leave(cluster=coffee, user=mateo)
+
+    client.force_login(ana)
+    page = client.get(room_url(direct)).content.decode()
+    assert "Te paso el contacto del tostador." in page  # still theirs to read
+    assert "no longer share a cluster" in page and 'data-composer' not in page
+    response = client.post(room_url(direct), {"body": "¿Sigues ahí?"}, follow=True)
+    assert "no longer share a cluster" in response.content.decode()
+    assert list(direct.messages.values_list("body", flat=True)) == ["Te paso el contacto del tostador."]
+    with pytest.raises(ValidationError) as refused:
+        services.message_post(room=direct, author=mateo, body="Hola")
+    assert refused.value.code == "not_shared"
+    # Sharing a cluster again reopens it.
+    ClusterMembership.objects.filter(cluster=coffee, user=mateo).update(status=ClusterMembership.Status.ACTIVE)
+    services.message_post(room=direct, author=mateo, body="Volví al clúster.")
+    assert 'data-composer' in client.get(room_url(direct)).content.decode()
