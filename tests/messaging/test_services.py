@@ -114,6 +114,25 @@ def test_the_rate_limit_allows_20_messages_in_10_seconds_and_refuses_the_21st(an
     assert exc.value.code == "rate_limited"
 
 
+def test_the_rate_limit_window_slides_across_the_boundary_and_forgets_after_it(ana, monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
+    start = 1_800_000_000.0  # a multiple of the 10 s window
+    clock = [start + 9.9]
+    monkeypatch.setattr(services.time, "time", lambda: clock[0])
+    for _ in range(20):
+        services.message_rate_check(user=ana)
+    clock[0] = start + 10.05  # a new window, but the last one's 20 still count for almost all of them
+    with pytest.raises(ValidationError):
+        services.message_rate_check(user=ana)
+    clock[0] = start + 19.9  # the last window weighs 1 % now: 20 × 0.01 + the refused 1 + this one
+    services.message_rate_check(user=ana)
+    clock[0] = start + 30.5  # two windows later nothing counts
+    for _ in range(20):
+        services.message_rate_check(user=ana)
+
+
 def test_the_author_edits_within_the_window_and_the_history_keeps_the_old_text(general, ana, mateo, settings):
     message = services.message_post(room=general, author=ana, body="Precio FOB 4.20")
     services.message_edit(message=message, editor=ana, body="Precio FOB 4.50")
