@@ -63,7 +63,7 @@ def _group_send(group: str, event: dict) -> None:
     """Sends after the commit. In a worker thread of a running server (a consumer's or a view's
     database thread) the send is handed to the event loop without waiting for it, so the thread, and
     the socket whose frame it serves, go on with the next frame instead of waiting for the fan-out;
-    sends keep their order of scheduling. Elsewhere (commands, sync tests) it is sent and waited for."""
+    a group's sends go out in their order of scheduling. Elsewhere (commands, sync tests) it is sent and waited for."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -81,14 +81,29 @@ def _in_loop_thread(loop) -> bool:
         return False
 
 
+# The newest send of each group still in flight: a group's sends go out one after the other, in the
+# order they were scheduled (a batch of messages commits at once, and racing sends would reach Redis,
+# and the sockets, out of order; sockets would then catch up from the database for nothing).
+_tails: dict[str, asyncio.Task] = {}
+
+
 def _start_send(layer, group: str, event: dict) -> None:
-    task = asyncio.get_running_loop().create_task(layer.group_send(group, event))
+    task = asyncio.get_running_loop().create_task(_send_after(_tails.get(group), layer, group, event))
+    _tails[group] = task
     _in_flight.add(task)  # a reference, so the task is not collected half-way
-    task.add_done_callback(_sent)
+    task.add_done_callback(lambda done: _sent(done, group))
 
 
-def _sent(task: asyncio.Task) -> None:
+async def _send_after(previous: asyncio.Task | None, layer, group: str, event: dict) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])  # its failure is its own (logged by _sent)
+    await layer.group_send(group, event)
+
+
+def _sent(task: asyncio.Task, group: str) -> None:
     _in_flight.discard(task)
+    if _tails.get(group) is task:
+        del _tails[group]
     if not task.cancelled() and task.exception() is not None:
         log.error("group send failed", exc_info=task.exception())
 

@@ -363,11 +363,47 @@ def message_post(
     *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None
 ) -> Message:
     """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
-    client_id = (client_id or "").replace("\x00", "")[:64]
-    # The room's row is locked until the commit, so that a room's messages commit in id order: ids come
-    # from a sequence when the row is inserted, and without the lock a message could become visible
-    # after one with a larger id. A client that saw the larger id and then reconnected would resync
-    # after it and never get the smaller one. (SQLite runs one writing transaction at a time anyway.)
+    prev_id = _lock_room_for_posting(room, author)
+    message, _new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+    return message
+
+
+@transaction.atomic
+def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, int | None]], rate_check: bool = True):
+    """Several messages by one person in one room, in order, in one transaction: a socket stores the
+    frames that queued up while its previous ones were being stored together, so that the room's lock,
+    the access check and the commit are paid once for all of them. Items are (body, client_id,
+    reply_to id); the result has, for each, its Message or the ValidationError that refused it (the
+    others are stored all the same). No access: PermissionDenied for all."""
+    prev_id = _lock_room_for_posting(room, author)
+    results: list[Message | ValidationError] = []
+    for body, client_id, reply_to_id in items:
+        try:
+            reply_to = None
+            if reply_to_id is not None:
+                reply_to = room.messages.filter(pk=reply_to_id).first()
+                if reply_to is None:
+                    raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
+            if rate_check:
+                message_rate_check(user=author)
+            message, new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        if new:
+            prev_id = message.pk
+        results.append(message)
+    return results
+
+
+def _lock_room_for_posting(room: Room, author: User) -> int | None:
+    """Checks that this person may write in the room and locks its row until the commit; returns the
+    id of the room's newest message.
+
+    The lock makes a room's messages commit in id order: ids come from a sequence when the row is
+    inserted, and without it a message could become visible after one with a larger id. A client that
+    saw the larger id and then reconnected would resync after it and never get the smaller one.
+    (SQLite runs one writing transaction at a time anyway.)"""
     archived = _room_state(author, room, lock=True)
     if archived is None:
         raise PermissionDenied(_("You are not a member of this room."))
@@ -378,12 +414,17 @@ def message_post(
             _("You no longer share a cluster with this person: the conversation can be read but not continued."),
             code="not_shared",
         )
+    # Under the room's lock: the message before the next one for good, which lets sockets notice a gap.
+    return Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
+
+
+def _post_locked(room, author, body, client_id, reply_to, prev_id) -> tuple[Message, bool]:
+    """Stores one message in a room locked by _lock_room_for_posting. (message, whether it is new)."""
+    client_id = (client_id or "").replace("\x00", "")[:64]
     body = _clean_body(body)
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
     mentioned = _mentioned_people(room, _mention_tokens(body), author)
-    # Under the room's lock: the message before this one for good, which lets sockets notice a gap.
-    prev_id = Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -397,12 +438,16 @@ def message_post(
         first = Message.objects.select_related("author").get(author=author, client_id=client_id)
         if first.room_id != room.pk:
             raise ValidationError(_("This message id was already used in another room."), code="client_id_reused") from None
-        return first
+        return first, False
     message.author = author
     # The author's read position is left alone: unread counts never count one's own messages.
     events.message_created_on_commit(message, prev_id=prev_id)
-    if not mentioned:
-        return message
+    if mentioned:
+        _notify_mentioned(room, author, message, mentioned)
+    return message, True
+
+
+def _notify_mentioned(room: Room, author: User, message: Message, mentioned: list[User]) -> None:
     url = reverse("messaging:room", args=[room.pk]) + f"#m{message.pk}"
     muted_ids = set(
         ReadPosition.objects.filter(room=room, user__in=mentioned, muted=True).values_list("user_id", flat=True)
@@ -413,7 +458,6 @@ def message_post(
             text=_("%(name)s mentioned you in %(room)s") % {"name": author.display_name, "room": room.name},
             email_if_offline=person.pk not in muted_ids,
         )
-    return message
 
 
 def _require_author_in_window(message: Message, user: User) -> None:

@@ -568,6 +568,53 @@ async def test_a_lost_broadcast_of_a_rooms_newest_message_still_arrives(general,
     await socket.disconnect()
 
 
+async def test_frames_sent_back_to_back_are_stored_together_in_order_each_answered(general, ana, mateo, monkeypatch):
+    calls = []
+    original = services.message_post_many
+
+    def counting(**kwargs):
+        calls.append(len(kwargs["items"]))
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "message_post_many", counting)
+    sender, reader = await open_socket(ana, general.pk), await open_socket(mateo, general.pk)
+    bodies = [f"lote {n}" for n in range(15)]
+    bodies[7] = "   "  # refused (empty); the others are stored all the same
+    for n, body in enumerate(bodies):
+        await send(sender, {"type": "message", "body": body, "client_id": f"b{n}"})
+    acks = [await receive(sender, "ack") for _ in range(14)]
+    error = await receive(sender, "error")
+    assert (error["code"], error["client_id"]) == ("empty", "b7")
+    assert [ack["client_id"] for ack in acks] == [f"b{n}" for n in range(15) if n != 7]
+    stored = await database_sync_to_async(lambda: list(Message.objects.filter(room=general).order_by("id")))()
+    assert [(m.pk, m.body) for m in stored] == [(ack["id"], bodies[int(ack["client_id"][1:])]) for ack in acks]
+    assert [(await receive(reader, "message"))["id"] for _ in range(14)] == [ack["id"] for ack in acks]
+    assert sum(calls) == 15 and len(calls) < 15  # fewer transactions than messages
+    await sender.disconnect()
+    await reader.disconnect()
+
+
+async def test_when_storing_fails_nothing_is_acknowledged_and_the_socket_closes_to_resend(general, ana, monkeypatch):
+    from django.db import OperationalError
+
+    from messaging import consumers
+
+    def broken(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(services, "message_post_many", broken)
+    socket = await open_socket(ana, general.pk)
+    for n in range(3):
+        await send(socket, {"type": "message", "body": f"m{n}", "client_id": f"f{n}"})
+    outputs = []
+    while (output := await socket.receive_output(timeout=2))["type"] != "websocket.close":
+        outputs.append(json.loads(output["text"]))
+    assert output.get("code") == consumers.CLOSE_RECONNECT
+    assert [frame for frame in _held(socket) + outputs if frame["type"] == "ack"] == []
+    assert await acount(room=general) == 0
+    await socket.disconnect()
+
+
 async def test_a_socket_whose_redis_state_was_wiped_closes_so_that_its_client_reconnects(general, ana, monkeypatch):
     from django.conf import settings
 
