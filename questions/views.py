@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -335,7 +336,11 @@ def promote(request, message_id):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def detail(request, question_id):
-    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    # The live-update marker (docs/PROTOCOL.md): the time, then the newest answer id, both read before
+    # the answers, so the page holds (on this page or another) every answer up to that id, and its
+    # socket's first resync sends whatever came after, even before the socket connected.
+    synced_at = timezone.now()
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id, with_last_answer_id=True)
     rights = _rights(request, question.cluster, question)
     form = AnswerForm()
     if request.method == "POST":
@@ -361,7 +366,7 @@ def detail(request, question_id):
     return render(request, "questions/detail.html", {
         "question": question, "answers": answers, "page": page, "form": form, "question_vote": question_vote,
         "following": selectors.is_following(user=request.user, question=question),
-        "duplicate_form": DuplicateForm(), **rights,
+        "duplicate_form": DuplicateForm(), "synced_at": synced_at.isoformat(), **rights,
     })
 
 
