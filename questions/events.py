@@ -6,6 +6,9 @@ Group ``question-<id>`` (consumer method ``question_frame``) gets {"text": <fram
 - {"type": "answer_edited", "id", "html"};
 - {"type": "vote", "post": "question"|"answer", "id", "score"};
 - {"type": "accepted", "question", "answer": id or null, "previous": id or null, "status"}.
+
+The consumer sends the same `answer` and `answer_edited` frames (built here) when it answers a client's
+`resync`; docs/PROTOCOL.md describes the whole protocol.
 """
 
 import json
@@ -20,8 +23,12 @@ def question_group(question_id: int) -> str:
     return f"question-{question_id}"
 
 
+def dumps(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
 def _send(question_id: int, frame: dict) -> None:
-    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    text = dumps(frame)
 
     def send():
         layer = get_channel_layer()
@@ -35,13 +42,20 @@ def answer_fragment(answer) -> str:
     return render_to_string("questions/_answer.html", {"answer": answer, "question": answer.question, "live": True})
 
 
+def answer_frame(answer) -> dict:
+    return {"type": "answer", "id": answer.pk, "question": answer.question_id, "html": answer_fragment(answer)}
+
+
+def answer_edited_frame(*, answer_id: int, html: str) -> dict:
+    return {"type": "answer_edited", "id": answer_id, "html": html}
+
+
 def answer_posted_on_commit(answer) -> None:
-    _send(answer.question_id, {"type": "answer", "id": answer.pk, "question": answer.question_id,
-                               "html": answer_fragment(answer)})
+    _send(answer.question_id, answer_frame(answer))
 
 
 def answer_edited_on_commit(answer) -> None:
-    _send(answer.question_id, {"type": "answer_edited", "id": answer.pk, "html": answer.body_html})
+    _send(answer.question_id, answer_edited_frame(answer_id=answer.pk, html=answer.body_html))
 
 
 def vote_changed_on_commit(*, question_id: int, post: str, post_id: int, score: int) -> None:

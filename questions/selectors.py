@@ -10,7 +10,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,16 +91,24 @@ def cluster_for_questions(*, user: User, slug: str) -> Cluster:
     return cluster
 
 
-def question_get_for_user(*, user: User, question_id: int) -> Question:
-    """The question with its cluster, author and links; Http404 for outsiders and missing ones: 1 query."""
+def question_get_for_user(*, user: User, question_id: int, with_last_answer_id: bool = False) -> Question:
+    """The question with its cluster, author and links; Http404 for outsiders and missing ones: 1 query.
+
+    `with_last_answer_id` adds `last_answer_id`, the id of its newest answer (0 when none), read in the
+    same query: the question page's live-update marker (docs/PROTOCOL.md, "Question pages")."""
+    questions = questions_readable_by(user=user).select_related(
+        "cluster", "cluster__sector", "author", "duplicate_of", "source_message"
+    )
+    if with_last_answer_id:
+        newest = Answer.objects.filter(question=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        questions = questions.annotate(last_answer_id=Subquery(newest))
     try:
-        return (
-            questions_readable_by(user=user)
-            .select_related("cluster", "cluster__sector", "author", "duplicate_of", "source_message")
-            .get(pk=question_id)
-        )
+        question = questions.get(pk=question_id)
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if with_last_answer_id:
+        question.last_answer_id = question.last_answer_id or 0
+    return question
 
 
 def answer_get_for_user(*, user: User, answer_id: int) -> Answer:
@@ -181,6 +189,36 @@ def question_answers(*, question: Question) -> QuerySet[Answer]:
         )
         .order_by("-is_accepted", "-score", "created_at", "id")
     )
+
+
+def answers_after(*, question: Question, after_id: int, limit: int) -> list[Answer]:
+    """The question's answers with an id above `after_id`, oldest first, with their authors: 1 query.
+    Each carries `question` (the one given), so rendering it costs no further query."""
+    answers = list(
+        Answer.objects.filter(question=question, pk__gt=after_id)
+        .select_related("author")
+        .defer("search_vector")
+        .order_by("pk")[:limit]
+    )
+    for answer in answers:
+        answer.question = question
+    return answers
+
+
+def answers_edited_since(*, question: Question, up_to_id: int, since, limit: int) -> list[tuple[int, str]]:
+    """(id, body_html) of the question's answers up to `up_to_id` edited at or after `since`, the most
+    recently edited last: 1 query."""
+    rows = (
+        Answer.objects.filter(question=question, pk__lte=up_to_id, edited_at__gte=since)
+        .order_by("-edited_at", "-pk")
+        .values_list("pk", "body_html")[:limit]
+    )
+    return list(reversed(rows))
+
+
+def answer_scores(*, question: Question) -> dict[int, int]:
+    """Every answer's score, by answer id: 1 query."""
+    return dict(Answer.objects.filter(question=question).order_by("pk").values_list("pk", "score"))
 
 
 def my_votes(*, user: User, question: Question, answers: list[Answer]) -> tuple[int, dict[int, int]]:

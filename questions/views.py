@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -119,85 +120,6 @@ def _default_language(user) -> str:
     """The person's language for a new question, else the interface's."""
     language = (getattr(user, "language", "") or get_language() or "es")[:2]
     return language if language in Language.values else Language.ES
-
-
-_COUNTRY_CHOICES: dict[str, list] = {}
-
-
-def _country_choices() -> list:
-    # Sorting the country names of a language takes a few milliseconds: once per language and process.
-    language = get_language() or "en"
-    if language not in _COUNTRY_CHOICES:
-        _COUNTRY_CHOICES[language] = list(countries)
-    return _COUNTRY_CHOICES[language]
-
-
-def _options(choices, selected: str, blank: str | None = None) -> str:
-    """<option> elements for a filter select, built in Python (the widget templates cost far more for
-    250 countries)."""
-    rows = [("", blank)] if blank is not None else []
-    rows += [(str(value), str(label)) for value, label in choices]
-    return format_html_join(
-        "", '<option value="{}"{}>{}</option>',
-        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in rows),
-    )
-
-
-def _filter_context(request, form: FilterForm) -> dict:
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    return {
-        "topic_options": _options(Topic.choices, data.get("topic", ""), _("Any topic")),
-        "market_options": _options(_country_choices(), data.get("market", ""), _("Any market")),
-        "sort_options": _options(SORT_CHOICES, data.get("sort") or "newest"),
-        "filter_unanswered": data.get("unanswered", False),
-        "filter_mine": data.get("mine", False),
-    }
-
-
-class _NextPage:
-    """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists."""
-
-    def __init__(self, queryset, number, per_page: int):
-        try:
-            self.number = max(int(number or 1), 1)
-        except (TypeError, ValueError):
-            self.number = 1
-        offset = (self.number - 1) * per_page
-        rows = list(queryset[offset:offset + per_page + 1])
-        self.object_list = rows[:per_page]
-        self._has_next = len(rows) > per_page
-
-    def has_next(self):
-        return self._has_next
-
-    def has_previous(self):
-        return self.number > 1
-
-    def has_other_pages(self):
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self):
-        return self.number + 1
-
-    def previous_page_number(self):
-        return self.number - 1
-
-
-def _query_string(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def _default_language(user) -> str:
-    language = (getattr(user, "language", "") or request_language_fallback())[:2]
-    return language if language in Language.values else Language.ES
-
-
-def request_language_fallback() -> str:
-    from django.utils.translation import get_language
-
-    return get_language() or "es"
 
 
 # --- Lists ---------------------------------------------------------------------------------------
@@ -335,7 +257,11 @@ def promote(request, message_id):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def detail(request, question_id):
-    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    # The live-update marker (docs/PROTOCOL.md): the time, then the newest answer id, both read before
+    # the answers, so the page holds (on this page or another) every answer up to that id, and its
+    # socket's first resync sends whatever came after, even before the socket connected.
+    synced_at = timezone.now()
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id, with_last_answer_id=True)
     rights = _rights(request, question.cluster, question)
     form = AnswerForm()
     if request.method == "POST":
@@ -361,7 +287,7 @@ def detail(request, question_id):
     return render(request, "questions/detail.html", {
         "question": question, "answers": answers, "page": page, "form": form, "question_vote": question_vote,
         "following": selectors.is_following(user=request.user, question=question),
-        "duplicate_form": DuplicateForm(), **rights,
+        "duplicate_form": DuplicateForm(), "synced_at": synced_at.isoformat(), **rights,
     })
 
 

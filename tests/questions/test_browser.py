@@ -1,18 +1,25 @@
 """The Q&A pages in headless Chromium against a running Daphne with the demo world (tests/e2e's
-fixtures): an answer posted by one person appears live on another's open question page, and the ask
-form suggests similar questions while the title is typed, and without JavaScript on request."""
+fixtures): an answer posted by one person appears live on another's open question page; what happens
+before the page's socket connects, or while it is down, shows without a reload once it (re)connects;
+and the ask form suggests similar questions while the title is typed, and without JavaScript on request."""
 
 import re
 
 from tests.e2e.support import log_in, new_person_page
 
 WAITING_TITLE = "¿Qué puntaje de catación SCA piden los tostadores de especialidad en Alemania?"
+EUDR_TITLE = "¿Cómo demuestro que mi café cumple el reglamento EUDR de deforestación?"
 
 
-def _question_url(page) -> str:
+def _question_url(page, title: str = WAITING_TITLE) -> str:
     page.goto("/clusters/cafe-especial/questions/")
-    link = page.get_by_role("link", name=WAITING_TITLE)
+    link = page.get_by_role("link", name=title)
     return link.get_attribute("href")
+
+
+def wait_until_live(page) -> None:
+    """The question page's socket is open and has caught up (static/js/questions.js sets the state)."""
+    page.locator("[data-live-url][data-live-state=live]").wait_for(state="attached")
 
 
 def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
@@ -20,7 +27,7 @@ def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
     log_in(ana, "ana@demo.puente")
     url = _question_url(ana)
     ana.goto(url)
-    ana.wait_for_timeout(500)  # the socket connects
+    wait_until_live(ana)
     before = ana.locator("[data-answer-id]").count()
 
     diego = new_person_page(browser, live_site)
@@ -40,6 +47,90 @@ def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
     ana.wait_for_load_state()
     assert ana.locator(".qa-answer.is-accepted").count() == 1
     shots(ana, "accepted-live-answer")
+
+
+def _in_the_site(live_site, code: str) -> int:
+    """Runs `code` with Puente's services in the live site's database; returns the number it prints last."""
+    prelude = (
+        "from clusters.models import User\n"
+        "from questions import services\n"
+        "from questions.models import Answer, Question, Vote\n"
+        "person = lambda name: User.objects.get(email=name + '@demo.puente')\n"
+        f"question = Question.objects.get(title={EUDR_TITLE!r})\n"
+    )
+    return int(live_site.manage("shell", "-c", prelude + code).split()[-1])
+
+
+def test_what_happens_before_the_socket_connects_or_while_it_is_down_shows_without_reload(browser, live_site):
+    carmen = new_person_page(browser, live_site)
+    log_in(carmen, "carmen@demo.puente")
+    url = _question_url(carmen, EUDR_TITLE)
+    # The page's question sockets reach the server only while `reachable` is set; the others stay with
+    # Playwright (open, but nothing answers), as if the network had not let them through yet.
+    reachable, held = [False], []
+
+    def route(socket):
+        if reachable[0]:
+            socket.connect_to_server()
+        held.append(socket)
+
+    def let_through():
+        reachable[0] = True
+        stuck = held[:]
+        held.clear()
+        for socket in stuck:
+            socket.close()  # the page sees its socket drop, and reconnects
+
+    carmen.route_web_socket(re.compile(r"/ws/questions/\d+/$"), route)
+    carmen.goto(url)
+    carmen.evaluate("window.__sameDocument = true")
+    before = carmen.locator("[data-answer-id]").count()
+
+    # Rendered, not connected yet: Diego answers, Ana finds it useful, Carmen (on her phone) accepts it.
+    answer_id = _in_the_site(
+        live_site,
+        (
+            "answer = services.answer_post(question=question, author=person('diego'), "
+            "body='Con los **polígonos** de cada parcela y la declaración de diligencia debida.')\n"
+            "services.vote_cast(user=person('ana'), answer=answer, value=Vote.UP)\n"
+            "services.answer_accept(question=question, answer=answer, acting_user=person('carmen'))\n"
+            "print(answer.pk)\n"
+        ),
+    )
+    assert carmen.locator(f"#a{answer_id}").count() == 0
+    let_through()
+    carmen.locator(f"#a{answer_id}").wait_for()
+    wait_until_live(carmen)
+    answer = carmen.locator(f"#a{answer_id}")
+    assert "polígonos" in answer.inner_text()
+    assert answer.locator("[data-score]").inner_text() == "1"
+    assert "is-accepted" in answer.get_attribute("class") and answer.locator(".qa-accepted-mark").is_visible()
+    assert carmen.locator("[data-answer-id]").count() == before + 1
+
+    # Live, then the connection drops; while it is down Mateo answers and Diego edits his answer.
+    reachable[0] = False
+    for socket in held:
+        socket.close()
+    held.clear()
+    carmen.locator("[data-live-url][data-live-state=offline]").wait_for(state="attached")
+    second_id = _in_the_site(
+        live_site,
+        (
+            "answer = services.answer_post(question=question, author=person('mateo'), body='Y guarde las facturas.')\n"
+            "first = Answer.objects.exclude(pk=answer.pk).filter(question=question).latest('pk')\n"
+            "services.answer_edit(answer=first, acting_user=person('diego'), body='Con los **polígonos**, "
+            "la declaración y las facturas.')\n"
+            "print(answer.pk)\n"
+        ),
+    )
+    let_through()
+    carmen.locator(f"#a{second_id}").wait_for()
+    wait_until_live(carmen)
+    assert "las facturas" in carmen.locator(f"#a{answer_id} .prose").inner_text()
+    # Each answer once, and all of it without a reload.
+    assert carmen.locator("[data-answer-id]").count() == before + 2
+    assert carmen.locator(f"#a{answer_id}").count() == 1 and carmen.locator(f"#a{second_id}").count() == 1
+    assert carmen.evaluate("window.__sameDocument") is True
 
 
 def test_the_ask_form_suggests_similar_questions_as_the_title_is_typed(browser, live_site, shots):

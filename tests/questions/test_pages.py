@@ -157,6 +157,24 @@ def test_the_question_page_query_count_stays_the_same_with_1000_answers(
     assert second.context["answers"][0].pk == answer.pk  # the accepted answer comes first
 
 
+def test_the_question_page_carries_its_live_update_marker(client, question, ana, mateo):
+    """The newest answer id and the time, read before the answers: the socket's resync starts there
+    (docs/PROTOCOL.md, "Question pages")."""
+    import re
+
+    from django.utils.dateparse import parse_datetime
+
+    client.force_login(ana)
+    page = client.get(detail_url(question)).content.decode()
+    assert 'data-last-answer-id="0"' in page
+    assert parse_datetime(re.search(r'data-synced-at="([^"]+)"', page).group(1)) is not None
+    _many_answers(question, 40)
+    newest = Answer.objects.filter(question=question).latest("pk")
+    # Page 1 shows 30 answers; the marker still names the newest, which the page accounts for on page 2.
+    page = client.get(detail_url(question)).content.decode()
+    assert f'id="a{newest.pk}"' not in page and f'data-last-answer-id="{newest.pk}"' in page
+
+
 def test_the_list_page_query_count_stays_the_same_with_1000_answers(
     client, coffee, question, ana, django_assert_num_queries
 ):
