@@ -140,6 +140,9 @@ async def test_no_message_is_lost_or_doubled_when_redis_restarts_and_a_server_is
             await wait_until(lambda: written() >= 250, timeout=120, what="250 messages written")
             await asyncio.to_thread(server_b.kill)  # Mateo's server: he moves to A
             await wait_until(lambda: written() >= 500, timeout=120, what="500 messages written")
+            # Mateo is back (on A) before Redis goes: the restart must hit every client's socket.
+            await wait_until(lambda: clients[1].live and clients[1].connections >= 2, timeout=60,
+                             what="Mateo reconnected to the surviving server", state=clients[1].state)
             # Killed and started empty: group memberships, presence and the rate counters are gone.
             await asyncio.to_thread(private_redis.restart)
             await wait_until(lambda: written() >= 750, timeout=120, what="750 messages written")
