@@ -2,6 +2,8 @@
 context: every message reaches the other page over the websocket without a reload, Mateo's typing shows
 on Ana's page, and after a reload both pages hold every message exactly once (persist, then broadcast)."""
 
+import re
+
 from tests.e2e.support import person_page, user_id, wait_for_socket
 
 QUESTION = "Mateo, ¿cuántos días tarda en llegar una muestra por courier a Portland?"
@@ -85,3 +87,55 @@ def test_two_people_chat_live_and_nothing_is_lost_on_reload(browser, live_site, 
     finally:
         ana.context.close()
         mateo.context.close()
+
+
+def _in_the_site(live_site, code: str) -> int:
+    """Runs `code` with the messaging services in the live site's database; returns the number it prints last."""
+    prelude = (
+        "from clusters.models import User\n"
+        "from messaging import services\n"
+        "from messaging.models import Message, Room\n"
+        "person = lambda name: User.objects.get(email=name + '@demo.puente')\n"
+        "general = Room.objects.get(cluster__slug='cafe-especial', kind='cluster', slug='general')\n"
+    )
+    return int(live_site.manage("shell", "-c", prelude + code).split()[-1])
+
+
+def test_what_changes_while_the_page_is_offline_shows_when_it_reconnects(browser, live_site):
+    """Edits, deletions and new messages made before the room page's socket gets through (or while it
+    is down) reach the page without a reload: the resync asks for new messages and for the changes to
+    the ones the page holds."""
+    first = _in_the_site(live_site, "print(services.message_post(room=general, author=person('mateo'), body='Precio FOB 4,20').pk)")
+    second = _in_the_site(live_site, "print(services.message_post(room=general, author=person('mateo'), body='Flete aparte').pk)")
+    ana = person_page(browser, live_site, "ana@demo.puente")
+    # The page's room sockets reach the server only once `reachable` is set; until then Playwright holds
+    # them (open, nothing answers), as if the phone's network had not let them through yet.
+    reachable, held = [False], []
+
+    def route(socket):
+        if reachable[0]:
+            socket.connect_to_server()
+        held.append(socket)
+
+    try:
+        ana.route_web_socket(re.compile(r"/ws/rooms/\d+/$"), route)
+        _open_general_room(ana)
+        _mark_page(ana)
+        assert _message(ana, "Precio FOB 4,20").count() == 1
+        # While Ana's page is offline Mateo corrects one message, deletes the other and writes a new one.
+        _in_the_site(live_site, (
+            f"m = Message.objects.get(pk={first})\n"
+            "services.message_edit(message=m, editor=person('mateo'), body='Precio FOB 4,50')\n"
+            f"services.message_delete(message=Message.objects.get(pk={second}), acting_user=person('mateo'))\n"
+            "print(services.message_post(room=general, author=person('mateo'), body='¿Les sirve?').pk)\n"
+        ))
+        reachable[0] = True
+        for socket in held[:]:
+            socket.close()  # the page sees its socket drop, reconnects, and resyncs
+        _message(ana, "¿Les sirve?").wait_for()
+        _message(ana, "Precio FOB 4,50").wait_for()
+        assert ana.locator(f"#m{second}").get_attribute("class").split().count("deleted") == 1
+        assert _message(ana, "Precio FOB 4,20").count() == 0
+        assert _still_same_document(ana)
+    finally:
+        ana.context.close()
