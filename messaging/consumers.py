@@ -59,7 +59,8 @@ _presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 # The server lost what routes broadcasts to this socket (Redis restarted empty): reconnect and resync.
-# (1012, "service restart", is what the RFC offers, but Daphne sends only 1000 and 3000-4999.)
+# An application code rather than the RFC's 1012 ("service restart"): it was chosen when Daphne could
+# send only 1000 and 3000-4999 (config/daphne.py lifts that now), and clients already reconnect on it.
 CLOSE_RECONNECT = 4503
 
 # The consumers' database work (storing a message, a read, a resync) runs in a thread of its own.
