@@ -5,6 +5,7 @@ person, a missing right raises PermissionDenied. Each function is one transactio
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,6 +68,15 @@ def firm_create(
         raise ValidationError(_("Give the firm a name."), code="name")
     country = _check_country(country)
     markets = [_check_country(code) for code in export_markets]
+    website = (website or "").strip()
+    if website:
+        # The firm's page links to it: anything but a web address (javascript:, data:...) would run there.
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError:
+            raise ValidationError(
+                _("Give the firm's website as a web address, such as https://example.org."), code="website"
+            ) from None
     if FirmMember.objects.filter(user=creator).exists():
         raise ValidationError(_("You already belong to a firm."), code="has_firm")
     if Firm.objects.filter(name_key=fold_name(name), country=country).exists():

@@ -52,6 +52,32 @@ def test_an_unknown_export_market_is_refused(pedro):
     assert not Firm.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "ftp://example.org/",
+        "www.example.org",
+        "https://exa mple.org",
+    ],
+)
+def test_a_website_that_is_not_a_web_address_is_refused(pedro, website):
+    # The firm's page links to it: a javascript: address there would run in the visitor's browser.
+    with pytest.raises(ValidationError) as exc:
+        services.firm_create(creator=pedro, name="Nueva", country="GT", website=website)
+    assert exc.value.code == "website"
+    assert not Firm.objects.exists()
+
+
+def test_a_web_address_is_kept(pedro):
+    firm = services.firm_create(creator=pedro, name="Nueva", country="GT", website=" https://nueva.example/café ")
+    assert firm.website == "https://nueva.example/café"
+
+
 def test_asking_to_join_a_firm_waits_for_one_of_its_people(pedro, ana):
     firm = ana.firm_member.firm
     member = services.firm_request_join(firm=firm, user=pedro)
