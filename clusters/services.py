@@ -4,6 +4,8 @@ Rules are checked here, not in forms: a broken rule raises ValidationError with 
 person, a missing right raises PermissionDenied. Each function is one transaction.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -18,9 +20,15 @@ Status = ClusterMembership.Status
 Role = ClusterMembership.Role
 
 
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """Every country code we know (listing them names and sorts them all: done once per process)."""
+    return frozenset(code for code, _name in countries)
+
+
 def _check_country(code: str) -> str:
     code = (code or "").upper()
-    if code not in dict(countries):
+    if code not in country_codes():
         raise ValidationError(_("“%(code)s” is not a country we know.") % {"code": code}, code="country")
     return code
 

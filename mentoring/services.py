@@ -20,9 +20,9 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_countries import countries
 
 from clusters.models import LANGUAGE_CHOICES, Cluster, ClusterMembership, Sector, User
+from clusters.services import country_codes
 from clusters.topics import Topic
 from mentoring import external
 from mentoring.models import (
@@ -73,7 +73,7 @@ def _check_languages(languages: Iterable[str]) -> list[str]:
 
 def _check_countries(codes: Iterable[str]) -> list[str]:
     codes = [(c or "").upper() for c in codes or []]
-    known = dict(countries)
+    known = country_codes()
     if any(code not in known for code in codes):
         raise ValidationError(_("Choose countries from the list."), code="country")
     return list(dict.fromkeys(codes))

@@ -212,3 +212,18 @@ def test_pages_have_a_main_landmark_and_a_language_switcher(client, db, path):
     assert b'<main id="main"' in content
     assert b'name="language"' in content
     assert b'<label class="visually-hidden" for="language-select">' in content
+
+
+def test_country_choices_are_named_and_sorted_in_each_language_also_when_kept_between_requests():
+    from django.utils import translation
+
+    from clusters.forms import country_choices
+
+    for _round in range(2):  # the second round comes from what the first kept
+        with translation.override("es"):
+            spanish = country_choices("—")
+        with translation.override("en"):
+            english = country_choices("—")
+        assert spanish[0] == english[0] == ("", "—")
+        assert dict(spanish)["DE"] == "Alemania" and dict(english)["DE"] == "Germany"
+        assert [name for _code, name in english[1:6]] == sorted(name for _code, name in english[1:6])
