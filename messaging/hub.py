@@ -118,7 +118,10 @@ class _Outlet:
             return
         for text in texts:
             self.deliver({"type": "websocket.send", "text": text})
-        self.sent_up_to = None if more else last_id
+        if more:
+            self.sent_up_to = None
+        elif self.sent_up_to is not None:  # a client's resync may have answered beyond it meanwhile
+            self.sent_up_to = max(self.sent_up_to, last_id)
         self._release()
 
     def catch_up_to(self, newest_id: int) -> None:
