@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from messaging import selectors as messaging_selectors
 from questions import selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
+from questions.rendering import question_rows
 
 QUESTIONS_PAGE = 20
 ANSWERS_PAGE = 30
@@ -59,23 +60,30 @@ def _country_choices() -> list:
     return _COUNTRY_CHOICES[language]
 
 
-def _options(choices, selected: str, blank: str | None = None) -> str:
+_OPTIONS_HTML: dict[tuple, str] = {}
+
+
+def _options(name: str, choices, selected: str, blank: str | None = None) -> str:
     """<option> elements for a filter select, built in Python (the widget templates cost far more for
-    250 countries)."""
-    rows = [("", blank)] if blank is not None else []
-    rows += [(str(value), str(label)) for value, label in choices]
-    return format_html_join(
-        "", '<option value="{}"{}>{}</option>',
-        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in rows),
-    )
+    250 countries) once per select and language, then the chosen one marked: the same HTML as building
+    it every time, without the 3 ms of escaping 250 countries on every list page."""
+    key = (name, get_language(), blank)
+    html = _OPTIONS_HTML.get(key)
+    if html is None:
+        rows = [("", blank)] if blank is not None else []
+        rows += [(str(value), str(label)) for value, label in choices]
+        html = str(format_html_join("", '<option value="{}">{}</option>', rows))
+        _OPTIONS_HTML[key] = html
+    chosen = format_html('<option value="{}">', selected)
+    return mark_safe(html.replace(chosen, chosen[:-1] + " selected>", 1))
 
 
 def _filter_context(request, form: FilterForm) -> dict:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return {
-        "topic_options": _options(Topic.choices, data.get("topic", ""), _("Any topic")),
-        "market_options": _options(_country_choices(), data.get("market", ""), _("Any market")),
-        "sort_options": _options(SORT_CHOICES, data.get("sort") or "newest"),
+        "topic_options": _options("topic", Topic.choices, data.get("topic", ""), _("Any topic")),
+        "market_options": _options("market", _country_choices(), data.get("market", ""), _("Any market")),
+        "sort_options": _options("sort", SORT_CHOICES, data.get("sort") or "newest"),
         "filter_unanswered": data.get("unanswered", False),
         "filter_mine": data.get("mine", False),
     }
@@ -135,7 +143,7 @@ def cluster_questions(request, slug):
     questions = selectors.cluster_questions(cluster=cluster, user=request.user, **form.filters())
     page = _NextPage(questions, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/cluster_questions.html", {
-        "cluster": cluster, "page": page, "query": _query_string(request),
+        "cluster": cluster, "page": page, "rows": question_rows(page.object_list), "query": _query_string(request),
         **_filter_context(request, form), **rights,
     })
 
@@ -147,7 +155,8 @@ def my_questions(request):
     questions = selectors.questions_across_my_clusters(user=request.user, **form.filters())
     page = _NextPage(questions, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/my_questions.html", {
-        "page": page, "query": _query_string(request), **_filter_context(request, form),
+        "page": page, "rows": question_rows(page.object_list, show_cluster=True), "query": _query_string(request),
+        **_filter_context(request, form),
     })
 
 
@@ -167,7 +176,8 @@ def search(request):
     results = selectors.search_questions(user=request.user, text=text, cluster=cluster)
     page = _NextPage(results, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/search.html", {
-        "form": form, "page": page, "query": _query_string(request), "text": text, "cluster": cluster,
+        "form": form, "page": page, "rows": question_rows(page.object_list, show_cluster=True),
+        "query": _query_string(request), "text": text, "cluster": cluster,
     })
 
 
