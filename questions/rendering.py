@@ -1,5 +1,9 @@
 """Rendered pieces of Q&A pages kept in memory, keyed by their content.
 
+Answers on the question page work the same way, with the reader's part in the key: their vote on the
+answer, whether they may vote, accept or edit it. Two readers with the same rights and votes get the
+same HTML; the CSRF token of the forms is a marker in memory, replaced by this request's token.
+
 A question row of a list is the same HTML for every reader of a language, except its "asked … ago",
 which moves with the clock. So a row is rendered once (questions/_question_row.html, with a marker in
 place of the elapsed time), kept under a key made of everything the row shows, and the elapsed time
@@ -8,6 +12,7 @@ key, so a row can never be shown stale: there is nothing to invalidate, and the 
 being asked for. The store is per process and bounded (emptied when full).
 """
 
+from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -15,9 +20,13 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 ROW_TEMPLATE = "questions/_question_row.html"
+ANSWER_TEMPLATE = "questions/_answer.html"
 MAX_ROWS = 5000
+MAX_ANSWERS = 5000
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
+_CSRF_MARK = "\x00csrf\x00"
 _rows: dict[tuple, tuple[str, str]] = {}
+_answers: dict[tuple, tuple[str, ...]] = {}
 
 
 def _row_key(question, show_cluster: bool) -> tuple:
@@ -54,5 +63,44 @@ def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
     return mark_safe("\n".join(parts))
 
 
+def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:
+    """The answers of a question page (each with `my_vote` set): the same HTML as including
+    questions/_answer.html for each with the page's context."""
+    user = request.user
+    token = str(get_token(request))
+    language = get_language()
+    parts = []
+    for answer in answers:
+        can_edit = answer.author_id == user.pk or is_facilitator
+        key = (
+            language, answer.pk, answer.body_html, answer.author.display_name, answer.created_at,
+            answer.edited_at is not None, answer.score, answer.my_vote,
+            question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
+            can_vote, can_accept, can_edit,
+        )
+        pieces = _answers.get(key)
+        if pieces is None:
+            html = get_template(ANSWER_TEMPLATE).render({
+                "answer": answer, "question": question, "can_vote_answers": can_vote, "can_accept": can_accept,
+                "is_facilitator": is_facilitator, "user": user, "csrf_token": _CSRF_MARK, "when": _MARK,
+            })
+            when_halves = html.split(_MARK)
+            if len(when_halves) != 2:  # not expected; render it whole rather than guess
+                parts.append(get_template(ANSWER_TEMPLATE).render({
+                    "answer": answer, "question": question, "can_vote_answers": can_vote,
+                    "can_accept": can_accept, "is_facilitator": is_facilitator, "user": user,
+                    "when": timesince(answer.created_at),
+                }, request))
+                continue
+            pieces = (when_halves[0].split(_CSRF_MARK), when_halves[1].split(_CSRF_MARK))
+            if len(_answers) >= MAX_ANSWERS:
+                _answers.clear()
+            _answers[key] = pieces
+        before, after = pieces
+        parts.append(token.join(before) + conditional_escape(timesince(answer.created_at)) + token.join(after))
+    return mark_safe("".join(parts))
+
+
 def forget_all() -> None:
     _rows.clear()
+    _answers.clear()

@@ -21,7 +21,7 @@ from messaging import selectors as messaging_selectors
 from questions import selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
-from questions.rendering import question_rows
+from questions.rendering import answers_html, question_rows
 
 QUESTIONS_PAGE = 20
 ANSWERS_PAGE = 30
@@ -296,6 +296,8 @@ def detail(request, question_id):
         answer.my_vote = answer_votes.get(answer.pk, 0)
     return render(request, "questions/detail.html", {
         "question": question, "answers": answers, "page": page, "form": form, "question_vote": question_vote,
+        "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
+                                     can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),
         "following": selectors.is_following(user=request.user, question=question),
         "duplicate_form": DuplicateForm(), "synced_at": synced_at.isoformat(), **rights,
     })

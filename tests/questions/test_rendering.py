@@ -123,3 +123,105 @@ def test_the_list_page_shows_the_chosen_filters_in_the_reader_language(client, c
         united_states = str(countries.name("US"))
     assert f'<option value="" selected>{any_topic}</option>' in page and any_topic != "Any topic"
     assert f'<option value="US">{united_states}</option>' in page and united_states != "United States of America"
+
+
+# --- Answers on the question page ------------------------------------------------------------------
+
+CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+
+
+def answer_html(page: str, answer) -> str:
+    start = page.rindex("<article", 0, page.index(f'id="a{answer.pk}"'))
+    return page[start:page.index("</article>", start)]
+
+
+def detail(client, question) -> str:
+    return client.get(reverse("questions:detail", args=[question.pk])).content.decode()
+
+
+def test_answers_are_the_same_html_as_including_the_template(rf, question, answer, ana, mateo, lucia):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    second = services.answer_post(question=question, author=lucia, body="<script>x</script> y **z**")
+    services.answer_accept(question=question, answer=answer, acting_user=ana)
+    services.vote_cast(user=mateo, answer=second, value=Vote.DOWN)
+    question.refresh_from_db()
+    answers = [answer, second]
+    for one in answers:
+        one.refresh_from_db()
+        one.my_vote = Vote.DOWN if one == second else 0
+    for viewer, can_accept, facilitator in ((mateo, False, False), (ana, True, False), (lucia, True, True)):
+        request = rf.get("/")
+        SessionMiddleware(lambda r: None).process_request(request)
+        request.user = viewer
+        rendering.forget_all()
+        for _ in range(2):  # rendered, then from memory
+            got = rendering.answers_html(request, answers, question=question, can_vote=True,
+                                         can_accept=can_accept, is_facilitator=facilitator)
+            expected = "".join(get_template(rendering.ANSWER_TEMPLATE).render({
+                "answer": one, "question": question, "can_vote_answers": True, "can_accept": can_accept,
+                "is_facilitator": facilitator, "when": timesince(one.created_at),
+            }, request) for one in answers)
+            assert CSRF_VALUE.sub("", got) == CSRF_VALUE.sub("", expected)
+            tokens = set(CSRF_VALUE.findall(got))
+            assert len(tokens) == 1 and "\x00" not in got and "" not in tokens
+
+
+def test_each_reader_sees_their_own_votes_and_buttons(client, question, answer, ana, mateo, lucia, otto):
+    from clusters.models import Cluster
+
+    Cluster.objects.filter(pk=question.cluster_id).update(access=Cluster.Access.OPEN)  # outsiders may read
+    services.vote_cast(user=lucia, answer=answer, value=Vote.UP)
+    accept = reverse("questions:answer_action", args=[answer.pk, "accept"])
+    edit = reverse("questions:answer_edit", args=[answer.pk])
+    unvote = reverse("questions:answer_action", args=[answer.pk, "unvote"])
+    up = reverse("questions:answer_action", args=[answer.pk, "up"])
+    seen = {}
+    for person in (mateo, ana, lucia, otto, None, mateo):
+        client.logout()
+        if person:
+            client.force_login(person)
+        html = answer_html(detail(client, question), answer)
+        seen[person] = (accept in html, edit in html, unvote in html, up in html, 'aria-pressed="true"' in html)
+    #                 accept  edit   unvote  vote   voted up
+    assert seen[mateo] == (False, True, False, True, False)  # the author
+    assert seen[ana] == (True, False, False, True, False)  # the asker
+    assert seen[lucia] == (True, True, True, True, True)  # the facilitator, who voted
+    assert seen[otto] == (False, False, False, False, False)  # not a member
+    assert seen[None] == (False, False, False, False, False)
+
+
+def test_new_answers_votes_and_acceptance_show_at_once(client, question, answer, ana, mateo, lucia):
+    client.force_login(ana)
+    page = detail(client, question)
+    assert 'data-score>0<' in answer_html(page, answer) and "is-accepted" not in answer_html(page, answer)
+    services.vote_cast(user=lucia, answer=answer, value=Vote.UP)
+    assert 'data-score>1<' in answer_html(detail(client, question), answer)
+    services.answer_accept(question=question, answer=answer, acting_user=ana)
+    html = answer_html(detail(client, question), answer)
+    assert "is-accepted" in html and reverse("questions:question_action", args=[question.pk, "unaccept"]) in html
+    newer = services.answer_post(question=question, author=lucia, body="Y el Prior Notice antes de zarpar.")
+    assert "Prior Notice antes de zarpar" in answer_html(detail(client, question), newer)
+    services.answer_edit(answer=newer, acting_user=lucia, body="Prior Notice, 24 horas antes.")
+    html = answer_html(detail(client, question), newer)
+    assert "24 horas antes" in html and "edited" in html
+    services.vote_cast(user=ana, answer=newer, value=Vote.DOWN)
+    html = answer_html(detail(client, question), newer)
+    assert 'data-score>-1<' in html and reverse("questions:answer_action", args=[newer.pk, "unvote"]) in html
+    services.question_close(question=question, acting_user=ana)
+    html = answer_html(detail(client, question), newer)
+    assert reverse("questions:answer_action", args=[newer.pk, "accept"]) not in html
+
+
+def test_the_forms_carry_a_working_csrf_token_when_answers_come_from_memory(question, answer, ana):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ana)
+    detail(client, question)  # the answer now comes from memory on the next page
+    html = answer_html(detail(client, question), answer)
+    token = CSRF_VALUE.search(html).group(1)
+    assert token and "\x00" not in token
+    response = client.post(reverse("questions:answer_action", args=[answer.pk, "up"]), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert Vote.objects.filter(user=ana, answer=answer, value=Vote.UP).exists()
