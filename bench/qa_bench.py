@@ -2,7 +2,11 @@
 answers, against a trivial Django view served by the same Daphne process in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/puente_questions \
-        .venv/bin/python bench/qa_bench.py --seconds 10 --concurrency 8
+        .venv/bin/python bench/qa_bench.py --seconds 10 --concurrency 8 [--servers 2]
+
+With --servers N, N Daphne processes serve the same application on N ports and the connections are
+spread over them in turn (as a load balancer would); every page, the trivial view included, is
+measured against that same set of processes.
 
 Data is made once per database with bulk_create (reused on later runs unless --fresh). Each page is
 requested by a signed-in member over keep-alive HTTP/1.1 connections from this one process, for a
@@ -183,15 +187,15 @@ async def fetch_loop(port: int, path: str, cookie: str, until: float, latencies:
         writer.close()
 
 
-async def measure(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
+async def measure(ports: list[int], path: str, cookie: str, seconds: float, concurrency: int) -> dict:
     warm: list = []
-    await asyncio.gather(*(fetch_loop(port, path, cookie, time.perf_counter() + 1.0, warm, [])
-                           for _ in range(concurrency)))
+    await asyncio.gather(*(fetch_loop(ports[i % len(ports)], path, cookie, time.perf_counter() + 1.0, warm, [])
+                           for i in range(concurrency)))
     latencies: list = []
     errors: list = []
     started = time.perf_counter()
-    await asyncio.gather(*(fetch_loop(port, path, cookie, started + seconds, latencies, errors)
-                           for _ in range(concurrency)))
+    await asyncio.gather(*(fetch_loop(ports[i % len(ports)], path, cookie, started + seconds, latencies, errors)
+                           for i in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -208,6 +212,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--fresh", action="store_true", help="recreate the bench data")
+    parser.add_argument("--servers", type=int, default=1, help="Daphne processes (connections spread over them)")
     args = parser.parse_args()
 
     # The server runs as in production (DEBUG off); this process signs its session with the same key.
@@ -221,39 +226,43 @@ def main() -> None:
     vendor = connection.vendor
     connection.close()
 
-    port = free_port()
+    ports = [free_port() for _ in range(max(args.servers, 1))]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / "qa_bench_daphne.log", "wb")  # noqa: SIM115 - closed below
     env = dict(os.environ)
-    server = subprocess.Popen(
+    servers = [subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.qa_asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    ) for port in ports]
     try:
         deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("daphne did not start")
-            time.sleep(0.1)
-        print(f"database: {vendor}; {args.concurrency} connections, {args.seconds:g} s per page\n")
+        for port in ports:
+            while True:
+                with socket.socket() as sock:
+                    if sock.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start")
+                time.sleep(0.1)
+        print(f"database: {vendor}; {len(ports)} Daphne process(es), {args.concurrency} connections, "
+              f"{args.seconds:g} s per page\n")
         print("| page | requests/s | p50 ms | p99 ms | errors | vs trivial |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         baseline = None
         for name, path in data["pages"].items():
-            result = asyncio.run(measure(port, path, data["cookie"], args.seconds, args.concurrency))
+            result = asyncio.run(measure(ports, path, data["cookie"], args.seconds, args.concurrency))
             baseline = baseline or result["rps"]
             print(f"| {name} (`{path}`) | {result['rps']:.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors']} | {result['rps'] / baseline:.0%} |", flush=True)
             if result["first_error"]:
                 print(f"  first error: {result['first_error']!r}")
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
         log.close()
 
 
