@@ -96,9 +96,10 @@ def question_get_for_user(*, user: User, question_id: int, with_last_answer_id: 
 
     `with_last_answer_id` adds `last_answer_id`, the id of its newest answer (0 when none), read in the
     same query: the question page's live-update marker (docs/PROTOCOL.md, "Question pages")."""
+    # Nothing reading a question by id uses its cluster's sector or its stored search vector.
     questions = questions_readable_by(user=user).select_related(
-        "cluster", "cluster__sector", "author", "duplicate_of", "source_message"
-    )
+        "cluster", "author", "duplicate_of", "source_message"
+    ).defer("search_vector", "duplicate_of__body", "duplicate_of__body_html", "duplicate_of__search_vector")
     if with_last_answer_id:
         newest = Answer.objects.filter(question=OuterRef("pk")).order_by("-pk").values("pk")[:1]
         questions = questions.annotate(last_answer_id=Subquery(newest))
