@@ -90,7 +90,8 @@ def _filter_context(request, form: FilterForm) -> dict:
 
 
 class _NextPage:
-    """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists."""
+    """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists.
+    `queryset` may also be a function of (offset, limit) that returns the rows."""
 
     def __init__(self, queryset, number, per_page: int):
         try:
@@ -98,7 +99,10 @@ class _NextPage:
         except (TypeError, ValueError):
             self.number = 1
         offset = (self.number - 1) * per_page
-        rows = list(queryset[offset:offset + per_page + 1])
+        if callable(queryset):
+            rows = list(queryset(offset, per_page + 1))
+        else:
+            rows = list(queryset[offset:offset + per_page + 1])
         self.object_list = rows[:per_page]
         self._has_next = len(rows) > per_page
 
@@ -173,7 +177,10 @@ def search(request):
     cluster = None
     if request.GET.get("cluster"):
         cluster = selectors.cluster_for_questions(user=request.user, slug=request.GET["cluster"])
-    results = selectors.search_questions(user=request.user, text=text, cluster=cluster)
+
+    def results(offset, limit):
+        return selectors.search_page(user=request.user, text=text, cluster=cluster, offset=offset, limit=limit)
+
     page = _NextPage(results, request.GET.get("page"), QUESTIONS_PAGE)
     return render(request, "questions/search.html", {
         "form": form, "page": page, "rows": question_rows(page.object_list, show_cluster=True),

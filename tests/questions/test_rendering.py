@@ -225,3 +225,104 @@ def test_the_forms_carry_a_working_csrf_token_when_answers_come_from_memory(ques
     response = client.post(reverse("questions:answer_action", args=[answer.pk, "up"]), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert Vote.objects.filter(user=ana, answer=answer, value=Vote.UP).exists()
+
+
+# --- Kept search results (questions.search_cache) ---------------------------------------------------
+
+
+@pytest.fixture
+def kept_searches(monkeypatch):
+    from django.core.cache import cache
+
+    from questions import search_cache
+
+    monkeypatch.setattr(search_cache, "SEARCH_TTL", 300)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def search(client, text) -> str:
+    return client.get(reverse("questions:search"), {"q": text}).content.decode()
+
+
+def test_kept_search_results_are_the_same_and_cost_no_search_query(
+    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from questions import selectors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(25):
+            services.question_ask(cluster=coffee, author=ana, title=f"¿Flete de contenedor número {i}?")
+    fresh = [q.pk for q in selectors.search_questions(user=ana, text="flete contenedor")]
+    first = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=0, limit=21)
+    # 1 her clusters (who may read what), 1 the page's rows by id, in the kept order
+    with django_assert_num_queries(2):
+        kept = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=0, limit=21)
+    assert [q.pk for q in first] == [q.pk for q in kept] == fresh[:21]
+    later = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=20, limit=21)
+    assert [q.pk for q in later] == fresh[20:]
+
+
+def test_new_questions_answers_and_votes_show_in_the_next_search(
+    kept_searches, client, coffee, question, ana, mateo, lucia, django_capture_on_commit_callbacks
+):
+    client.force_login(ana)
+    assert "Nothing found" in search(client, "consignación")
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = services.question_ask(cluster=coffee, author=mateo, title="¿Venden en consignación a tostadores?")
+    assert asked.title in search(client, "consignación")
+    assert question.title not in search(client, "consignación")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_post(question=question, author=mateo, body="Primero una consignación pequeña.")
+    page = search(client, "consignación")
+    assert question.title in page and asked.title in page
+    from questions import search_cache
+
+    before = search_cache.version()
+    with django_capture_on_commit_callbacks(execute=True):  # the score orders results of equal rank
+        services.vote_cast(user=lucia, question=question, value=Vote.UP)
+    assert search_cache.version() > before
+    before = search_cache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_withdraw(user=lucia, question=question)
+    assert search_cache.version() > before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.question_edit(question=asked, acting_user=mateo, title="¿Venden a crédito a tostadores?",
+                               body="", topics=[], tags=[], target_markets=[])
+    assert "¿Venden a crédito a tostadores?" not in search(client, "consignación")
+
+
+def test_kept_results_never_reach_someone_who_may_not_read_them(
+    kept_searches, client, coffee, question, ana, otto, monkeypatch
+):
+    from questions import search_cache, selectors
+
+    client.force_login(ana)
+    assert question.title in search(client, "documentos FDA")
+    client.force_login(otto)  # not a member of the by-approval coffee cluster: another key
+    assert question.title not in search(client, "documentos FDA")
+    # Even an entry under the very same key (as if it were wrong) goes through the visibility filter.
+    monkeypatch.setattr(selectors, "search_scope", lambda *, user: "same")
+    assert [q.pk for q in selectors.search_page(user=ana, text="documentos FDA", cluster=None, offset=0, limit=21)]
+    assert selectors.search_page(user=otto, text="documentos FDA", cluster=None, offset=0, limit=21) == []
+    assert search_cache.get_ids(search_cache.key(scope="same", text="documentos FDA", cluster_id=None, offset=0,
+                                                 limit=21)) == [question.pk]
+
+
+def test_joining_a_cluster_or_a_cluster_opening_changes_the_results_at_once(
+    kept_searches, client, coffee, question, otto, django_capture_on_commit_callbacks
+):
+    from clusters.models import Cluster
+    from tests.conftest import activate
+
+    client.force_login(otto)
+    assert question.title not in search(client, "documentos FDA")
+    membership = activate(otto, coffee)
+    assert question.title in search(client, "documentos FDA")
+    membership.delete()
+    assert question.title not in search(client, "documentos FDA")
+    with django_capture_on_commit_callbacks(execute=True):
+        coffee.access = Cluster.Access.OPEN
+        coffee.save()
+    assert question.title in search(client, "documentos FDA")
