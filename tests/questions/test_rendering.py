@@ -326,3 +326,25 @@ def test_joining_a_cluster_or_a_cluster_opening_changes_the_results_at_once(
         coffee.access = Cluster.Access.OPEN
         coffee.save()
     assert question.title in search(client, "documentos FDA")
+
+
+def test_the_search_page_query_count_is_the_same_kept_or_not_and_with_more_results(
+    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    client.force_login(ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(3):
+            services.question_ask(cluster=coffee, author=mateo, title=f"¿Flete de contenedor número {i}?")
+    search(client, "sin resultados")  # warm the session
+    # 1 session, 1 user, 1 her clusters (who may read what), 1 the search (or, kept, the page's rows by
+    # id), 1 nav badges, 1 agency staff check and firm (nav)
+    for _ in range(2):  # the search, then the kept ranking
+        with django_assert_num_queries(6):
+            assert "número 2" in search(client, "flete contenedor")
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(3, 30):
+            services.question_ask(cluster=coffee, author=ana, title=f"¿Flete de contenedor número {i}?")
+    for _ in range(2):
+        with django_assert_num_queries(6):
+            page = search(client, "flete contenedor")
+    assert page.count('class="card question-row"') == 20
