@@ -33,10 +33,14 @@ def _error_text(exc) -> str:
     return str(exc) or _("You are not allowed to do that.")
 
 
-def _rights(request, cluster, question=None) -> dict:
-    """What the person may do here, from one membership query."""
+_ASK = object()
+
+
+def _rights(request, cluster, question=None, role=_ASK) -> dict:
+    """What the person may do here, from one membership query (none when the role is given)."""
     user = request.user
-    role = selectors.membership_role(user=user, cluster=cluster)
+    if role is _ASK:
+        role = selectors.membership_role(user=user, cluster=cluster)
     superuser = user.is_authenticated and user.is_superuser
     member = superuser or role is not None
     facilitator = superuser or role == ClusterMembership.Role.FACILITATOR
@@ -278,8 +282,8 @@ def detail(request, question_id):
     # the answers, so the page holds (on this page or another) every answer up to that id, and its
     # socket's first resync sends whatever came after, even before the socket connected.
     synced_at = timezone.now()
-    question = selectors.question_get_for_user(user=request.user, question_id=question_id, with_last_answer_id=True)
-    rights = _rights(request, question.cluster, question)
+    question, role = selectors.question_for_page(user=request.user, question_id=question_id)
+    rights = _rights(request, question.cluster, question, role=role)
     form = AnswerForm()
     if request.method == "POST":
         if not request.user.is_authenticated:

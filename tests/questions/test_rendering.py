@@ -348,3 +348,51 @@ def test_the_search_page_query_count_is_the_same_kept_or_not_and_with_more_resul
         with django_assert_num_queries(6):
             page = search(client, "flete contenedor")
     assert page.count('class="card question-row"') == 20
+
+
+# --- The question page reads its question by id and decides who may read it itself -----------------
+
+
+def test_the_question_page_lets_in_exactly_whom_question_get_for_user_lets_in(
+    coffee, seafood, ana, mateo, lucia, otto, nadie, superuser
+):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+
+    from clusters.models import Cluster, ClusterMembership
+    from questions import selectors
+
+    pending = ClusterMembership.objects.create(cluster=seafood, user=nadie, status=ClusterMembership.Status.PENDING)
+    assert pending.pk
+    inactive_person = otto.__class__.objects.get(pk=otto.pk)
+    questions = [services.question_ask(cluster=cluster, author=author, title=f"¿Pregunta en {cluster.slug}?")
+                 for cluster, author in ((coffee, ana), (seafood, otto))]
+    people = [AnonymousUser(), ana, mateo, lucia, otto, nadie, superuser]
+    outcomes = set()
+    for access in (Cluster.Access.OPEN, Cluster.Access.APPROVAL):
+        for active in (True, False):
+            Cluster.objects.filter(pk__in=[coffee.pk, seafood.pk]).update(access=access, is_active=active)
+            for person in [*people, inactive_person]:
+                if person is inactive_person:
+                    person.is_active = False
+                for question in questions:
+                    try:
+                        selectors.question_get_for_user(user=person, question_id=question.pk)
+                        expected = True
+                    except Http404:
+                        expected = False
+                    try:
+                        found, role = selectors.question_for_page(user=person, question_id=question.pk)
+                        got = True
+                    except Http404:
+                        got = False
+                    assert got == expected, (access, active, person, question.cluster.slug)
+                    outcomes.add(got)
+                    if got:
+                        cluster = Cluster.objects.get(pk=question.cluster_id)
+                        assert found.pk == question.pk
+                        assert role == selectors.membership_role(user=person, cluster=cluster)
+    assert outcomes == {True, False}
+    for missing in (10**9, "x", None):
+        with pytest.raises(Http404):
+            selectors.question_for_page(user=ana, question_id=missing)
