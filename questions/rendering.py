@@ -12,6 +12,8 @@ key, so a row can never be shown stale: there is nothing to invalidate, and the 
 being asked for. The store is per process and bounded (emptied when full).
 """
 
+import hashlib
+
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
@@ -21,12 +23,13 @@ from django.utils.translation import get_language
 
 ROW_TEMPLATE = "questions/_question_row.html"
 ANSWER_TEMPLATE = "questions/_answer.html"
-MAX_ROWS = 5000
-MAX_ANSWERS = 5000
+MAX_ROWS = 5000  # a row is about 1 kB of HTML
+MAX_ANSWER_CHARS = 4_000_000  # answers run to 10,000 characters: bounded by size, not by count
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
 _CSRF_MARK = "\x00csrf\x00"
 _rows: dict[tuple, tuple[str, str]] = {}
-_answers: dict[tuple, tuple[str, ...]] = {}
+_answers: dict[tuple, tuple[list[str], list[str]]] = {}
+_answer_chars = 0
 
 
 def _row_key(question, show_cluster: bool) -> tuple:
@@ -66,6 +69,7 @@ def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
 def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:
     """The answers of a question page (each with `my_vote` set): the same HTML as including
     questions/_answer.html for each with the page's context."""
+    global _answer_chars
     user = request.user
     token = str(get_token(request))
     language = get_language()
@@ -73,7 +77,9 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
     for answer in answers:
         can_edit = answer.author_id == user.pk or is_facilitator
         key = (
-            language, answer.pk, answer.body_html, answer.author.display_name, answer.created_at,
+            # The body by its digest: the HTML below holds it once already.
+            language, answer.pk, hashlib.blake2b(answer.body_html.encode(), digest_size=16).digest(),
+            answer.author.display_name, answer.created_at,
             answer.edited_at is not None, answer.score, answer.my_vote,
             question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
             can_vote, can_accept, can_edit,
@@ -93,14 +99,18 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
                 }, request))
                 continue
             pieces = (when_halves[0].split(_CSRF_MARK), when_halves[1].split(_CSRF_MARK))
-            if len(_answers) >= MAX_ANSWERS:
+            if _answer_chars + len(html) > MAX_ANSWER_CHARS:
                 _answers.clear()
+                _answer_chars = 0
             _answers[key] = pieces
+            _answer_chars += len(html)
         before, after = pieces
         parts.append(token.join(before) + conditional_escape(timesince(answer.created_at)) + token.join(after))
     return mark_safe("".join(parts))
 
 
 def forget_all() -> None:
+    global _answer_chars
     _rows.clear()
     _answers.clear()
+    _answer_chars = 0

@@ -10,7 +10,10 @@ person's active clusters, so joining or leaving a cluster changes the key) and b
 that every write which can change a search's matches or their order moves forward, after its commit:
 a question asked, promoted or edited, an answer posted or edited, a vote cast or withdrawn (the score
 orders ties), any question, answer or cluster saved or deleted. A new answer or vote is therefore in
-the very next search. SEARCH_TTL only bounds how long an unused entry stays in memory.
+the very next search. SEARCH_TTL only bounds how long an unused entry stays in memory. The version
+lives in the cache, so every process sees it move only with a shared cache (Redis, as in production
+and as several processes need anyway for Channels); with the in-memory cache of a one-process
+development server it is that process's own.
 """
 
 import hashlib

@@ -396,3 +396,23 @@ def test_the_question_page_lets_in_exactly_whom_question_get_for_user_lets_in(
     for missing in (10**9, "x", None):
         with pytest.raises(Http404):
             selectors.question_for_page(user=ana, question_id=missing)
+
+
+def test_kept_answers_stay_within_their_size_bound(rf, question, answer, ana, mateo, monkeypatch):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    request = rf.get("/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.user = ana
+    rendering.forget_all()
+    second = services.answer_post(question=question, author=mateo, body="otra " * 200)
+    answers = [answer, second]
+    for one in answers:
+        one.my_vote = 0
+    monkeypatch.setattr(rendering, "MAX_ANSWER_CHARS", 3000)  # room for about one of them
+    first = rendering.answers_html(request, answers, question=question, can_vote=True, can_accept=True,
+                                   is_facilitator=False)
+    assert len(rendering._answers) <= 1 and rendering._answer_chars <= 3000
+    again = rendering.answers_html(request, answers, question=question, can_vote=True, can_accept=True,
+                                   is_facilitator=False)
+    assert CSRF_VALUE.sub("", first) == CSRF_VALUE.sub("", again)
