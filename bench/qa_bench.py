@@ -2,7 +2,12 @@
 answers, against a trivial Django view served by the same Daphne process in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/puente_questions \
-        .venv/bin/python bench/qa_bench.py --seconds 10 --concurrency 8
+        .venv/bin/python bench/qa_bench.py --seconds 10 --concurrency 8 [--servers 2]
+
+With --servers N, N Daphne processes serve the same application on N ports and the connections are
+spread over them in turn (as a load balancer would); every page, the trivial view included, is
+measured against that same set of processes. With --rounds R, every page is measured R times in
+turn (--seconds / R each time), so background load on a shared machine falls on all pages alike.
 
 Data is made once per database with bulk_create (reused on later runs unless --fresh). Each page is
 requested by a signed-in member over keep-alive HTTP/1.1 connections from this one process, for a
@@ -183,17 +188,22 @@ async def fetch_loop(port: int, path: str, cookie: str, until: float, latencies:
         writer.close()
 
 
-async def measure(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
+async def measure(ports: list[int], path: str, cookie: str, seconds: float, concurrency: int) -> dict:
     warm: list = []
-    await asyncio.gather(*(fetch_loop(port, path, cookie, time.perf_counter() + 1.0, warm, [])
-                           for _ in range(concurrency)))
+    await asyncio.gather(*(fetch_loop(ports[i % len(ports)], path, cookie, time.perf_counter() + 1.0, warm, [])
+                           for i in range(concurrency)))
     latencies: list = []
     errors: list = []
     started = time.perf_counter()
-    await asyncio.gather(*(fetch_loop(port, path, cookie, started + seconds, latencies, errors)
-                           for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    await asyncio.gather(*(fetch_loop(ports[i % len(ports)], path, cookie, started + seconds, latencies, errors)
+                           for i in range(concurrency)))
+    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - started}
+
+
+def summary(runs: list[dict]) -> dict:
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    errors = [x for run in runs for x in run["errors"]]
+    elapsed = sum(run["elapsed"] for run in runs)
     return {
         "rps": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000 if latencies else 0,
@@ -208,6 +218,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--fresh", action="store_true", help="recreate the bench data")
+    parser.add_argument("--servers", type=int, default=1, help="Daphne processes (connections spread over them)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every page in turn this many times, --seconds in all per page (spreads "
+                             "background load on a shared machine over all pages alike)")
     args = parser.parse_args()
 
     # The server runs as in production (DEBUG off); this process signs its session with the same key.
@@ -221,39 +235,49 @@ def main() -> None:
     vendor = connection.vendor
     connection.close()
 
-    port = free_port()
+    ports = [free_port() for _ in range(max(args.servers, 1))]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / "qa_bench_daphne.log", "wb")  # noqa: SIM115 - closed below
     env = dict(os.environ)
-    server = subprocess.Popen(
+    servers = [subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.qa_asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    ) for port in ports]
     try:
         deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("daphne did not start")
-            time.sleep(0.1)
-        print(f"database: {vendor}; {args.concurrency} connections, {args.seconds:g} s per page\n")
+        for port in ports:
+            while True:
+                with socket.socket() as sock:
+                    if sock.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start")
+                time.sleep(0.1)
+        rounds = max(args.rounds, 1)
+        print(f"database: {vendor}; {len(ports)} Daphne process(es), {args.concurrency} connections, "
+              f"{args.seconds:g} s per page in {rounds} round(s)\n")
+        runs: dict[str, list] = {name: [] for name in data["pages"]}
+        for _ in range(rounds):
+            for name, path in data["pages"].items():
+                runs[name].append(asyncio.run(measure(ports, path, data["cookie"], args.seconds / rounds,
+                                                      args.concurrency)))
         print("| page | requests/s | p50 ms | p99 ms | errors | vs trivial |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         baseline = None
         for name, path in data["pages"].items():
-            result = asyncio.run(measure(port, path, data["cookie"], args.seconds, args.concurrency))
+            result = summary(runs[name])
             baseline = baseline or result["rps"]
             print(f"| {name} (`{path}`) | {result['rps']:.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors']} | {result['rps'] / baseline:.0%} |", flush=True)
             if result["first_error"]:
                 print(f"  first error: {result['first_error']!r}")
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
         log.close()
 
 

@@ -7,6 +7,7 @@ class QuestionsConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self):
-        from questions import impact
+        from questions import impact, search_cache
 
         impact.register()
+        search_cache.connect()

@@ -17,6 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.timesince import timesince
 
 
 def question_group(question_id: int) -> str:
@@ -39,7 +40,8 @@ def _send(question_id: int, frame: dict) -> None:
 
 
 def answer_fragment(answer) -> str:
-    return render_to_string("questions/_answer.html", {"answer": answer, "question": answer.question, "live": True})
+    return render_to_string("questions/_answer.html", {"answer": answer, "question": answer.question, "live": True,
+                                                       "when": timesince(answer.created_at)})
 
 
 def answer_frame(answer) -> dict:

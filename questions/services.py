@@ -19,7 +19,7 @@ from clusters.text import render_markdown
 from clusters.topics import Topic
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import services as messaging_services
-from questions import credits, events
+from questions import credits, events, search_cache
 from questions.models import (
     ANSWER_MAX,
     BODY_MAX,
@@ -158,6 +158,7 @@ def _language_for(language: str, author: User) -> str:
 
 
 def _index_question(question: Question) -> None:
+    search_cache.changed()
     if connection.vendor != "postgresql":
         return
     config = Value(SEARCH_CONFIGS[question.language])
@@ -168,6 +169,7 @@ def _index_question(question: Question) -> None:
 
 
 def _index_answer(answer: Answer, language: str) -> None:
+    search_cache.changed()
     if connection.vendor != "postgresql":
         return
     Answer.objects.filter(pk=answer.pk).update(
@@ -498,6 +500,7 @@ def _change_score(post, kind: str, delta: int) -> None:
     model = Answer if kind == "answer" else Question
     model.objects.filter(pk=post.pk).update(score=F("score") + delta)
     post.score += delta
+    search_cache.changed()  # the score orders search results of equal rank
 
 
 @transaction.atomic

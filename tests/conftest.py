@@ -31,6 +31,15 @@ def _navigation_counts_uncached(monkeypatch):
     from messaging import selectors
 
     monkeypatch.setattr(selectors, "NAV_COUNTS_TTL", 0)
+    # Likewise the header's agency check and firm link (clusters.nav), tested in tests/clusters/test_nav.py.
+    from clusters import nav
+
+    monkeypatch.setattr(nav, "NAV_PERSON_TTL", 0)
+    # And kept search results (questions.search_cache): a test's writes commit only in their own tests
+    # (tests/questions/test_rendering.py), so elsewhere the version would never move on.
+    from questions import search_cache
+
+    monkeypatch.setattr(search_cache, "SEARCH_TTL", 0)
 
 
 @pytest.fixture(autouse=True)

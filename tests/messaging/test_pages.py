@@ -60,16 +60,16 @@ def test_the_room_page_query_count_stays_the_same_as_messages_and_members_grow(
     client.get(room_url(general))  # warm the session
     # 1 session, 1 user, 1 room (with access check), 1 messages with authors, 1 read position,
     # 5 moving the read position (savepoint, locked read position, newest message id, update, release),
-    # 1 facilitator check, 1 people, 1 navigation counts (messaging), 1 user's firm (navigation),
-    # 1 agency staff check (navigation, incentives)
+    # 1 facilitator check, 1 people, 1 navigation counts (messaging), 1 agency staff
+    # check and user's firm (navigation, clusters.nav)
     services.message_post(room=general, author=mateo, body="segundo")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         assert client.get(room_url(general)).status_code == 200
     for i in range(60):
         person = make_person(f"p{i}@example.org", name=f"Persona {i}")
         activate(person, general.cluster)
         services.message_post(room=general, author=person, body=f"mensaje {i}", reply_to=Message.objects.first())
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get(room_url(general))
     assert len(response.context["shown"]) == 50
     assert len(response.context["people"]) == 62
@@ -116,9 +116,9 @@ def test_the_rooms_list_shows_unread_per_room_and_the_partner_of_direct_rooms(
     services.message_post(room=direct, author=mateo, body="¿Hablamos del contrato?")
     client.force_login(ana)
     client.get(reverse("messaging:rooms"))
-    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 navigation counts, 1 firm,
-    # 1 agency staff check (navigation, incentives)
-    with django_assert_num_queries(7):
+    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 navigation counts,
+    # 1 agency staff check and firm (navigation, clusters.nav)
+    with django_assert_num_queries(6):
         response = client.get(reverse("messaging:rooms"))
     rooms = {room.pk: room for room in response.context["following"]}
     assert rooms[direct.pk].unread == 1 and rooms[direct.pk].partner == mateo

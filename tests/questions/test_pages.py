@@ -146,8 +146,8 @@ def test_the_question_page_query_count_stays_the_same_with_1000_answers(
     client.get(url)  # warm the session
     # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message), 1 membership role,
     # 1 answers page with authors (31 rows: no COUNT), 1 my votes on them, 1 following, 1 nav badges
-    # (messages and notifications), 1 agency staff check (nav), 1 the user's firm in the account menu
-    expected = 10
+    # (messages and notifications), 1 agency staff check and firm (nav, clusters.nav)
+    expected = 9
     with django_assert_num_queries(expected):
         first = client.get(url)
     _many_answers(question, 1000)
@@ -182,9 +182,8 @@ def test_the_list_page_query_count_stays_the_same_with_1000_answers(
     url = reverse("questions:cluster", args=[coffee.slug])
     client.get(url)
     # 1 session, 1 user, 1 cluster, 1 membership role (also the by-approval check), 1 nav badges,
-    # 1 agency staff check (nav), 1 the user's firm in the account menu, 1 questions page with
-    # authors (21 rows: no COUNT)
-    expected = 8
+    # 1 agency staff check and firm (nav, clusters.nav), 1 questions page with authors (21 rows: no COUNT)
+    expected = 7
     with django_assert_num_queries(expected):
         client.get(url)
     _many_answers(question, 1000)
@@ -307,11 +306,11 @@ def test_the_waiting_queue_query_count_stays_the_same_as_questions_grow(
     url = reverse("questions:waiting")
     client.get(url)
     # 1 session, 1 user, 1 mentor profile, 1 its sectors, 1 my clusters, 1 candidates with clusters and
-    # authors, 1 nav badges, 1 agency staff check (nav), 1 the user's firm in the account menu
-    with django_assert_num_queries(9):
+    # authors, 1 nav badges, 1 agency staff check and firm (nav, clusters.nav)
+    with django_assert_num_queries(8):
         client.get(url)
     for i in range(40):
         services.question_ask(cluster=coffee, author=ana, title=f"¿Pregunta de aduana número {i}?", topics=["customs"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["questions"]) == 41

@@ -1,0 +1,85 @@
+"""The signed-in person's own bits of the site header (base.html): whether they are staff of some
+agency (the "Agency" link) and their firm (the "My firm" link).
+
+Both come from one query, kept in the cache (Redis in production, shared by every process) for
+NAV_PERSON_TTL seconds per person and forgotten as soon as either changes: joining or leaving an
+agency's staff (m2m_changed), an agency deleted (pre_delete), a firm membership made, changed or
+deleted, including by a firm's deletion (post_save, post_delete). The TTL only bounds what a write
+that bypasses model signals (queryset.update, raw SQL) could leave behind.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from clusters.models import Agency, FirmMember, User
+
+NAV_PERSON_TTL = 60
+
+
+def _key(user_id: int) -> str:
+    return f"nav-person:{user_id}"
+
+
+def nav_person_uncached(*, user: User) -> dict:
+    """{"agency_staff": bool, "firm_id": int | None} for the person: 1 query."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            agency_staff=Exists(Agency.staff.through.objects.filter(user_id=OuterRef("pk"))),
+            firm=Subquery(FirmMember.objects.filter(user_id=OuterRef("pk")).values("firm_id")[:1]),
+        )
+        .values_list("agency_staff", "firm")
+        .first()
+    )
+    agency_staff, firm_id = row if row else (False, None)
+    return {"agency_staff": bool(agency_staff), "firm_id": firm_id}
+
+
+def nav_person(*, user: User) -> dict:
+    """The header bits for a signed-in person, from the cache or 1 query. Superusers always see the
+    agency console link (as before)."""
+    bits = cache.get(_key(user.pk)) if NAV_PERSON_TTL else None
+    if bits is None:
+        bits = nav_person_uncached(user=user)
+        if NAV_PERSON_TTL:
+            cache.set(_key(user.pk), bits, NAV_PERSON_TTL)
+    if user.is_superuser:
+        bits = {**bits, "agency_staff": True}
+    return bits
+
+
+def nav_person_forget(*, user_ids) -> None:
+    keys = [_key(pk) for pk in user_ids if pk is not None]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    # Also after the commit: a page rendered between the write and the commit would cache the old value.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _firm_member_changed(sender, instance, **kwargs):
+    nav_person_forget(user_ids=[instance.user_id])
+
+
+def _agency_staff_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+        return
+    if reverse:  # user.agencies.add(...): the instance is the person
+        nav_person_forget(user_ids=[instance.pk])
+    elif action == "pre_clear":  # agency.staff.clear(): pk_set is None, so read who is there now
+        nav_person_forget(user_ids=list(instance.staff.values_list("pk", flat=True)))
+    elif pk_set:
+        nav_person_forget(user_ids=pk_set)
+
+
+def _agency_deleted(sender, instance, **kwargs):
+    nav_person_forget(user_ids=list(instance.staff.values_list("pk", flat=True)))
+
+
+def connect() -> None:
+    post_save.connect(_firm_member_changed, sender=FirmMember, dispatch_uid="nav_person_firm_saved")
+    post_delete.connect(_firm_member_changed, sender=FirmMember, dispatch_uid="nav_person_firm_deleted")
+    m2m_changed.connect(_agency_staff_changed, sender=Agency.staff.through, dispatch_uid="nav_person_agency_staff")
+    pre_delete.connect(_agency_deleted, sender=Agency, dispatch_uid="nav_person_agency_deleted")

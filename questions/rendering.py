@@ -1,0 +1,116 @@
+"""Rendered pieces of Q&A pages kept in memory, keyed by their content.
+
+Answers on the question page work the same way, with the reader's part in the key: their vote on the
+answer, whether they may vote, accept or edit it. Two readers with the same rights and votes get the
+same HTML; the CSRF token of the forms is a marker in memory, replaced by this request's token.
+
+A question row of a list is the same HTML for every reader of a language, except its "asked … ago",
+which moves with the clock. So a row is rendered once (questions/_question_row.html, with a marker in
+place of the elapsed time), kept under a key made of everything the row shows, and the elapsed time
+is put in at each request. A new vote, answer, status, title, topic or author name makes a different
+key, so a row can never be shown stale: there is nothing to invalidate, and the old entry just stops
+being asked for. The store is per process and bounded (emptied when full).
+"""
+
+import hashlib
+
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+from django.utils.translation import get_language
+
+ROW_TEMPLATE = "questions/_question_row.html"
+ANSWER_TEMPLATE = "questions/_answer.html"
+MAX_ROWS = 5000  # a row is about 1 kB of HTML
+MAX_ANSWER_CHARS = 4_000_000  # answers run to 10,000 characters: bounded by size, not by count
+_MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
+_CSRF_MARK = "\x00csrf\x00"
+_rows: dict[tuple, tuple[str, str]] = {}
+_answers: dict[tuple, tuple[list[str], list[str]]] = {}
+_answer_chars = 0
+
+
+def _row_key(question, show_cluster: bool) -> tuple:
+    return (
+        get_language(), show_cluster, question.pk, question.title, question.language, question.status,
+        question.score, question.answer_count, tuple(question.topics or ()),
+        tuple(country.code for country in question.target_markets),
+        question.author.display_name, question.created_at,
+        question.cluster.name if show_cluster else None,
+    )
+
+
+def _render_row(question, show_cluster: bool, when: str) -> str:
+    return get_template(ROW_TEMPLATE).render({"question": question, "show_cluster": show_cluster, "when": when})
+
+
+def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
+    """The <li> rows of a question list, in order: the same HTML as rendering the row template for each."""
+    parts = []
+    for question in questions:
+        key = _row_key(question, show_cluster)
+        halves = _rows.get(key)
+        if halves is None:
+            html = _render_row(question, show_cluster, _MARK)
+            pieces = html.split(_MARK)
+            if len(pieces) != 2:  # not expected; render it whole rather than guess
+                parts.append(_render_row(question, show_cluster, timesince(question.created_at)))
+                continue
+            halves = (pieces[0], pieces[1])
+            if len(_rows) >= MAX_ROWS:
+                _rows.clear()
+            _rows[key] = halves
+        parts.append(halves[0] + conditional_escape(timesince(question.created_at)) + halves[1])
+    return mark_safe("\n".join(parts))
+
+
+def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:
+    """The answers of a question page (each with `my_vote` set): the same HTML as including
+    questions/_answer.html for each with the page's context."""
+    global _answer_chars
+    user = request.user
+    token = str(get_token(request))
+    language = get_language()
+    parts = []
+    for answer in answers:
+        can_edit = answer.author_id == user.pk or is_facilitator
+        key = (
+            # The body by its digest: the HTML below holds it once already.
+            language, answer.pk, hashlib.blake2b(answer.body_html.encode(), digest_size=16).digest(),
+            answer.author.display_name, answer.created_at,
+            answer.edited_at is not None, answer.score, answer.my_vote,
+            question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
+            can_vote, can_accept, can_edit,
+        )
+        pieces = _answers.get(key)
+        if pieces is None:
+            html = get_template(ANSWER_TEMPLATE).render({
+                "answer": answer, "question": question, "can_vote_answers": can_vote, "can_accept": can_accept,
+                "is_facilitator": is_facilitator, "user": user, "csrf_token": _CSRF_MARK, "when": _MARK,
+            })
+            when_halves = html.split(_MARK)
+            if len(when_halves) != 2:  # not expected; render it whole rather than guess
+                parts.append(get_template(ANSWER_TEMPLATE).render({
+                    "answer": answer, "question": question, "can_vote_answers": can_vote,
+                    "can_accept": can_accept, "is_facilitator": is_facilitator, "user": user,
+                    "when": timesince(answer.created_at),
+                }, request))
+                continue
+            pieces = (when_halves[0].split(_CSRF_MARK), when_halves[1].split(_CSRF_MARK))
+            if _answer_chars + len(html) > MAX_ANSWER_CHARS:
+                _answers.clear()
+                _answer_chars = 0
+            _answers[key] = pieces
+            _answer_chars += len(html)
+        before, after = pieces
+        parts.append(token.join(before) + conditional_escape(timesince(answer.created_at)) + token.join(after))
+    return mark_safe("".join(parts))
+
+
+def forget_all() -> None:
+    global _answer_chars
+    _rows.clear()
+    _answers.clear()
+    _answer_chars = 0
