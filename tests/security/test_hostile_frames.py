@@ -125,6 +125,8 @@ async def fuzz_listener(user, path: str, batch: list, *, max_frame: int | None =
                 socket = await open_listener(user, path)
                 break
             frame = json.loads(output["text"])
+            if frame["type"] == "hello":
+                continue  # a reopened socket's greeting, late on a busy machine
             if max_frame is None:
                 assert frame == {"type": "error", "code": "read_only"}
                 break
