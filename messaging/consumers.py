@@ -273,13 +273,23 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                 self.outgoing.clear()
                 await self.close(code=CLOSE_RECONNECT)
                 return
-            for (_body, client_id, _reply_to), result in zip(batch, results, strict=True):
-                if isinstance(result, ValidationError):
-                    await self._error(
-                        result.code or "invalid", ref="message", message=" ".join(result.messages), client_id=client_id
-                    )
-                else:
-                    await self.send(text_data=events.dumps({"type": "ack", "client_id": client_id, "id": result.pk}))
+            try:
+                for (_body, client_id, _reply_to), result in zip(batch, results, strict=True):
+                    if isinstance(result, ValidationError):
+                        await self._error(
+                            result.code or "invalid", ref="message", message=" ".join(result.messages),
+                            client_id=client_id,
+                        )
+                    else:
+                        await self.send(
+                            text_data=events.dumps({"type": "ack", "client_id": client_id, "id": result.pk})
+                        )
+            except Exception:
+                # The client went away while its messages were being stored: they are stored (and were
+                # broadcast); the client that comes back resends them with the same client ids and gets
+                # the same ids in its acks.
+                self.outgoing.clear()
+                return
 
     def _post_many(self, batch):
         # message_post_many checks this person's access to the room again, in the database, with one query.
