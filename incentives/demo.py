@@ -70,7 +70,19 @@ def seed(stdout) -> None:
             services.catalog_item_save(agency=agency, acting_user=rafael, kind=kind, name=name,
                                        description=description, price=price, stock=stock)
 
+    spread_awards_over_past_days()
+
     if not Redemption.objects.filter(person=mateo).exists():
         training = CatalogItem.objects.get(agency=agency, name=CATALOG[3][1])
         services.redemption_request(item=training, person=mateo, idempotency_key="demo")
     stdout.write("incentives: program, pool, awards, catalog and a pending redemption ready.")
+
+
+def spread_awards_over_past_days() -> None:
+    """The demo's awards are for answers and sessions of the past weeks: dated today, they would fill
+    the mentors' daily cap and a new answer accepted in the demo would pay nothing. Today's awards are
+    spread over the past two weeks (an award's date only counts for the caps; the ledger keeps its own)."""
+    now = timezone.now()
+    today = Award.objects.filter(created_at__date=timezone.localdate()).order_by("pk").values_list("pk", flat=True)
+    for n, pk in enumerate(list(today)):
+        Award.objects.filter(pk=pk).update(created_at=now - datetime.timedelta(days=1 + n % 14, hours=n % 5))

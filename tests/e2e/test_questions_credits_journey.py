@@ -5,9 +5,8 @@ page; Ana accepts it. Red Exporta's program pays accepted answers after review, 
 approves the award in the console: Diego's notification badge moves live and his wallet, reloaded,
 shows the 50 credits. Diego redeems a training seat, Rafael approves the redemption, and the impact
 dashboard counts the question, the accepted answer and the credits issued and redeemed.
-
-Diego rather than Mateo: the demo world already takes Mateo to his daily cap of credits, so a new
-answer of his would be recorded as "not paid"."""
+(The demo dates its awards over the past two weeks, so every mentor starts the day with the daily
+cap free: tests/incentives/test_demo.py.)"""
 
 import re
 import uuid

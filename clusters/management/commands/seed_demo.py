@@ -23,6 +23,11 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 module.seed(self.stdout)
+        if apps.is_installed("incentives"):
+            from incentives.demo import spread_awards_over_past_days
+
+            with transaction.atomic():
+                spread_awards_over_past_days()  # the other apps' demos granted some too
         from clusters.demo import DEMO_PASSWORD, PERSONAS
 
         self.stdout.write(self.style.SUCCESS("Demo world ready. Every demo person signs in with the password "
