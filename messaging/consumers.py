@@ -16,18 +16,24 @@ import datetime
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from messaging import events, presence, selectors, services
 from messaging.hub import get_hub
+from messaging.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_RECONNECT,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    frame_id,
+    frame_time,
+    socket_db,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +42,13 @@ log = logging.getLogger(__name__)
 # big", RFC 6455). Daphne's own transport limit (websocket_max_message_size, 1 MiB by default) stops
 # anything larger still before it reaches us.
 MAX_FRAME = 16 * 1024
-CLOSE_TOO_BIG = 1009
 RESYNC_BATCH = 200
 # Messages one socket sent while its previous ones were being stored are stored together, this many at
 # most per transaction (docs/PERFORMANCE.md).
 POST_BATCH = 50
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
-# Server clocks differ a little between processes: a resync replays changes from a bit earlier.
+# A resync replays changes from a bit earlier than asked (server clocks differ a little).
 CHANGES_MARGIN = datetime.timedelta(seconds=5)
 # read and resync frames cost a database round trip each; a socket gets this many per 10 seconds.
 READ_BUDGET = 30
@@ -56,27 +61,6 @@ _presence_pending: dict[int, asyncio.Task] = {}
 # were on a server process that died (their entries expire without anyone leaving).
 _presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-# The server lost what routes broadcasts to this socket (Redis restarted empty): reconnect and resync.
-# An application code rather than the RFC's 1012 ("service restart"): it was chosen when Daphne could
-# send only 1000 and 3000-4999 (config/daphne.py lifts that now), and clients already reconnect on it.
-CLOSE_RECONNECT = 4503
-
-# The consumers' database work (storing a message, a read, a resync) runs in a thread of its own.
-# Channels' default runs it in the one thread where Django also renders every page of this process,
-# so a message waited behind whatever pages were queued: under load its delivery took seconds while
-# the CPU was half idle (docs/PERFORMANCE.md, "Capacity"). One thread: more would only fight the event
-# loop for the GIL. It has its own connection (from the pool on PostgreSQL), returned after each call.
-SOCKET_DB_THREADS = 1
-_socket_db_executor = ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="puente-socket-db")
-
-
-def socket_db(func):
-    """database_sync_to_async, in the sockets' own thread (see SOCKET_DB_THREADS)."""
-    return database_sync_to_async(func, thread_sensitive=False, executor=_socket_db_executor)
-
-
 class _NoHopDispatch:
     """Channels (4.2+) runs close_old_connections() in a worker thread before every handler, which is
     a thread hop for every frame delivered to every socket. These consumers touch the database only
@@ -88,13 +72,6 @@ class _NoHopDispatch:
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
-
-
-def _object_id(value, *, zero_ok: bool = False) -> int:
-    """A database id from a frame: a positive integer that fits a bigint (not a bool, not 10**30)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not (0 if zero_ok else 1) <= value < 2**63:
-        raise ValueError
-    return value
 
 
 class _Refused(Exception):
@@ -248,7 +225,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         if not isinstance(body, str) or not isinstance(client_id, str):
             raise ValueError
         if reply_to is not None:
-            reply_to = _object_id(reply_to)
+            reply_to = frame_id(reply_to)
         # Stored by the socket's writer, in order. Frames that arrive while it is storing wait and are
         # stored together next (one lock, one access check, one commit), so a fast sender is not held
         # to one database round trip per message. The ack (or the error) comes when it is stored.
@@ -316,7 +293,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         return message
 
     async def on_edit(self, frame):
-        message_id, body = _object_id(frame["id"]), frame.get("body")
+        message_id, body = frame_id(frame["id"]), frame.get("body")
         if not isinstance(body, str):
             raise ValueError
         await socket_db(self._edit)(message_id, body)
@@ -331,7 +308,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             raise ValidationError("", code="not_allowed") from None
 
     async def on_delete(self, frame):
-        message_id = _object_id(frame["id"])
+        message_id = frame_id(frame["id"])
         await socket_db(self._delete)(message_id)
 
     def _delete(self, message_id):
@@ -357,7 +334,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.read_times.append(now)
 
     async def on_read(self, frame):
-        message_id = _object_id(frame["id"])
+        message_id = frame_id(frame["id"])
         self._spend_read_budget()
         position = await socket_db(self._read)(message_id)
         await self.send(text_data=events.dumps({"type": "read", "room": self.room_id, "last_read_id": position}))
@@ -367,19 +344,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         return services.room_mark_read(room=room, user=self.user, message_id=message_id)
 
     async def on_resync(self, frame):
-        after_id = _object_id(frame["after_id"], zero_ok=True)
+        after_id = frame_id(frame["after_id"], zero_ok=True)
         changes = None
         if frame.get("changes_since") is not None:
             # The client also holds messages from `from_id` to `after_id`, as they were at `changes_since`
             # (the page's render, or the `at` of its last `resynced`): their edits and deletions since.
-            since = parse_datetime(frame["changes_since"]) if isinstance(frame["changes_since"], str) else None
-            if since is None or since.tzinfo is None:
-                raise ValueError
-            try:
-                since -= CHANGES_MARGIN
-            except OverflowError:
-                raise ValueError from None
-            changes = (_object_id(frame.get("from_id", after_id), zero_ok=True), since)
+            since = frame_time(frame["changes_since"], earlier_by=CHANGES_MARGIN)
+            changes = (frame_id(frame.get("from_id", after_id), zero_ok=True), since)
         self._spend_read_budget()
         outlet = get_hub().outlet(self.room_id, self)
         if outlet is None:  # left the room a moment ago

@@ -31,13 +31,12 @@ import logging
 
 from channels.layers import get_channel_layer
 
-from messaging import events
+from messaging import events, selectors
+from messaging.sockets import CLOSE_RECONNECT, CLOSE_TOO_SLOW, socket_db
 
 log = logging.getLogger(__name__)
 
 BACKLOG_MAX = 500
-CLOSE_TOO_SLOW = 1013
-CLOSE_LAYER_LOST = 4503  # as consumers.CLOSE_RECONNECT
 # channels_redis drops a group membership after a day (group_expiry); the hub renews its own.
 RENEW_EVERY = 3600
 # A broadcast lost for a room's newest message has no next message to reveal the gap: every this many
@@ -64,7 +63,7 @@ class _Outlet:
     def __init__(self, send, close, fetch_after):
         self.send = send
         self.close = close
-        # async (after_id[, changes]) -> (texts, last_id, more): the room's message frames after an id
+        # async (after_id, changes=None) -> (texts, last_id, more): the room's message frames after an id
         self.fetch_after = fetch_after
         self.backlog: collections.deque | None = None
         self.drain_task: asyncio.Task | None = None
@@ -91,9 +90,7 @@ class _Outlet:
         unless the resync sent them already."""
         self.held = self.held if self.held is not None else []
         try:
-            texts, last_id, more = await (
-                self.fetch_after(after_id) if changes is None else self.fetch_after(after_id, changes)
-            )
+            texts, last_id, more = await self.fetch_after(after_id, changes)
             for text in texts:
                 message = {"type": "websocket.send", "text": text}
                 if self.backlog is None:
@@ -114,7 +111,7 @@ class _Outlet:
             # the client reconnects and resyncs if it may.
             self.held = None
             with contextlib.suppress(Exception):
-                await self.close(getattr(exc, "close_code", CLOSE_LAYER_LOST))
+                await self.close(getattr(exc, "close_code", CLOSE_RECONNECT))
             return
         for text in texts:
             self.deliver({"type": "websocket.send", "text": text})
@@ -316,13 +313,11 @@ class RoomHub:
         self.subscribed.clear()
         for close in closers:
             with contextlib.suppress(Exception):
-                await close(CLOSE_LAYER_LOST)
+                await close(CLOSE_RECONNECT)
 
 
 async def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
-    from messaging import consumers, selectors  # consumers imports this module
-
-    return await consumers.socket_db(selectors.newest_message_ids)(room_ids)
+    return await socket_db(selectors.newest_message_ids)(room_ids)
 
 
 def consumer_closer(consumer):

@@ -369,7 +369,7 @@ def message_post(
 
 
 @transaction.atomic
-def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, int | None]], rate_check: bool = True):
+def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, int | None]]):
     """Several messages by one person in one room, in order, in one transaction: a socket stores the
     frames that queued up while its previous ones were being stored together, so that the room's lock,
     the access check and the commit are paid once for all of them. Items are (body, client_id,
@@ -384,8 +384,7 @@ def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, i
                 reply_to = room.messages.filter(pk=reply_to_id).first()
                 if reply_to is None:
                     raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
-            if rate_check:
-                message_rate_check(user=author)
+            message_rate_check(user=author)
             message, new = _post_locked(room, author, body, client_id, reply_to, prev_id)
         except ValidationError as exc:
             results.append(exc)

@@ -18,25 +18,28 @@ import json
 import logging
 import time
 from collections import deque
-from datetime import UTC, timedelta
+from datetime import timedelta
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 
+from messaging.events import user_group
+from messaging.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_RECONNECT,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    frame_id,
+    frame_time,
+    socket_db,
+)
 from questions import events, selectors
 
 log = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-# The database or the channel layer failed while a frame was handled: the client reconnects and resyncs.
-CLOSE_RECONNECT = 4503
-CLOSE_TOO_BIG = 1009
 # A resync frame is well under 200 characters.
 MAX_FRAME = 1024
 # New answers per resync reply; with more, the reply says so and the client asks again after the last.
@@ -48,31 +51,6 @@ EDITED_MAX = 200
 EDIT_MARGIN = timedelta(seconds=60)
 # Each resync costs a few queries: a socket gets this many per 10 seconds.
 RESYNC_BUDGET = 30
-ID_LIMIT = 2**63
-
-
-class _Malformed(Exception):
-    pass
-
-
-def _answer_id(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < ID_LIMIT:
-        raise _Malformed
-    return value
-
-
-def _since(value):
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise _Malformed
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        raise _Malformed from None
-    if moment is None:
-        raise _Malformed
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
 
 
 def _scope_language(scope, user) -> str:
@@ -108,9 +86,9 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # Listen for revocations before checking, so a removal committed after the check still arrives.
-        self.user_group = f"user-{self.user.pk}"
+        self.user_group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
-        question = await database_sync_to_async(self._load)()
+        question = await socket_db(self._load)()
         if question is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -164,8 +142,9 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             await self._error("read_only")
             return
         try:
-            after_id, since = _answer_id(frame.get("after_id")), _since(frame.get("since"))
-        except _Malformed:
+            after_id = frame_id(frame.get("after_id"), zero_ok=True)
+            since = None if frame.get("since") is None else frame_time(frame["since"], earlier_by=EDIT_MARGIN)
+        except ValueError:
             await self._error("malformed", ref="resync")
             return
         now = time.monotonic()
@@ -174,7 +153,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             return
         self.resync_times.append(now)
         try:
-            reply = await database_sync_to_async(self._resync)(after_id, since)
+            reply = await socket_db(self._resync)(after_id, since)
         except Exception:
             log.exception("question resync failed")
             await self._refuse(CLOSE_RECONNECT)
@@ -207,7 +186,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             texts = [events.dumps(events.answer_frame(answer)) for answer in answers]
         if since is not None:
             edited = selectors.answers_edited_since(
-                question=question, up_to_id=after_id, since=since - EDIT_MARGIN, limit=EDITED_MAX
+                question=question, up_to_id=after_id, since=since, limit=EDITED_MAX
             )
             texts += [events.dumps(events.answer_edited_frame(answer_id=pk, html=html)) for pk, html in edited]
         scores = selectors.answer_scores(question=question)

@@ -168,3 +168,17 @@ def nadie(db):
 def superuser(db):
     return User.objects.create_superuser(email="admin@example.org", password="puente-test-pw", name="Admin",
                                          onboarded_at=timezone.now())
+
+
+@pytest.fixture
+async def fresh_channel_layer():
+    """A fresh, empty channel layer for the test's own event loop (channels_redis binds its locks to the
+    loop that first used them; Redis keeps groups between tests)."""
+    from channels.layers import channel_layers, get_channel_layer
+
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+    yield layer
+    channel_layers.backends.clear()

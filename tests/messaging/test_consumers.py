@@ -9,7 +9,7 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
@@ -20,7 +20,7 @@ from messaging.consumers import MAX_FRAME
 from messaging.models import Message, ReadPosition
 from messaging.routing import websocket_urlpatterns
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 application = URLRouter(websocket_urlpatterns)
 
@@ -30,18 +30,6 @@ def _quick_presence(monkeypatch):
     from messaging import consumers
 
     monkeypatch.setattr(consumers, "PRESENCE_DEBOUNCE", 0.01)
-
-
-@pytest.fixture(autouse=True)
-async def _empty_layer():
-    # A fresh layer for each test's event loop: channels_redis binds its locks to the loop that first
-    # used them.
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
-    yield
-    channel_layers.backends.clear()
 
 
 async def open_socket(user, room_id: int, *, refused: bool = False) -> WebsocketCommunicator:

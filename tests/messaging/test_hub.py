@@ -9,21 +9,11 @@ consumers, and test_two_servers.py through real server processes.
 import asyncio
 
 import pytest
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import get_channel_layer
 
 from messaging import events, hub
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _empty_layer():
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
-    yield
-    channel_layers.backends.clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 
 class Socket:
@@ -39,7 +29,7 @@ class Socket:
         self.reads: list[int] = []
         self.read_gate: asyncio.Event | None = None  # when set up and not set, the database is slow
 
-    async def messages_after(self, after_id):
+    async def messages_after(self, after_id, changes=None):
         self.reads.append(after_id)
         if self.read_gate is not None:
             await self.read_gate.wait()
@@ -159,7 +149,7 @@ async def test_when_the_layer_fails_under_the_hub_its_sockets_are_closed_to_reco
     monkeypatch.setattr(room_hub.layer, "receive", broken)
     room_hub.reader.cancel()
     room_hub.reader = asyncio.get_running_loop().create_task(room_hub._read())
-    await eventually(lambda: ana.closed_with == hub.CLOSE_LAYER_LOST)
+    await eventually(lambda: ana.closed_with == hub.CLOSE_RECONNECT)
     assert room_hub.sockets_in(1) == 0
     room_hub.reader.cancel()
 
@@ -234,7 +224,7 @@ async def test_a_socket_that_lost_access_while_catching_up_is_closed_with_its_co
     await room_hub.join(1, ana)
     await room_hub.outlet(1, ana).resync(1)
 
-    async def refused(after_id):
+    async def refused(after_id, changes=None):
         raise Refused
 
     ana.messages_after = refused

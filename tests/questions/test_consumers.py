@@ -8,7 +8,6 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers, get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ValidationError
@@ -18,19 +17,9 @@ from questions import services
 from questions.models import Vote
 from questions.routing import websocket_urlpatterns
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 application = URLRouter(websocket_urlpatterns)
-
-
-@pytest.fixture(autouse=True)
-async def _empty_layer():
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
-    yield
-    channel_layers.backends.clear()
 
 
 async def open_socket(user, question_id: int):

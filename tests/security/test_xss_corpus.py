@@ -32,7 +32,6 @@ from urllib.parse import urlencode
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers, get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.apps import apps
@@ -1068,15 +1067,13 @@ async def _frame(socket, kind: str, skipped: list | None = None) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(world, ana, mateo, lucia, monkeypatch):
+async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(
+    world, ana, mateo, lucia, monkeypatch, fresh_channel_layer
+):
     from messaging import consumers
 
     monkeypatch.setattr(consumers, "PRESENCE_DEBOUNCE", 0.01)
     presence.reset_local()
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
     sent = Sent()
     room = world["room"]
     room_path = f"/ws/rooms/{room.pk}/"
@@ -1133,6 +1130,5 @@ async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(worl
         await listener.disconnect()
         await database_sync_to_async(sent.check)(SOCKETS)
     finally:
-        channel_layers.backends.clear()
         presence.reset_local()
         await asyncio.sleep(0)

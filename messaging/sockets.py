@@ -1,0 +1,55 @@
+"""What every Puente websocket consumer shares (rooms, notifications, question pages): the close codes,
+the sockets' own database thread, and reading ids and times from what a client sends.
+docs/PROTOCOL.md is the contract.
+"""
+
+import datetime
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.db import database_sync_to_async
+from django.utils.dateparse import parse_datetime
+
+CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
+CLOSE_TOO_SLOW = 1013  # RFC 6455 "try again later": the socket fell too far behind
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+# The server lost what routes broadcasts to this socket (Redis restarted empty), or failed while handling
+# a frame: reconnect and resync. An application code rather than the RFC's 1012 ("service restart"): it
+# was chosen when Daphne could send only 1000 and 3000-4999 (config/daphne.py lifts that now), and
+# clients already reconnect on it.
+CLOSE_RECONNECT = 4503
+
+# The consumers' database work (storing a message, a read, a resync) runs in a thread of its own.
+# Channels' default runs it in the one thread where Django also renders every page of this process,
+# so a message waited behind whatever pages were queued: under load its delivery took seconds while
+# the CPU was half idle (docs/PERFORMANCE.md, "Capacity"). One thread: more would only fight the event
+# loop for the GIL. It has its own connection (from the pool on PostgreSQL), returned after each call.
+SOCKET_DB_THREADS = 1
+_socket_db_executor = ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="puente-socket-db")
+
+
+def socket_db(func):
+    """database_sync_to_async, in the sockets' own thread (see SOCKET_DB_THREADS)."""
+    return database_sync_to_async(func, thread_sensitive=False, executor=_socket_db_executor)
+
+
+def frame_id(value, *, zero_ok: bool = False) -> int:
+    """A database id from a frame: a positive integer that fits a bigint (not a bool, not 10**30).
+    ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (0 if zero_ok else 1) <= value < 2**63:
+        raise ValueError
+    return value
+
+
+def frame_time(value, *, earlier_by: datetime.timedelta = datetime.timedelta(0)) -> datetime.datetime:
+    """A time from a frame, as the server handed it out (ISO 8601 with its offset), moved `earlier_by`
+    (server clocks differ a little between processes). ValueError for anything else."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError
+    moment = parse_datetime(value)  # ValueError for a well-formed but impossible time
+    if moment is None or moment.tzinfo is None:
+        raise ValueError
+    try:
+        return moment - earlier_by
+    except OverflowError:
+        raise ValueError from None
