@@ -14,3 +14,18 @@ def need(service: str, available: bool, why: str):
     if IN_CI:
         pytest.fail(f"{service} is required in CI: {why}")
     pytest.skip(f"{service} is not configured here ({why}); CI runs this test.")
+
+
+async def open_socket_as(user, path: str):
+    """A websocket to one of the project's websocket routes (config.routing), connected as `user`,
+    without the origin and session layers (tests/security/test_websocket_matrix.py covers those)."""
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from config.routing import websocket_urlpatterns
+
+    socket = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+    socket.scope["user"] = user
+    connected, _ = await socket.connect()
+    assert connected
+    return socket

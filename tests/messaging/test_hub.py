@@ -227,8 +227,7 @@ async def test_a_socket_that_lost_access_while_catching_up_is_closed_with_its_co
     async def refused(after_id, changes=None):
         raise Refused
 
-    ana.messages_after = refused
-    room_hub.outlet(1, ana).fetch_after = refused
+    room_hub.outlet(1, ana).fetch_after = refused  # what the hub calls; bound when the socket joined
     await broadcast(1, "m3", id=3, prev_id=2)
     await eventually(lambda: ana.closed_with == 4403)
     assert ana.sent == []

@@ -11,18 +11,14 @@ import os
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from config.routing import websocket_urlpatterns
 from messaging.consumers import MAX_FRAME
 from messaging.models import Message
+from tests.support import open_socket_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-application = URLRouter(websocket_urlpatterns)
 
 PROBE = json.dumps({"type": "probe-after-fuzz"})
 KNOWN_TYPES = ["message", "edit", "delete", "typing", "read", "resync"]
@@ -70,14 +66,6 @@ async def receive_until_probe_answer(socket, payload) -> list[dict]:
         got.append(frame)
 
 
-async def open_socket(user, path: str) -> WebsocketCommunicator:
-    socket = WebsocketCommunicator(application, path)
-    socket.scope["user"] = user
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
 async def send(socket, kind: str, payload) -> None:
     # Straight to the application: the communicator's send_to refuses empty frames, browsers don't.
     await socket.send_input({"type": "websocket.receive", kind: payload})
@@ -85,7 +73,7 @@ async def send(socket, kind: str, payload) -> None:
 
 async def fuzz_room(user, path: str, batch: list) -> list[int]:
     """Sends the batch with a probe after each frame; returns the ids of the acknowledged messages."""
-    socket = await open_socket(user, path)
+    socket = await open_socket_as(user, path)
     acked = []
     for kind, payload in batch:
         await send(socket, kind, payload)
@@ -100,7 +88,7 @@ async def fuzz_room(user, path: str, batch: list) -> list[int]:
 
 
 async def open_listener(user, path: str):
-    socket = await open_socket(user, path)
+    socket = await open_socket_as(user, path)
     await socket.receive_nothing(timeout=0.2)
     while not await socket.receive_nothing(timeout=0.05):
         await socket.receive_output()  # the greeting
@@ -189,9 +177,7 @@ def test_hostile_frames_to_the_listen_only_sockets_are_answered_read_only(path, 
 
 def test_the_room_socket_still_works_after_the_fuzzing(general, ana):
     async def post():
-        socket = WebsocketCommunicator(application, f"/ws/rooms/{general.pk}/")
-        socket.scope["user"] = ana
-        await socket.connect()
+        socket = await open_socket_as(ana, f"/ws/rooms/{general.pk}/")
         for frame in ("[" * 8000 + "]" * 8000, json.dumps({"type": "read", "id": 10**30}), PROBE):
             await socket.send_to(text_data=frame)
         await socket.send_to(text_data=json.dumps({"type": "message", "body": "sigo aquí", "client_id": "ok"}))

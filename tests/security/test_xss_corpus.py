@@ -32,8 +32,6 @@ from urllib.parse import urlencode
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -43,7 +41,6 @@ from django.utils import timezone
 
 from clusters import services as cluster_services
 from clusters.models import User
-from config.routing import websocket_urlpatterns
 from incentives import awards as award_services
 from incentives.models import Award, CatalogItem, Program, Redemption
 from mentoring import services as mentoring_services
@@ -54,6 +51,7 @@ from messaging.models import Message, MessageReport, Room
 from questions import services as question_services
 from questions.models import Question
 from tests.conftest import activate, make_person
+from tests.support import open_socket_as
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -1042,17 +1040,6 @@ def test_question_tags(world, ana, mateo, coffee):
 
 # --- The sockets ------------------------------------------------------------------------------------------
 
-socket_application = URLRouter(websocket_urlpatterns)
-
-
-async def _open(user, path: str) -> WebsocketCommunicator:
-    socket = WebsocketCommunicator(socket_application, path)
-    socket.scope["user"] = user
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
 async def _frame(socket, kind: str, skipped: list | None = None) -> dict:
     """The next frame of this type, skipping others (presence, typing, hello) on the way; every frame's
     HTML is inspected."""
@@ -1078,7 +1065,7 @@ async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(
     room = world["room"]
     room_path = f"/ws/rooms/{room.pk}/"
     try:
-        writer, reader = await _open(ana, room_path), await _open(mateo, room_path)
+        writer, reader = await open_socket_as(ana, room_path), await open_socket_as(mateo, room_path)
         await _frame(writer, "presence")
         await _frame(reader, "presence")
         # One message per batch of payloads; the client id (at most 64 characters) is hostile too.
@@ -1100,7 +1087,7 @@ async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(
             await writer.send_to(text_data=json.dumps({"type": "edit", "id": message_id, "body": chunk(start).text}))
             assert (await _frame(reader, "edited"))["id"] == message_id
         # A socket that joins late asks for everything since the start.
-        late, resent = await _open(lucia, room_path), []
+        late, resent = await open_socket_as(lucia, room_path), []
         await late.send_to(text_data=json.dumps({"type": "resync", "after_id": 0}))
         while (frame := await _frame(late, "resynced", resent))["more"]:
             await late.send_to(text_data=json.dumps({"type": "resync", "after_id": frame["last_id"]}))
@@ -1116,7 +1103,7 @@ async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(
             body="",
             language="es",
         )
-        listener = await _open(ana, f"/ws/questions/{question.pk}/")
+        listener = await open_socket_as(ana, f"/ws/questions/{question.pk}/")
         await _frame(listener, "hello")
         for start in LONG_STARTS:
             answer = await database_sync_to_async(question_services.answer_post)(
