@@ -6,16 +6,6 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def messaging_nav_counts(context) -> dict[str, int]:
-    """Unread messages and notifications for the navigation, only for people signed in: from the cache,
-    or one query (selectors.nav_counts_cached)."""
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return {"messages": 0, "notifications": 0}
-    return selectors.nav_counts_cached(user=user)
-
-
-@register.simple_tag(takes_context=True)
 def cluster_rooms(context, cluster) -> list:
     """The rooms of a cluster the person can read, for the cluster page: one query."""
     user = context.get("user")

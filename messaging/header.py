@@ -1,0 +1,82 @@
+"""The site header (templates/_site_header.html), rendered once per content and kept in memory.
+
+Every page shows the header, and rendering it (about twenty links, as many translations, the language
+menu) cost more than the rest of a small page. Yet it is the same HTML for everyone who sees the same
+things in it: the language, whether someone is signed in and then their name, whether they mentor,
+whether they are site staff or agency staff, their firm, and the two badge counts. So it is rendered
+from exactly those values (the partial sees nothing else) and kept in this process under a key made of
+them. The two parts that differ per request, the CSRF token of its forms and the page's own address
+(the language form's `next`), are markers in the kept HTML, replaced at each request. A change to any
+value makes another key, so there is nothing to invalidate and nothing can be stale; the old entry
+just stops being asked for. The store is bounded (emptied when full).
+"""
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.urls import get_script_prefix
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from clusters.nav import nav_person
+from messaging.selectors import nav_counts_cached
+
+TEMPLATE = "_site_header.html"
+MAX_HEADERS = 5000  # a header is about 4 kB
+_CSRF_MARK = "\x00csrf\x00"  # no name, path or count can hold NUL
+_NEXT_MARK = "\x00next\x00"
+_headers: dict[tuple, tuple[str, ...]] = {}
+
+
+def _person_values(user) -> tuple:
+    """What the header shows of a signed-in person, from the cache (or one query each)."""
+    counts = nav_counts_cached(user=user)
+    bits = nav_person(user=user)
+    return (
+        user.display_name, bool(user.wants_to_mentor), user.is_staff, bits["agency_staff"], bits["firm_id"],
+        counts["messages"], counts["notifications"],
+    )
+
+
+def _render(language: str, person: tuple | None) -> str:
+    context = {
+        "language_options": [
+            {"code": code, "name": settings.LANGUAGE_NATIVE_NAMES.get(code, code), "current": code == language}
+            for code, _name in settings.LANGUAGES
+        ],
+        "csrf_token": _CSRF_MARK,
+        "next_path": _NEXT_MARK,
+        "user": {"is_authenticated": False},
+    }
+    if person is not None:
+        name, mentors, is_staff, agency_staff, firm_id, messages, notifications = person
+        context.update({
+            "user": {"is_authenticated": True, "display_name": name, "wants_to_mentor": mentors, "is_staff": is_staff},
+            "agency_staff": agency_staff,
+            "firm_id": firm_id,
+            "nav_counts": {"messages": messages, "notifications": notifications},
+        })
+    return get_template(TEMPLATE).render(context).strip()
+
+
+def site_header(request) -> SafeString:
+    """The header's HTML for this request: the same as rendering the partial with the request's values.
+    Without a request (a template rendered outside a view) it is the signed-out header."""
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    user = getattr(request, "user", None)
+    person = _person_values(user) if user is not None and user.is_authenticated else None
+    key = (language, get_script_prefix(), person)
+    pieces = _headers.get(key)
+    if pieces is None:
+        pieces = tuple(part.split(_NEXT_MARK) for part in _render(language, person).split(_CSRF_MARK))
+        if len(_headers) >= MAX_HEADERS:
+            _headers.clear()
+        _headers[key] = pieces
+    token = str(get_token(request)) if request is not None else ""
+    next_path = str(conditional_escape(request.get_full_path())) if request is not None else "/"
+    return mark_safe(token.join(next_path.join(part) for part in pieces))
+
+
+def forget_all() -> None:
+    _headers.clear()
