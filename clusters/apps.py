@@ -7,6 +7,7 @@ class ClustersConfig(AppConfig):
     verbose_name = _("Clusters and firms")
 
     def ready(self):
-        from clusters import nav
+        from clusters import nav, roles
 
         nav.connect()
+        roles.connect()

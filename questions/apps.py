@@ -7,7 +7,8 @@ class QuestionsConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self):
-        from questions import impact, search_cache
+        from questions import impact, page_cache, search_cache
 
         impact.register()
         search_cache.connect()
+        page_cache.connect()

@@ -46,24 +46,38 @@ def _render_row(question, show_cluster: bool, when: str) -> str:
     return get_template(ROW_TEMPLATE).render({"question": question, "show_cluster": show_cluster, "when": when})
 
 
-def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
-    """The <li> rows of a question list, in order: the same HTML as rendering the row template for each."""
-    parts = []
+def row_pieces(questions, *, show_cluster: bool = False) -> list[tuple[str, object, str]]:
+    """Each question's row as (HTML before the elapsed time, the time it was asked, HTML after): what
+    question_rows joins, and what a kept list page (questions.page_cache) stores."""
+    pieces = []
     for question in questions:
         key = _row_key(question, show_cluster)
         halves = _rows.get(key)
         if halves is None:
             html = _render_row(question, show_cluster, _MARK)
-            pieces = html.split(_MARK)
-            if len(pieces) != 2:  # not expected; render it whole rather than guess
-                parts.append(_render_row(question, show_cluster, timesince(question.created_at)))
+            parts = html.split(_MARK)
+            if len(parts) != 2:  # not expected; render it whole rather than guess
+                pieces.append((_render_row(question, show_cluster, timesince(question.created_at)), None, ""))
                 continue
-            halves = (pieces[0], pieces[1])
+            halves = (parts[0], parts[1])
             if len(_rows) >= MAX_ROWS:
                 _rows.clear()
             _rows[key] = halves
-        parts.append(halves[0] + conditional_escape(timesince(question.created_at)) + halves[1])
-    return mark_safe("\n".join(parts))
+        pieces.append((halves[0], question.created_at, halves[1]))
+    return pieces
+
+
+def join_rows(pieces) -> SafeString:
+    """The <li> rows from row_pieces, with each row's elapsed time as of now."""
+    return mark_safe("\n".join(
+        before if when is None else before + conditional_escape(timesince(when)) + after
+        for before, when, after in pieces
+    ))
+
+
+def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
+    """The <li> rows of a question list, in order: the same HTML as rendering the row template for each."""
+    return join_rows(row_pieces(questions, show_cluster=show_cluster))
 
 
 def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:

@@ -15,6 +15,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySe
 from django.http import Http404
 from django.utils import timezone
 
+from clusters import roles
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.topics import Topic
 from questions import search_cache
@@ -68,14 +69,9 @@ def is_active_member(*, user: User, cluster: Cluster) -> bool:
 
 
 def membership_role(*, user: User, cluster: Cluster) -> str | None:
-    """The person's active role in the cluster ("member", "mentor", "facilitator"), or None: 1 query."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    return (
-        ClusterMembership.objects.filter(user=user, cluster=cluster, status=Status.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    )
+    """The person's active role in the cluster ("member", "mentor", "facilitator"), or None: from the
+    cache (clusters.roles), or 1 query."""
+    return roles.active_role(user=user, cluster_id=cluster.pk)
 
 
 def active_cluster_get(*, slug: str) -> Cluster:
@@ -132,6 +128,14 @@ def question_for_page(*, user: User, question_id: int) -> tuple[Question, str | 
         )
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    question.last_answer_id = question.last_answer_id or 0
+    return question, question_page_role(user=user, question=question)
+
+
+def question_page_role(*, user: User, question: Question) -> str | None:
+    """The person's active role in the question's cluster; Http404 if they may not read the question
+    (the rule of readable_questions_q: an active cluster, then a superuser, an open cluster or an active
+    member). The role comes from the cache or 1 query (clusters.roles)."""
     cluster = question.cluster
     if not cluster.is_active:
         raise Http404
@@ -139,8 +143,7 @@ def question_for_page(*, user: User, question_id: int) -> tuple[Question, str | 
     superuser = user.is_authenticated and user.is_superuser
     if not (superuser or cluster.access == Cluster.Access.OPEN or role is not None):
         raise Http404
-    question.last_answer_id = question.last_answer_id or 0
-    return question, role
+    return role
 
 
 def answer_get_for_user(*, user: User, answer_id: int) -> Answer:

@@ -18,10 +18,10 @@ from django_countries import countries
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
 from messaging import selectors as messaging_selectors
-from questions import selectors, services
+from questions import page_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
-from questions.rendering import answers_html, question_rows
+from questions.rendering import answers_html, join_rows, question_rows, row_pieces
 
 QUESTIONS_PAGE = 20
 ANSWERS_PAGE = 30
@@ -93,15 +93,19 @@ def _filter_context(request, form: FilterForm) -> dict:
     }
 
 
+def _page_number(value) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 class _NextPage:
     """A page without COUNT(*): it fetches one row more than it shows to know whether a next page exists.
     `queryset` may also be a function of (offset, limit) that returns the rows."""
 
     def __init__(self, queryset, number, per_page: int):
-        try:
-            self.number = max(int(number or 1), 1)
-        except (TypeError, ValueError):
-            self.number = 1
+        self.number = _page_number(number)
         offset = (self.number - 1) * per_page
         if callable(queryset):
             rows = list(queryset(offset, per_page + 1))
@@ -109,6 +113,13 @@ class _NextPage:
             rows = list(queryset[offset:offset + per_page + 1])
         self.object_list = rows[:per_page]
         self._has_next = len(rows) > per_page
+
+    @classmethod
+    def kept(cls, number: int, has_next: bool) -> "_NextPage":
+        """A page whose rows were kept (questions.page_cache): only its place among the pages."""
+        page = cls.__new__(cls)
+        page.number, page.object_list, page._has_next = number, [], has_next
+        return page
 
     def has_next(self):
         return self._has_next
@@ -143,16 +154,28 @@ def _default_language(user) -> str:
 
 @require_GET
 def cluster_questions(request, slug):
-    cluster = selectors.active_cluster_get(slug=slug)
+    cluster = page_cache.active_cluster(slug)
+    if cluster is None:
+        raise Http404
     rights = _rights(request, cluster)
     if not cluster.is_open and not rights["is_member"]:
         raise Http404  # exactly like a missing cluster
     form = FilterForm(request.GET or None)
-    questions = selectors.cluster_questions(cluster=cluster, user=request.user, **form.filters())
-    page = _NextPage(questions, request.GET.get("page"), QUESTIONS_PAGE)
+    filters = form.filters()
+    number = _page_number(request.GET.get("page"))
+    key = page_cache.list_key(cluster_id=cluster.pk, filters=filters, page=number, language=get_language(),
+                              user_id=request.user.pk)
+    kept = page_cache.get(key)
+    if kept is None:
+        questions = selectors.cluster_questions(cluster=cluster, user=request.user, **filters)
+        page = _NextPage(questions, number, QUESTIONS_PAGE)
+        kept = {"rows": row_pieces(page.object_list), "has_next": page.has_next()}
+        page_cache.put(key, kept)
+    else:
+        page = _NextPage.kept(number, kept["has_next"])
     return render(request, "questions/cluster_questions.html", {
-        "cluster": cluster, "page": page, "rows": question_rows(page.object_list), "query": _query_string(request),
-        **_filter_context(request, form), **rights,
+        "cluster": cluster, "page": page, "rows": join_rows(kept["rows"]),
+        "query": _query_string(request), **_filter_context(request, form), **rights,
     })
 
 
@@ -276,13 +299,38 @@ def promote(request, message_id):
 # --- The question page ----------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def detail(request, question_id):
-    # The live-update marker (docs/PROTOCOL.md): the time, then the newest answer id, both read before
-    # the answers, so the page holds (on this page or another) every answer up to that id, and its
-    # socket's first resync sends whatever came after, even before the socket connected.
+def _question_page_data(request, question_id) -> tuple[dict, str | None]:
+    """The question page's shared part, {"question", "answers", "has_next", "number", "synced_at"}, and
+    the reader's role; Http404 for those who may not read it.
+
+    The live-update marker (docs/PROTOCOL.md) is the time, then the newest answer id, both read before
+    the answers, so the page holds (on this page or another) every answer up to that id, and its
+    socket's first resync sends whatever came after, even before the socket connected. A GET reads the
+    shared part from the cache when its cluster's and the names' versions have not moved since it was
+    kept (questions.page_cache: every write to the question, its answers, votes or follows moves them);
+    the versions are read before the data, so data kept under a version is never older than it. The
+    kept part carries the time it was read, so a resync starts from there."""
+    number = _page_number(request.GET.get("page"))
+    cluster_id = page_cache.cluster_of_question(question_id) if request.method != "POST" else None
+    key = page_cache.question_key(question_id=question_id, cluster_id=cluster_id, page=number) if cluster_id else None
+    data = page_cache.get(key) if key else None
+    if data is not None:
+        return data, selectors.question_page_role(user=request.user, question=data["question"])
     synced_at = timezone.now()
     question, role = selectors.question_for_page(user=request.user, question_id=question_id)
+    page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
+    data = {"question": question, "answers": list(page.object_list), "has_next": page.has_next(), "number": number,
+            "synced_at": synced_at.isoformat()}
+    if key:
+        page_cache.put(key, data)
+    page_cache.remember_cluster_of_question(question.pk, question.cluster_id)
+    return data, role
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def detail(request, question_id):
+    data, role = _question_page_data(request, question_id)
+    question = data["question"]
     rights = _rights(request, question.cluster, question, role=role)
     form = AnswerForm()
     if request.method == "POST":
@@ -300,17 +348,17 @@ def detail(request, question_id):
             else:
                 messages.success(request, _("Your answer is posted."))
                 return redirect(f"{question.get_absolute_url()}#a{answer.pk}")
-    page = _NextPage(selectors.question_answers(question=question), request.GET.get("page"), ANSWERS_PAGE)
-    answers = list(page.object_list)
+    answers = data["answers"]
     question_vote, answer_votes = selectors.my_votes(user=request.user, question=question, answers=answers)
     for answer in answers:
         answer.my_vote = answer_votes.get(answer.pk, 0)
     return render(request, "questions/detail.html", {
-        "question": question, "answers": answers, "page": page, "form": form, "question_vote": question_vote,
+        "question": question, "answers": answers, "page": _NextPage.kept(data["number"], data["has_next"]),
+        "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
                                      can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),
         "following": selectors.is_following(user=request.user, question=question),
-        "duplicate_form": DuplicateForm(), "synced_at": synced_at.isoformat(), **rights,
+        "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
     })
 
 

@@ -1,0 +1,184 @@
+"""Question lists kept in the cache (Redis in production, shared by every process).
+
+A cluster's question list is the same for every reader of a language, except for "Mine and followed"
+(the person's own) and each row's "asked … ago". So a page of a list (its rows' HTML, split around
+the elapsed time, and whether a next page exists) is kept under a key made of the cluster, the
+filters, the page, the language, the person for "mine", and two version numbers:
+
+- the cluster's, moved forward after the commit of every write that can change what a list of that
+  cluster shows or its order: a question asked, edited, closed, reopened, marked as a duplicate or
+  deleted; an answer posted, edited or deleted (the answer count, the activity order); a vote cast,
+  changed or withdrawn (the score); a follow made or removed ("Mine and followed"); the cluster
+  itself saved or deleted. All of them save or delete a Question, Answer, Vote, Follow or Cluster,
+  so model signals catch them; the services' own `update()`s (counts, scores, activity times) run in
+  the same transaction as one of those saves.
+- the names', moved forward when anybody's name or email changes (a row shows its author's name).
+
+So the next page after any such write is built afresh: nothing is ever shown stale, and there is
+nothing to delete, since old entries are just no longer asked for (LIST_TTL bounds how long an unused
+entry stays in memory). Who may read the cluster is decided on every request before the list is read.
+The versions live in the cache, so every process sees them move only with a shared cache (Redis, as
+in production); the in-memory cache of a one-process development server is its own.
+"""
+
+import hashlib
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from clusters.models import Cluster, User
+from questions.models import Answer, Follow, Question, Vote
+
+LIST_TTL = 300
+CLUSTER_TTL = 60
+NAMES_KEY = "qa-names:version"
+
+
+def _cluster_key(cluster_id: int) -> str:
+    return f"qa-cluster:{cluster_id}:version"
+
+
+def versions(cluster_id: int) -> tuple[int, int]:
+    """The cluster's and the names' version numbers: one cache round trip (two on a fresh start)."""
+    keys = [_cluster_key(cluster_id), NAMES_KEY]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # A fresh start (or an evicted key) begins at the current time, never at a number used before.
+        for key in missing:
+            cache.add(key, time.time_ns(), timeout=None)
+        found.update(cache.get_many(missing))
+    return found[keys[0]], found[keys[1]]
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # gone from the cache: the next read starts a new, larger number
+        cache.delete(key)
+
+
+def cluster_changed(cluster_id: int | None) -> None:
+    if cluster_id is not None:
+        transaction.on_commit(lambda: _bump(_cluster_key(cluster_id)))
+
+
+def names_changed() -> None:
+    transaction.on_commit(lambda: _bump(NAMES_KEY))
+
+
+def list_key(*, cluster_id: int, filters: dict, page: int, language: str, user_id: int | None) -> str:
+    """The key of one page of a cluster's list; `user_id` only matters for "mine"."""
+    versions_now = versions(cluster_id)
+    mine = user_id if filters.get("mine") else None
+    described = repr(sorted(filters.items())).encode()
+    digest = hashlib.blake2b(described, digest_size=12).hexdigest()
+    return f"qa-list:{cluster_id}:{versions_now[0]}:{versions_now[1]}:{language}:{page}:{mine}:{digest}"
+
+
+def question_key(*, question_id: int, cluster_id: int, page: int) -> str:
+    """The key of a question page's shared part (the question and one page of its answers)."""
+    versions_now = versions(cluster_id)
+    return f"qa-question:{question_id}:{versions_now[0]}:{versions_now[1]}:{page}"
+
+
+_question_clusters: dict[int, int] = {}  # a question never moves to another cluster
+
+
+def cluster_of_question(question_id: int) -> int | None:
+    """The cluster of a question this process has read before (so its page's key can be made before
+    reading it), else None."""
+    return _question_clusters.get(question_id)
+
+
+def remember_cluster_of_question(question_id: int, cluster_id: int) -> None:
+    if len(_question_clusters) >= 100_000:
+        _question_clusters.clear()
+    _question_clusters[question_id] = cluster_id
+
+
+def get(key: str):
+    return cache.get(key) if LIST_TTL else None
+
+
+def put(key: str, value) -> None:
+    if LIST_TTL:
+        cache.set(key, value, LIST_TTL)
+
+
+def _slug_key(slug: str) -> str:
+    return f"qa-cluster-slug:{hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()}"
+
+
+def active_cluster(slug: str) -> Cluster | None:
+    """The active cluster with this slug, or None: from the cache (forgotten when the cluster is saved
+    or deleted, under its old and new slug), or 1 query."""
+    key = _slug_key(slug)
+    found = cache.get(key) if CLUSTER_TTL else None
+    if found is None:
+        found = Cluster.objects.filter(slug=slug, is_active=True).first() or False
+        if CLUSTER_TTL:
+            cache.set(key, found, CLUSTER_TTL)
+    return found or None
+
+
+def _forget_slug(slug: str) -> None:
+    key = _slug_key(slug)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+# --- What moves the versions --------------------------------------------------------------------
+
+
+def _question_saved(sender, instance, **kwargs):
+    cluster_changed(instance.cluster_id)
+
+
+def _cluster_of_question(question_id) -> int | None:
+    return Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first()
+
+
+def _answer_saved(sender, instance, **kwargs):
+    if Answer.question.is_cached(instance):
+        cluster_changed(instance.question.cluster_id)
+    else:  # a cascade from the question's deletion finds none: the question's own signal counts
+        cluster_changed(_cluster_of_question(instance.question_id))
+
+
+def _vote_or_follow_saved(sender, instance, **kwargs):
+    question_id = instance.question_id
+    if question_id is None:  # a vote on an answer
+        question_id = Answer.objects.filter(pk=instance.answer_id).values_list("question_id", flat=True).first()
+    cluster_changed(_cluster_of_question(question_id))
+
+
+def _cluster_saved(sender, instance, **kwargs):
+    cluster_changed(instance.pk)
+    _forget_slug(instance.slug)
+
+
+def _cluster_saving(sender, instance, **kwargs):
+    if instance.pk is not None:  # a new slug: the old one must not find the cluster any more
+        old_slug = Cluster.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        if old_slug and old_slug != instance.slug:
+            _forget_slug(old_slug)
+
+
+def _person_saving(sender, instance, update_fields=None, **kwargs):
+    if instance.pk is None or (update_fields is not None and not {"name", "email"} & set(update_fields)):
+        return  # a new person has no rows yet; a login (last_login only) changes no name
+    before = User.objects.filter(pk=instance.pk).values_list("name", "email").first()
+    if before is not None and before != (instance.name, instance.email):
+        names_changed()
+
+
+def connect() -> None:
+    for model, receiver in ((Question, _question_saved), (Answer, _answer_saved), (Vote, _vote_or_follow_saved),
+                            (Follow, _vote_or_follow_saved), (Cluster, _cluster_saved)):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"qa_list_saved_{model.__name__}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"qa_list_deleted_{model.__name__}")
+    pre_save.connect(_person_saving, sender=User, dispatch_uid="qa_list_person_saving")
+    pre_save.connect(_cluster_saving, sender=Cluster, dispatch_uid="qa_list_cluster_saving")
