@@ -53,6 +53,14 @@ def versions(cluster_id: int) -> tuple[int, int]:
     return found[keys[0]], found[keys[1]]
 
 
+def names_version() -> int:
+    current = cache.get(NAMES_KEY)
+    if current is None:
+        cache.add(NAMES_KEY, time.time_ns(), timeout=None)
+        current = cache.get(NAMES_KEY)
+    return current
+
+
 def _bump(key: str) -> None:
     try:
         cache.incr(key)

@@ -1,19 +1,24 @@
 """Search results kept in the cache (Redis in production, shared by every process).
 
-What is kept is only which questions a search matched, in rank order, one page at a time: the rows a
-page shows (titles, scores, answer counts, authors) are always read fresh, through the same
-visibility filter as an uncached search, so a cached entry can never show a question to someone who
-may not read it, nor show an old title or score.
+A page of results is kept as the rows it shows (their HTML split around the elapsed time, as
+questions.rendering makes them), each with its question's cluster, and whether a next page exists,
+under a key made of the search (words, cluster, page, language), of who may read what (superuser;
+or the person's active clusters, so joining or leaving a cluster changes the key) and of two version
+numbers: the search version, which every write that can change a search's matches, their order or
+what their rows show moves forward after its commit (a question asked, promoted, edited, closed or
+deleted; an answer posted, edited or deleted; a vote cast or withdrawn; any question, answer or
+cluster saved or deleted), and the names version of questions.page_cache (a row shows its author's
+name). A new answer or vote is therefore in the very next search. SEARCH_TTL only bounds how long an
+unused entry stays in memory.
 
-An entry is keyed by the search (words, cluster, page), by who may read what (superuser; or the
-person's active clusters, so joining or leaving a cluster changes the key) and by a version number
-that every write which can change a search's matches or their order moves forward, after its commit:
-a question asked, promoted or edited, an answer posted or edited, a vote cast or withdrawn (the score
-orders ties), any question, answer or cluster saved or deleted. A new answer or vote is therefore in
-the very next search. SEARCH_TTL only bounds how long an unused entry stays in memory. The version
-lives in the cache, so every process sees it move only with a shared cache (Redis, as in production
-and as several processes need anyway for Channels); with the in-memory cache of a one-process
-development server it is that process's own.
+Rows taken from the cache still pass a visibility check of their own before they are shown: each
+row's cluster must be one the reader may read now (an open active cluster, or one of their active
+clusters: clusters.roles, forgotten on every membership or cluster write). So even an entry found
+under a wrong key can never show a question to someone who may not read it.
+
+The versions live in the cache, so every process sees them move only with a shared cache (Redis, as
+in production and as several processes need anyway for Channels); with the in-memory cache of a
+one-process development server it is that process's own.
 """
 
 import hashlib
@@ -22,9 +27,14 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
+from clusters import roles
 from clusters.models import Cluster
+from questions import page_cache, selectors
 from questions.models import Answer, Question
+from questions.rendering import join_rows, row_pieces
 
 SEARCH_TTL = 300
 VERSION_KEY = "qa-search:version"
@@ -51,18 +61,46 @@ def changed() -> None:
     transaction.on_commit(_bump)
 
 
+def scope(*, user, member_cluster_ids) -> str:
+    """Who may read what, as far as search results go (readable_questions_q): everyone's open clusters,
+    plus the person's active clusters; superusers every active cluster."""
+    if user.is_authenticated and user.is_superuser:
+        return "all"
+    if not member_cluster_ids:
+        return "open"
+    return "open+" + hashlib.sha256(",".join(map(str, sorted(member_cluster_ids))).encode()).hexdigest()[:24]
+
+
 def key(*, scope: str, text: str, cluster_id, offset: int, limit: int) -> str:
     words = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"qa-search:{version()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
+    names = page_cache.names_version()
+    return f"qa-search:{version()}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
 
 
-def get_ids(cache_key: str):
-    return cache.get(cache_key) if SEARCH_TTL else None
-
-
-def set_ids(cache_key: str, ids: list[int]) -> None:
-    if SEARCH_TTL:
-        cache.set(cache_key, ids, SEARCH_TTL)
+def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[SafeString, bool, list | None]:
+    """One page of search results as questions.search_questions ranks them: the rows' HTML, whether a
+    next page exists, and the questions themselves when they were read now (None when kept)."""
+    text = " ".join((text or "").split())[:200]
+    if not text:
+        return join_rows([]), False, []
+    member_cluster_ids = roles.member_cluster_ids(user=user)
+    cache_key = key(scope=scope(user=user, member_cluster_ids=member_cluster_ids), text=text, cluster_id=cluster.pk if cluster else None,
+                    offset=offset, limit=limit)
+    kept = cache.get(cache_key) if SEARCH_TTL else None
+    if kept is None:
+        questions = list(selectors.search_questions(user=user, text=text, cluster=cluster)[offset:offset + limit + 1])
+        shown = questions[:limit]
+        pieces = row_pieces(shown, show_cluster=True)
+        kept = {"rows": [(q.cluster_id, piece) for q, piece in zip(shown, pieces, strict=True)],
+                "has_next": len(questions) > limit}
+        if SEARCH_TTL:
+            cache.set(cache_key, kept, SEARCH_TTL)
+        return join_rows(pieces), kept["has_next"], shown
+    if user.is_authenticated and user.is_superuser:  # every active cluster: one closing down moves the version
+        return join_rows([piece for _cluster_id, piece in kept["rows"]]), kept["has_next"], None
+    readable = roles.open_cluster_ids() | member_cluster_ids
+    pieces = [piece for cluster_id, piece in kept["rows"] if cluster_id in readable]
+    return join_rows(pieces), kept["has_next"], None
 
 
 def _changed_signal(sender, **kwargs):

@@ -5,7 +5,6 @@ questions of a by-approval cluster only by its active members (and superusers). 
 Http404 as for a missing question.
 """
 
-import hashlib
 import math
 import re
 
@@ -18,7 +17,6 @@ from django.utils import timezone
 from clusters import roles
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.topics import Topic
-from questions import search_cache
 from questions.models import SEARCH_CONFIGS, Answer, Follow, Question, Revision, Vote
 
 Status = ClusterMembership.Status
@@ -327,39 +325,6 @@ def search_questions(*, user: User, text: str, cluster: Cluster | None = None) -
         in_answers = Answer.objects.filter(body__icontains=word).values("question_id")
         questions = questions.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(pk__in=in_answers))
     return questions.order_by("-score", "-id")
-
-
-def search_scope(*, user: User) -> str:
-    """Who may read what, as far as search results go (readable_questions_q): everyone's open clusters,
-    plus the person's active clusters; superusers every active cluster. 1 query for members."""
-    if user.is_authenticated and user.is_superuser:
-        return "all"
-    if not user.is_authenticated or not user.is_active:
-        return "open"
-    ids = sorted(active_cluster_ids(user).values_list("cluster_id", flat=True))
-    return "open+" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
-
-
-def search_page(*, user: User, text: str, cluster: Cluster | None, offset: int, limit: int) -> list[Question]:
-    """Up to `limit` search results from `offset`, as search_questions ranks them: 2 queries for a
-    signed-in member (their clusters, then the search, or the page's rows when the ranking of this page
-    is in the cache, questions.search_cache), 1 for visitors and superusers. The rows are always read
-    fresh and through the visibility filter; only which questions matched, in order, is cached."""
-    text = " ".join((text or "").split())[:200]
-    if not text:
-        return []
-    key = search_cache.key(scope=search_scope(user=user), text=text, cluster_id=cluster.pk if cluster else None,
-                           offset=offset, limit=limit)
-    ids = search_cache.get_ids(key)
-    if ids is None:
-        rows = list(search_questions(user=user, text=text, cluster=cluster)[offset:offset + limit])
-        search_cache.set_ids(key, [question.pk for question in rows])
-        return rows
-    found = questions_readable_by(user=user).filter(pk__in=ids).select_related("cluster", "author").only(
-        *ROW_FIELDS, "cluster__name"
-    )
-    by_id = {question.pk: question for question in found}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def similar_questions(*, user: User, cluster: Cluster, title: str, limit: int = 5) -> list[Question]:

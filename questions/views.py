@@ -18,7 +18,7 @@ from django_countries import countries
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
 from messaging import selectors as messaging_selectors
-from questions import page_cache, selectors, services
+from questions import page_cache, search_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
 from questions.rendering import answers_html, join_rows, question_rows, row_pieces
@@ -115,10 +115,10 @@ class _NextPage:
         self._has_next = len(rows) > per_page
 
     @classmethod
-    def kept(cls, number: int, has_next: bool) -> "_NextPage":
-        """A page whose rows were kept (questions.page_cache): only its place among the pages."""
+    def known(cls, number: int, has_next: bool, object_list=()) -> "_NextPage":
+        """A page whose rows were read elsewhere, or kept in the cache (then without its rows' objects)."""
         page = cls.__new__(cls)
-        page.number, page.object_list, page._has_next = number, [], has_next
+        page.number, page.object_list, page._has_next = number, list(object_list), has_next
         return page
 
     def has_next(self):
@@ -172,7 +172,7 @@ def cluster_questions(request, slug):
         kept = {"rows": row_pieces(page.object_list), "has_next": page.has_next()}
         page_cache.put(key, kept)
     else:
-        page = _NextPage.kept(number, kept["has_next"])
+        page = _NextPage.known(number, kept["has_next"])
     return render(request, "questions/cluster_questions.html", {
         "cluster": cluster, "page": page, "rows": join_rows(kept["rows"]),
         "query": _query_string(request), **_filter_context(request, form), **rights,
@@ -205,12 +205,13 @@ def search(request):
     if request.GET.get("cluster"):
         cluster = selectors.cluster_for_questions(user=request.user, slug=request.GET["cluster"])
 
-    def results(offset, limit):
-        return selectors.search_page(user=request.user, text=text, cluster=cluster, offset=offset, limit=limit)
-
-    page = _NextPage(results, request.GET.get("page"), QUESTIONS_PAGE)
+    number = _page_number(request.GET.get("page"))
+    rows, has_next, questions = search_cache.search_rows(
+        user=request.user, text=text, cluster=cluster, offset=(number - 1) * QUESTIONS_PAGE, limit=QUESTIONS_PAGE
+    )
+    page = _NextPage.known(number, has_next, questions or ())
     return render(request, "questions/search.html", {
-        "form": form, "page": page, "rows": question_rows(page.object_list, show_cluster=True),
+        "form": form, "page": page, "rows": rows,
         "query": _query_string(request), "text": text, "cluster": cluster,
     })
 
@@ -353,7 +354,7 @@ def detail(request, question_id):
     for answer in answers:
         answer.my_vote = answer_votes.get(answer.pk, 0)
     return render(request, "questions/detail.html", {
-        "question": question, "answers": answers, "page": _NextPage.kept(data["number"], data["has_next"]),
+        "question": question, "answers": answers, "page": _NextPage.known(data["number"], data["has_next"]),
         "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
                                      can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),

@@ -200,3 +200,22 @@ def test_a_new_slug_moves_the_list_at_once(kept, client, coffee, question, ana):
     assert client.get(reverse("questions:cluster", args=[old])).status_code == 404
     page = list_page(client, coffee)
     assert question.title in page and "Café especial" in page
+
+
+def test_kept_cluster_sets_follow_memberships_and_clusters_at_once(kept, coffee, seafood, ana, otto):
+    assert roles.member_cluster_ids(user=ana) == {coffee.pk}
+    assert roles.open_cluster_ids() == {coffee.pk, seafood.pk} & set(
+        Cluster.objects.filter(access=Cluster.Access.OPEN).values_list("pk", flat=True))
+    activate(ana, seafood)
+    assert roles.member_cluster_ids(user=ana) == {coffee.pk, seafood.pk}
+    seafood.is_active = False  # closes down: no longer among her clusters, nor the open ones
+    seafood.save()
+    assert roles.member_cluster_ids(user=ana) == {coffee.pk}
+    assert seafood.pk not in roles.open_cluster_ids()
+    coffee.access = Cluster.Access.APPROVAL
+    coffee.save()
+    assert coffee.pk not in roles.open_cluster_ids()
+    ClusterMembership.objects.get(user=ana, cluster=coffee).delete()
+    assert roles.member_cluster_ids(user=ana) == frozenset()
+    coffee.delete()
+    assert roles.member_cluster_ids(user=otto) == frozenset()  # otto's seafood is closed

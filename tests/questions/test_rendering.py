@@ -249,19 +249,28 @@ def search(client, text) -> str:
 def test_kept_search_results_are_the_same_and_cost_no_search_query(
     kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    from questions import selectors
+    from questions import search_cache, selectors
 
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(25):
             services.question_ask(cluster=coffee, author=ana, title=f"¿Flete de contenedor número {i}?")
-    fresh = [q.pk for q in selectors.search_questions(user=ana, text="flete contenedor")]
-    first = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=0, limit=21)
-    # 1 her clusters (who may read what), 1 the page's rows by id, in the kept order
+    fresh = list(selectors.search_questions(user=ana, text="flete contenedor"))
+    first, has_next, questions = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=0,
+                                                          limit=20)
+    assert [q.pk for q in questions] == [q.pk for q in fresh[:20]] and has_next
+    # 1 her clusters (who may read what), 1 the open clusters (the kept rows' visibility check)
     with django_assert_num_queries(2):
-        kept = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=0, limit=21)
-    assert [q.pk for q in first] == [q.pk for q in kept] == fresh[:21]
-    later = selectors.search_page(user=ana, text="flete contenedor", cluster=None, offset=20, limit=21)
-    assert [q.pk for q in later] == fresh[20:]
+        kept, kept_has_next, none = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None,
+                                                             offset=0, limit=20)
+    assert none is None and kept_has_next
+    assert strip_times(kept) == strip_times(first) == strip_times(rendering.question_rows(fresh[:20], show_cluster=True))
+    later, later_has_next, _ = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=20,
+                                                        limit=20)
+    assert later.count("question-row") == 5 and not later_has_next
+
+
+def strip_times(html: str) -> str:
+    return re.sub(r"asked .*? ago", "asked", html)
 
 
 def test_new_questions_answers_and_votes_show_in_the_next_search(
@@ -296,18 +305,19 @@ def test_new_questions_answers_and_votes_show_in_the_next_search(
 def test_kept_results_never_reach_someone_who_may_not_read_them(
     kept_searches, client, coffee, question, ana, otto, monkeypatch
 ):
-    from questions import search_cache, selectors
+    from questions import search_cache
 
     client.force_login(ana)
     assert question.title in search(client, "documentos FDA")
     client.force_login(otto)  # not a member of the by-approval coffee cluster: another key
     assert question.title not in search(client, "documentos FDA")
-    # Even an entry under the very same key (as if it were wrong) goes through the visibility filter.
-    monkeypatch.setattr(selectors, "search_scope", lambda *, user: "same")
-    assert [q.pk for q in selectors.search_page(user=ana, text="documentos FDA", cluster=None, offset=0, limit=21)]
-    assert selectors.search_page(user=otto, text="documentos FDA", cluster=None, offset=0, limit=21) == []
-    assert search_cache.get_ids(search_cache.key(scope="same", text="documentos FDA", cluster_id=None, offset=0,
-                                                 limit=21)) == [question.pk]
+    # Even an entry under the very same key (as if it were wrong) goes through the visibility check.
+    monkeypatch.setattr(search_cache, "scope", lambda **kwargs: "same")
+    assert question.title in search_cache.search_rows(user=ana, text="documentos FDA", cluster=None, offset=0,
+                                                      limit=20)[0]
+    rows, _, questions = search_cache.search_rows(user=otto, text="documentos FDA", cluster=None, offset=0, limit=20)
+    assert questions is None  # it was the kept entry
+    assert question.title not in rows and "question-row" not in rows
 
 
 def test_joining_a_cluster_or_a_cluster_opening_changes_the_results_at_once(
@@ -336,9 +346,9 @@ def test_the_search_page_query_count_is_the_same_kept_or_not_and_with_more_resul
         for i in range(3):
             services.question_ask(cluster=coffee, author=mateo, title=f"¿Flete de contenedor número {i}?")
     search(client, "sin resultados")  # warm the session
-    # 1 session, 1 user, 1 her clusters (who may read what), 1 the search (or, kept, the page's rows by
-    # id), 1 nav badges, 1 agency staff check and firm (nav)
-    for _ in range(2):  # the search, then the kept ranking
+    # 1 session, 1 user, 1 her clusters (who may read what), 1 the search (or, kept, the open clusters
+    # for the kept rows' visibility check), 1 nav badges, 1 agency staff check and firm (nav)
+    for _ in range(2):  # the search, then the kept rows
         with django_assert_num_queries(6):
             assert "número 2" in search(client, "flete contenedor")
     with django_capture_on_commit_callbacks(execute=True):
