@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application
+from config.handlers import get_asgi_application
 
 # Django must be set up before the routing modules import models.
 django_asgi_app = get_asgi_application()

@@ -1,0 +1,42 @@
+"""The Redis cache backend (config.cache): every request's cache shares the process's connections.
+
+Django makes a cache backend per request context (under ASGI every request is one); with Django's own
+Redis backend each of them opened a new connection to Redis."""
+
+import contextvars
+
+from django.conf import settings
+from django.core.cache import cache, caches
+
+from config.cache import RedisCache
+
+
+def redis_connections() -> int:
+    client = caches["default"]._cache.get_client()
+    return client.info("stats")["total_connections_received"]
+
+
+def test_the_backends_of_many_requests_share_one_client_and_its_connections(redis_only):
+    assert isinstance(caches["default"], RedisCache)
+    cache.set("cache-backend-test", 1)
+    before = redis_connections()
+
+    def one_request():
+        backend = caches["default"]
+        backend.get("cache-backend-test")
+        return backend
+
+    # Each request runs in a context of its own, as under ASGI: Django gives it a backend of its own.
+    backends = [contextvars.Context().run(one_request) for _ in range(20)]
+    assert len({id(backend) for backend in backends}) > 1  # Django's own: a backend per context
+    assert len({id(backend._cache) for backend in backends}) == 1
+    assert redis_connections() == before
+    assert settings.CACHES["default"]["BACKEND"] == "config.cache.RedisCache"
+
+
+def test_the_cache_still_reads_writes_and_counts(redis_only):
+    cache.set("cache-backend-count", 1)
+    assert cache.incr("cache-backend-count") == 2
+    assert cache.get_many(["cache-backend-count", "cache-backend-none"]) == {"cache-backend-count": 2}
+    cache.delete("cache-backend-count")
+    assert cache.get("cache-backend-count") is None
