@@ -107,6 +107,10 @@ def remember_cluster_of_question(question_id: int, cluster_id: int) -> None:
     _question_clusters[question_id] = cluster_id
 
 
+def enabled() -> bool:
+    return bool(LIST_TTL)
+
+
 def get(key: str):
     return cache.get(key) if LIST_TTL else None
 

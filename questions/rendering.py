@@ -22,11 +22,16 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 ROW_TEMPLATE = "questions/_question_row.html"
+CONTENT_TEMPLATE = "questions/_detail_content.html"
+MAX_CONTENT_CHARS = 8_000_000
 ANSWER_TEMPLATE = "questions/_answer.html"
 MAX_ROWS = 5000  # a row is about 1 kB of HTML
 MAX_ANSWER_CHARS = 4_000_000  # answers run to 10,000 characters: bounded by size, not by count
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
 _CSRF_MARK = "\x00csrf\x00"
+_ANSWERS_MARK = "\x00answers\x00"
+_contents: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
+_content_chars = 0
 _rows: dict[tuple, tuple[str, str]] = {}
 _answers: dict[tuple, tuple[list[str], list[str]]] = {}
 _answer_chars = 0
@@ -123,8 +128,50 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
     return mark_safe("".join(parts))
 
 
+def question_content(request, context: dict, *, kept_as: str | None) -> SafeString:
+    """The question page's content (questions/_detail_content.html) for this request: the same HTML
+    as rendering it with `context`.
+
+    When the page's question and answers came from the cache under `kept_as` (their key, which moves
+    with every write to them: questions.page_cache) and the answer form is empty, the content is the
+    same for every reader with the same rights, own vote on the question, follow and sign-in, so it is
+    rendered once for them and kept in memory, with the request's CSRF token and the answers (kept
+    per reader rights themselves) put in per request. Otherwise it is rendered each time."""
+    global _content_chars
+    when = timesince(context["question"].created_at)
+    if kept_as is None or context["form"].is_bound:
+        return get_template(CONTENT_TEMPLATE).render({**context, "question_when": when}, request)
+    key = (
+        get_language(), kept_as, request.path, request.user.is_authenticated, context["question_vote"],
+        context["following"], context["is_member"], context["is_facilitator"], context["can_accept"],
+        context["can_edit_question"], context["can_close"],
+    )
+    pieces = _contents.get(key)
+    if pieces is None:
+        html = get_template(CONTENT_TEMPLATE).render(
+            {**context, "csrf_token": _CSRF_MARK, "answers_html": _ANSWERS_MARK, "question_when": _MARK,
+             "user": request.user, "request": request}
+        )
+        when_halves = html.split(_MARK)
+        halves = when_halves[1].split(_ANSWERS_MARK) if len(when_halves) == 2 else []
+        if len(halves) != 2:  # not expected; render it whole rather than guess
+            return get_template(CONTENT_TEMPLATE).render({**context, "question_when": when}, request)
+        pieces = (when_halves[0].split(_CSRF_MARK), halves[0].split(_CSRF_MARK), halves[1].split(_CSRF_MARK))
+        if _content_chars + len(html) > MAX_CONTENT_CHARS:
+            _contents.clear()
+            _content_chars = 0
+        _contents[key] = pieces
+        _content_chars += len(html)
+    token = str(get_token(request))
+    head, middle, tail = pieces
+    return mark_safe(
+        token.join(head) + conditional_escape(when) + token.join(middle) + context["answers_html"] + token.join(tail)
+    )
+
+
 def forget_all() -> None:
-    global _answer_chars
+    global _answer_chars, _content_chars
     _rows.clear()
     _answers.clear()
-    _answer_chars = 0
+    _contents.clear()
+    _answer_chars = _content_chars = 0

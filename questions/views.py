@@ -21,7 +21,7 @@ from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
-from questions.rendering import answers_html, join_rows, question_rows, row_pieces
+from questions.rendering import answers_html, join_rows, question_content, question_rows, row_pieces
 
 QUESTIONS_PAGE = 20
 ANSWERS_PAGE = 30
@@ -322,7 +322,8 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
     data = {"question": question, "answers": list(page.object_list), "has_next": page.has_next(), "number": number,
             "synced_at": synced_at.isoformat()}
-    if key:
+    if key and page_cache.enabled():
+        data["kept_as"] = key  # its content can be kept too (questions.rendering.question_content)
         page_cache.put(key, data)
     page_cache.remember_cluster_of_question(question.pk, question.cluster_id)
     return data, role
@@ -353,13 +354,16 @@ def detail(request, question_id):
     question_vote, answer_votes = selectors.my_votes(user=request.user, question=question, answers=answers)
     for answer in answers:
         answer.my_vote = answer_votes.get(answer.pk, 0)
-    return render(request, "questions/detail.html", {
+    context = {
         "question": question, "answers": answers, "page": _NextPage.known(data["number"], data["has_next"]),
         "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
                                      can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),
         "following": selectors.is_following(user=request.user, question=question),
         "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
+    }
+    return render(request, "questions/detail.html", {
+        **context, "content_html": question_content(request, context, kept_as=data.get("kept_as")),
     })
 
 

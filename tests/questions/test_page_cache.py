@@ -5,6 +5,7 @@ The writes run in real transactions (transaction=True), so the version numbers m
 as they do in production."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -219,3 +220,58 @@ def test_kept_cluster_sets_follow_memberships_and_clusters_at_once(kept, coffee,
     assert roles.member_cluster_ids(user=ana) == frozenset()
     coffee.delete()
     assert roles.member_cluster_ids(user=otto) == frozenset()  # otto's seafood is closed
+
+
+@pytest.mark.parametrize("who", ["ana", "mateo", "lucia", "otto", "visitor"])
+def test_kept_question_content_is_each_readers_own(who, request, kept, client, question, answer, monkeypatch):
+    question.cluster.access = Cluster.Access.OPEN  # outsiders and visitors read it too
+    question.cluster.save()
+    if who != "visitor":
+        client.force_login(request.getfixturevalue(who))
+    pages = [question_page(client, question) for _ in range(3)]  # learns, keeps, takes the kept content
+    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    fresh = question_page(client, question)
+    assert same_page(pages[0]) == same_page(pages[1]) == same_page(pages[2]) == same_page(fresh)
+
+
+def test_the_elapsed_time_and_the_token_are_this_requests_in_kept_content(kept, question, answer, ana, monkeypatch):
+    from django.test import Client
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    from questions import rendering
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ana)
+    for _ in range(3):
+        question_page(client, question)
+    # Five hours later (no write moves a version as time goes by):
+    later = timezone.now() + timedelta(hours=5)
+    monkeypatch.setattr(rendering, "timesince", lambda when: timesince(when, now=later))
+    page = question_page(client, question)
+    assert "Ana Martínez asked 5\xa0hours ago" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(reverse("questions:question_action", args=[question.pk, "follow"]),
+                           {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302  # a kept (someone else's) token would be refused with 403
+    assert "Stop following" in question_page(client, question)
+
+
+def test_readers_with_other_rights_never_get_each_others_kept_content(
+    kept, client, question, answer, ana, mateo, lucia, otto, monkeypatch
+):
+    question.cluster.access = Cluster.Access.OPEN
+    question.cluster.save()
+    readers = [ana, mateo, lucia, otto, None]  # asker, mentor, facilitator, outsider, visitor
+    kept_pages = {}
+    for reader in readers:  # one version of the question for all: no write in between
+        client.logout()
+        if reader:
+            client.force_login(reader)
+        kept_pages[reader] = [question_page(client, question) for _ in range(3)][-1]
+    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    for reader in readers:
+        client.logout()
+        if reader:
+            client.force_login(reader)
+        assert same_page(kept_pages[reader]) == same_page(question_page(client, question)), reader
