@@ -260,26 +260,27 @@ def answer_scores(*, question: Question) -> dict[int, int]:
     return dict(Answer.objects.filter(question=question).order_by("pk").values_list("pk", "score"))
 
 
-def my_votes(*, user: User, question: Question, answers: list[Answer]) -> tuple[int, dict[int, int]]:
-    """The person's vote on the question and on each of these answers: 1 query."""
+def my_votes_and_follow(*, user: User, question: Question, answers: list[Answer]) -> tuple[int, dict[int, int], bool]:
+    """The person's vote on the question and on each of these answers, and whether they follow the
+    question: 1 query (none for visitors)."""
     if not user.is_authenticated:
-        return 0, {}
-    rows = Vote.objects.filter(user=user).filter(
+        return 0, {}, False
+    votes = Vote.objects.filter(user=user).filter(
         Q(question=question) | Q(answer_id__in=[answer.pk for answer in answers])
     ).values_list("question_id", "answer_id", "value")
-    question_vote, answer_votes = 0, {}
-    for question_id, answer_id, value in rows:
-        if question_id:
+    # A follow comes as a row with value 0, which no vote has.
+    follow = Follow.objects.filter(user=user, question=question).values_list(
+        "question_id", Value(None, output_field=IntegerField()), Value(0, output_field=IntegerField())
+    )
+    question_vote, answer_votes, following = 0, {}, False
+    for question_id, answer_id, value in votes.union(follow, all=True):
+        if value == 0:
+            following = True
+        elif question_id:
             question_vote = value
         else:
             answer_votes[answer_id] = value
-    return question_vote, answer_votes
-
-
-def is_following(*, user: User, question: Question) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Follow.objects.filter(user=user, question=question).exists()
+    return question_vote, answer_votes, following
 
 
 def question_history(*, question: Question) -> QuerySet[Revision]:

@@ -351,7 +351,9 @@ def detail(request, question_id):
                 messages.success(request, _("Your answer is posted."))
                 return redirect(f"{question.get_absolute_url()}#a{answer.pk}")
     answers = data["answers"]
-    question_vote, answer_votes = selectors.my_votes(user=request.user, question=question, answers=answers)
+    question_vote, answer_votes, following = selectors.my_votes_and_follow(
+        user=request.user, question=question, answers=answers
+    )
     for answer in answers:
         answer.my_vote = answer_votes.get(answer.pk, 0)
     context = {
@@ -359,7 +361,7 @@ def detail(request, question_id):
         "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
                                      can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),
-        "following": selectors.is_following(user=request.user, question=question),
+        "following": following,
         "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
     }
     return render(request, "questions/detail.html", {

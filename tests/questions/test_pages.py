@@ -145,9 +145,9 @@ def test_the_question_page_query_count_stays_the_same_with_1000_answers(
     url = detail_url(question)
     client.get(url)  # warm the session
     # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message), 1 membership role,
-    # 1 answers page with authors (31 rows: no COUNT), 1 my votes on them, 1 following, 1 nav badges
-    # (messages and notifications), 1 agency staff check and firm (nav, clusters.nav)
-    expected = 9
+    # 1 answers page with authors (31 rows: no COUNT), 1 my votes on them and whether I follow it,
+    # 1 nav badges (messages and notifications), 1 agency staff check and firm (nav, clusters.nav)
+    expected = 8
     with django_assert_num_queries(expected):
         first = client.get(url)
     _many_answers(question, 1000)
@@ -314,3 +314,19 @@ def test_the_waiting_queue_query_count_stays_the_same_as_questions_grow(
     with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["questions"]) == 41
+
+
+def test_my_votes_and_follow_in_one_query(question, answer, ana, mateo, lucia, django_assert_num_queries):
+    from questions import selectors
+
+    other = services.answer_post(question=question, author=lucia, body="Y el agente en EE. UU.")
+    services.vote_cast(user=mateo, question=question, value=Vote.DOWN)
+    services.vote_cast(user=mateo, answer=other, value=Vote.UP)
+    services.question_follow(question=question, user=mateo)
+    with django_assert_num_queries(1):
+        mine = selectors.my_votes_and_follow(user=mateo, question=question, answers=[answer, other])
+    assert mine == (-1, {other.pk: 1}, True)
+    services.question_unfollow(question=question, user=ana)  # the asker followed it on asking
+    assert selectors.my_votes_and_follow(user=ana, question=question, answers=[answer, other]) == (0, {}, False)
+    services.vote_cast(user=ana, answer=answer, value=Vote.UP)
+    assert selectors.my_votes_and_follow(user=ana, question=question, answers=[answer]) == (0, {answer.pk: 1}, False)
