@@ -30,8 +30,7 @@ MAX_ROWS = 5000  # a row is about 1 kB of HTML
 MAX_ANSWER_CHARS = 4_000_000  # answers run to 10,000 characters: bounded by size, not by count
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
 _CSRF_MARK = "\x00csrf\x00"
-_ANSWERS_MARK = "\x00answers\x00"
-_contents: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
+_contents: dict[tuple, tuple[list[str], list[list[str]]]] = {}
 _content_chars = 0
 _rows: dict[tuple, tuple[str, str]] = {}
 _answers: dict[tuple, tuple[list[str], list[str]]] = {}
@@ -149,6 +148,47 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
     return mark_safe("".join(parts))
 
 
+def kept_render(request, template: str, context: dict, *, key: tuple | None, fills: dict) -> SafeString:
+    """`template` rendered with `context` plus `fills` (name -> this request's HTML for it).
+
+    With a key (everything else the template shows, in the caller's words), it is rendered once with a
+    marker in place of each fill and of the CSRF token, kept in memory under the key, and the request's
+    fills and token put in the markers' places; without one (or if a fill does not appear exactly once),
+    it is rendered each time."""
+    global _content_chars
+    if key is None:
+        return get_template(template).render({**context, **fills}, request)
+    key = (template, get_language(), *key)
+    kept = _contents.get(key)
+    if kept is None:
+        marks = {name: f"\x00fill:{name}\x00" for name in fills}
+        html = get_template(template).render(
+            {**context, **marks, "csrf_token": _CSRF_MARK, "user": request.user, "request": request}
+        )
+        names = sorted(fills, key=lambda name: html.find(marks[name]))
+        if any(html.count(marks[name]) != 1 for name in names):  # not expected; render it whole rather than guess
+            return get_template(template).render({**context, **fills}, request)
+        parts = []
+        for name in names:
+            before, html = html.split(marks[name])
+            parts.append(before.split(_CSRF_MARK))
+        parts.append(html.split(_CSRF_MARK))
+        kept = (names, parts)
+        size = sum(len(piece) for part in parts for piece in part)
+        if _content_chars + size > MAX_CONTENT_CHARS:
+            _contents.clear()
+            _content_chars = 0
+        _contents[key] = kept
+        _content_chars += size
+    token = str(get_token(request))
+    names, parts = kept
+    out = [token.join(parts[0])]
+    for name, part in zip(names, parts[1:], strict=True):
+        out.append(conditional_escape(fills[name]))
+        out.append(token.join(part))
+    return mark_safe("".join(out))
+
+
 def question_content(request, context: dict, *, kept_as: str | None) -> SafeString:
     """The question page's content (questions/_detail_content.html) for this request: the same HTML
     as rendering it with `context`.
@@ -156,38 +196,17 @@ def question_content(request, context: dict, *, kept_as: str | None) -> SafeStri
     When the page's question and answers came from the cache under `kept_as` (their key, which moves
     with every write to them: questions.page_cache) and the answer form is empty, the content is the
     same for every reader with the same rights, own vote on the question, follow and sign-in, so it is
-    rendered once for them and kept in memory, with the request's CSRF token and the answers (kept
-    per reader rights themselves) put in per request. Otherwise it is rendered each time."""
-    global _content_chars
-    when = timesince(context["question"].created_at)
-    if kept_as is None or context["form"].is_bound:
-        return get_template(CONTENT_TEMPLATE).render({**context, "question_when": when}, request)
-    key = (
-        get_language(), kept_as, request.path, request.user.is_authenticated, context["question_vote"],
-        context["following"], context["is_member"], context["is_facilitator"], context["can_accept"],
-        context["can_edit_question"], context["can_close"],
-    )
-    pieces = _contents.get(key)
-    if pieces is None:
-        html = get_template(CONTENT_TEMPLATE).render(
-            {**context, "csrf_token": _CSRF_MARK, "answers_html": _ANSWERS_MARK, "question_when": _MARK,
-             "user": request.user, "request": request}
+    kept (kept_render), with the request's CSRF token, the answers (kept per reader rights themselves)
+    and the question's elapsed time put in per request. Otherwise it is rendered each time."""
+    key = None
+    if kept_as is not None and not context["form"].is_bound:
+        key = (
+            kept_as, request.path, request.user.is_authenticated, context["question_vote"], context["following"],
+            context["is_member"], context["is_facilitator"], context["can_accept"], context["can_edit_question"],
+            context["can_close"],
         )
-        when_halves = html.split(_MARK)
-        halves = when_halves[1].split(_ANSWERS_MARK) if len(when_halves) == 2 else []
-        if len(halves) != 2:  # not expected; render it whole rather than guess
-            return get_template(CONTENT_TEMPLATE).render({**context, "question_when": when}, request)
-        pieces = (when_halves[0].split(_CSRF_MARK), halves[0].split(_CSRF_MARK), halves[1].split(_CSRF_MARK))
-        if _content_chars + len(html) > MAX_CONTENT_CHARS:
-            _contents.clear()
-            _content_chars = 0
-        _contents[key] = pieces
-        _content_chars += len(html)
-    token = str(get_token(request))
-    head, middle, tail = pieces
-    return mark_safe(
-        token.join(head) + conditional_escape(when) + token.join(middle) + context["answers_html"] + token.join(tail)
-    )
+    fills = {"answers_html": context["answers_html"], "question_when": timesince(context["question"].created_at)}
+    return kept_render(request, CONTENT_TEMPLATE, context, key=key, fills=fills)
 
 
 def forget_all() -> None:

@@ -21,7 +21,7 @@ from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
 from questions.models import Language, Vote
-from questions.rendering import answers_html, join_rows, question_content, question_rows, row_pieces
+from questions.rendering import answers_html, join_rows, kept_render, question_content, question_rows, row_pieces
 
 QUESTIONS_PAGE = 20
 ANSWERS_PAGE = 30
@@ -173,10 +173,14 @@ def cluster_questions(request, slug):
         page_cache.put(key, kept)
     else:
         page = _NextPage.known(number, kept["has_next"])
-    return render(request, "questions/cluster_questions.html", {
-        "cluster": cluster, "page": page, "rows": join_rows(kept["rows"]),
-        "query": _query_string(request), **_filter_context(request, form), **rights,
-    })
+    # The page around the rows is the same for everyone with the same membership and query: kept too.
+    context = {"cluster": cluster, "page": page, "query": _query_string(request), "has_rows": bool(kept["rows"]),
+               **_filter_context(request, form), **rights}
+    content_key = (key, request.path, request.GET.urlencode(), request.user.is_authenticated, rights["is_member"],
+                   cluster.name, cluster.slug, context["has_rows"]) if page_cache.enabled() else None
+    content = kept_render(request, "questions/_cluster_questions_content.html", context, key=content_key,
+                          fills={"rows": join_rows(kept["rows"])})
+    return render(request, "questions/cluster_questions.html", {**context, "content_html": content})
 
 
 @login_required
