@@ -262,18 +262,25 @@ def answer_scores(*, question: Question) -> dict[int, int]:
 
 def my_votes_and_follow(*, user: User, question: Question, answers: list[Answer]) -> tuple[int, dict[int, int], bool]:
     """The person's vote on the question and on each of these answers, and whether they follow the
-    question: 1 query (none for visitors)."""
+    question: 1 query (none for visitors).
+
+    Plain SQL: it is read on every view of a question page by everyone signed in, and building it
+    through the ORM (a union of two querysets) took four times as long as running it."""
     if not user.is_authenticated:
         return 0, {}, False
-    votes = Vote.objects.filter(user=user).filter(
-        Q(question=question) | Q(answer_id__in=[answer.pk for answer in answers])
-    ).values_list("question_id", "answer_id", "value")
+    answer_ids = [answer.pk for answer in answers]
+    on_answers = f" OR answer_id IN ({', '.join(['%s'] * len(answer_ids))})" if answer_ids else ""
     # A follow comes as a row with value 0, which no vote has.
-    follow = Follow.objects.filter(user=user, question=question).values_list(
-        "question_id", Value(None, output_field=IntegerField()), Value(0, output_field=IntegerField())
+    sql = (
+        f"SELECT question_id, answer_id, value FROM {Vote._meta.db_table} "
+        f"WHERE user_id = %s AND (question_id = %s{on_answers}) "
+        f"UNION ALL SELECT question_id, NULL, 0 FROM {Follow._meta.db_table} WHERE user_id = %s AND question_id = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, question.pk, *answer_ids, user.pk, question.pk])
+        rows = cursor.fetchall()
     question_vote, answer_votes, following = 0, {}, False
-    for question_id, answer_id, value in votes.union(follow, all=True):
+    for question_id, answer_id, value in rows:
         if value == 0:
             following = True
         elif question_id:
