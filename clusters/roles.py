@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 from clusters.models import Cluster, ClusterMembership
+from config.cache import read_many
 
 ROLE_TTL = 60
 _NO_ROLE = ""  # kept for people without an active membership (None means "not in the cache")
@@ -32,45 +33,53 @@ def _ids_key(user_id: int) -> str:
     return f"cluster-ids:{user_id}"
 
 
-def _kept(key: str, read):
-    value = cache.get(key) if ROLE_TTL else None
-    if value is None:
-        value = read()
-        if ROLE_TTL:
-            cache.set(key, value, ROLE_TTL)
-    return value
-
-
-def member_cluster_ids(*, user) -> frozenset[int]:
-    """The active clusters the person is an active member of (none for visitors and inactive people):
-    from the cache, or 1 query."""
+def role_entry(*, user, cluster_id: int) -> tuple:
+    """The role as an entry for config.cache.read_many (read with other kept values at once); pass what
+    it gives to role_of. For visitors and inactive people it reads nothing."""
     if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    return _kept(_ids_key(user.pk), lambda: frozenset(
-        ClusterMembership.objects.filter(
-            user_id=user.pk, status=ClusterMembership.Status.ACTIVE, cluster__is_active=True
-        ).values_list("cluster_id", flat=True)
-    ))
+        return _key(0, cluster_id), lambda: _NO_ROLE, 0
+    return _key(user.pk, cluster_id), lambda: (
+        ClusterMembership.objects.filter(user_id=user.pk, cluster_id=cluster_id, status=ClusterMembership.Status.ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    ) or _NO_ROLE, ROLE_TTL
 
 
-def open_cluster_ids() -> frozenset[int]:
-    """The active clusters open to everyone: from the cache, or 1 query."""
-    return _kept(OPEN_KEY, lambda: frozenset(
-        Cluster.objects.filter(is_active=True, access=Cluster.Access.OPEN).values_list("pk", flat=True)
-    ))
+def role_of(kept: str) -> str | None:
+    return kept or None
 
 
 def active_role(*, user, cluster_id: int) -> str | None:
     """The person's active role in the cluster, or None (also for visitors and inactive people):
     from the cache, or 1 query."""
+    return role_of(read_many([role_entry(user=user, cluster_id=cluster_id)])[0])
+
+
+def member_ids_entry(*, user) -> tuple:
     if not user.is_authenticated or not user.is_active:
-        return None
-    role = _kept(_key(user.pk, cluster_id), lambda: (
-        ClusterMembership.objects.filter(user_id=user.pk, cluster_id=cluster_id, status=ClusterMembership.Status.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    ) or _NO_ROLE)
-    return role or None
+        return _ids_key(0), frozenset, 0
+    return _ids_key(user.pk), lambda: frozenset(
+        ClusterMembership.objects.filter(
+            user_id=user.pk, status=ClusterMembership.Status.ACTIVE, cluster__is_active=True
+        ).values_list("cluster_id", flat=True)
+    ), ROLE_TTL
+
+
+def member_cluster_ids(*, user) -> frozenset[int]:
+    """The active clusters the person is an active member of (none for visitors and inactive people):
+    from the cache, or 1 query."""
+    return read_many([member_ids_entry(user=user)])[0]
+
+
+def open_ids_entry() -> tuple:
+    return OPEN_KEY, lambda: frozenset(
+        Cluster.objects.filter(is_active=True, access=Cluster.Access.OPEN).values_list("pk", flat=True)
+    ), ROLE_TTL
+
+
+def open_cluster_ids() -> frozenset[int]:
+    """The active clusters open to everyone: from the cache, or 1 query."""
+    return read_many([open_ids_entry()])[0]
 
 
 def _forget(keys: list[str]) -> None:

@@ -19,8 +19,9 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from clusters.nav import nav_person
-from messaging.selectors import nav_counts_cached
+from clusters.nav import nav_person_entry, with_superuser
+from config.cache import read_many
+from messaging.selectors import nav_counts_entry
 
 TEMPLATE = "_site_header.html"
 MAX_HEADERS = 5000  # a header is about 4 kB
@@ -30,9 +31,9 @@ _headers: dict[tuple, tuple[str, ...]] = {}
 
 
 def _person_values(user) -> tuple:
-    """What the header shows of a signed-in person, from the cache (or one query each)."""
-    counts = nav_counts_cached(user=user)
-    bits = nav_person(user=user)
+    """What the header shows of a signed-in person: from the cache in one round trip (or a query each)."""
+    counts, bits = read_many([nav_counts_entry(user=user), nav_person_entry(user=user)])
+    bits = with_superuser(bits, user)
     return (
         user.display_name, bool(user.wants_to_mentor), user.is_staff, bits["agency_staff"], bits["firm_id"],
         counts["messages"], counts["notifications"],

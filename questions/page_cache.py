@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from clusters.models import Cluster, User
+from config.cache import KEPT_BY_READ, read_many
 from questions.models import Answer, Follow, Question, Vote
 
 LIST_TTL = 300
@@ -40,25 +41,30 @@ def _cluster_key(cluster_id: int) -> str:
     return f"qa-cluster:{cluster_id}:version"
 
 
+def _start(key: str) -> int:
+    # A fresh start (or an evicted key) begins at the current time, never at a number used before.
+    cache.add(key, time.time_ns(), timeout=None)
+    return cache.get(key)
+
+
+def cluster_version_entry(cluster_id: int) -> tuple:
+    """The cluster's version as an entry for config.cache.read_many."""
+    key = _cluster_key(cluster_id)
+    return key, lambda: _start(key), KEPT_BY_READ
+
+
+def names_version_entry() -> tuple:
+    return NAMES_KEY, lambda: _start(NAMES_KEY), KEPT_BY_READ
+
+
 def versions(cluster_id: int) -> tuple[int, int]:
     """The cluster's and the names' version numbers: one cache round trip (two on a fresh start)."""
-    keys = [_cluster_key(cluster_id), NAMES_KEY]
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        # A fresh start (or an evicted key) begins at the current time, never at a number used before.
-        for key in missing:
-            cache.add(key, time.time_ns(), timeout=None)
-        found.update(cache.get_many(missing))
-    return found[keys[0]], found[keys[1]]
+    cluster, names = read_many([cluster_version_entry(cluster_id), names_version_entry()])
+    return cluster, names
 
 
 def names_version() -> int:
-    current = cache.get(NAMES_KEY)
-    if current is None:
-        cache.add(NAMES_KEY, time.time_ns(), timeout=None)
-        current = cache.get(NAMES_KEY)
-    return current
+    return read_many([names_version_entry()])[0]
 
 
 def _bump(key: str) -> None:
@@ -77,19 +83,20 @@ def names_changed() -> None:
     transaction.on_commit(lambda: _bump(NAMES_KEY))
 
 
-def list_key(*, cluster_id: int, filters: dict, page: int, language: str, user_id: int | None) -> str:
-    """The key of one page of a cluster's list; `user_id` only matters for "mine"."""
-    versions_now = versions(cluster_id)
+def list_key(*, cluster_id: int, versions: tuple[int, int], filters: dict, page: int, language: str,
+             user_id: int | None) -> str:
+    """The key of one page of a cluster's list, under the cluster's and the names' `versions` (read
+    before the list); `user_id` only matters for "mine"."""
     mine = user_id if filters.get("mine") else None
     described = repr(sorted(filters.items())).encode()
     digest = hashlib.blake2b(described, digest_size=12).hexdigest()
-    return f"qa-list:{cluster_id}:{versions_now[0]}:{versions_now[1]}:{language}:{page}:{mine}:{digest}"
+    return f"qa-list:{cluster_id}:{versions[0]}:{versions[1]}:{language}:{page}:{mine}:{digest}"
 
 
-def question_key(*, question_id: int, cluster_id: int, page: int) -> str:
-    """The key of a question page's shared part (the question and one page of its answers)."""
-    versions_now = versions(cluster_id)
-    return f"qa-question:{question_id}:{versions_now[0]}:{versions_now[1]}:{page}"
+def question_key(*, question_id: int, versions: tuple[int, int], page: int) -> str:
+    """The key of a question page's shared part (the question and one page of its answers), under its
+    cluster's and the names' `versions` (read before the data)."""
+    return f"qa-question:{question_id}:{versions[0]}:{versions[1]}:{page}"
 
 
 _question_clusters: dict[int, int] = {}  # a question never moves to another cluster

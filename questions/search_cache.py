@@ -32,6 +32,7 @@ from django.utils.translation import get_language
 
 from clusters import roles
 from clusters.models import Cluster
+from config.cache import KEPT_BY_READ, read_many
 from questions import page_cache, selectors
 from questions.models import Answer, Question
 from questions.rendering import join_rows, row_pieces
@@ -40,13 +41,19 @@ SEARCH_TTL = 300
 VERSION_KEY = "qa-search:version"
 
 
+def _start() -> int:
+    # A fresh start (or an evicted key) begins at the current time, never at a number used before.
+    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    return cache.get(VERSION_KEY)
+
+
+def version_entry() -> tuple:
+    """The search version as an entry for config.cache.read_many."""
+    return VERSION_KEY, _start, KEPT_BY_READ
+
+
 def version() -> int:
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        # A fresh start (or an evicted key) begins at the current time, never at a number used before.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        current = cache.get(VERSION_KEY)
-    return current
+    return read_many([version_entry()])[0]
 
 
 def _bump() -> None:
@@ -71,10 +78,11 @@ def scope(*, user, member_cluster_ids) -> str:
     return "open+" + hashlib.sha256(",".join(map(str, sorted(member_cluster_ids))).encode()).hexdigest()[:24]
 
 
-def key(*, scope: str, text: str, cluster_id, offset: int, limit: int) -> str:
+def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions: tuple[int, int] | None = None) -> str:
+    """The key of a page of results, under the search and names `versions` (read now if not given)."""
     words = hashlib.sha256(text.encode()).hexdigest()[:32]
-    names = page_cache.names_version()
-    return f"qa-search:{version()}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
+    search, names = versions or (version(), page_cache.names_version())
+    return f"qa-search:{search}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
 
 
 def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[SafeString, bool, list | None]:
@@ -83,9 +91,12 @@ def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[S
     text = " ".join((text or "").split())[:200]
     if not text:
         return join_rows([]), False, []
-    member_cluster_ids = roles.member_cluster_ids(user=user)
-    cache_key = key(scope=scope(user=user, member_cluster_ids=member_cluster_ids), text=text, cluster_id=cluster.pk if cluster else None,
-                    offset=offset, limit=limit)
+    # Who may read what and the versions, in one round trip to the cache.
+    member_cluster_ids, open_cluster_ids, *versions = read_many([
+        roles.member_ids_entry(user=user), roles.open_ids_entry(), version_entry(), page_cache.names_version_entry(),
+    ])
+    cache_key = key(scope=scope(user=user, member_cluster_ids=member_cluster_ids), text=text,
+                    cluster_id=cluster.pk if cluster else None, offset=offset, limit=limit, versions=tuple(versions))
     kept = cache.get(cache_key) if SEARCH_TTL else None
     if kept is None:
         questions = list(selectors.search_questions(user=user, text=text, cluster=cluster)[offset:offset + limit + 1])
@@ -98,7 +109,7 @@ def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[S
         return join_rows(pieces), kept["has_next"], shown
     if user.is_authenticated and user.is_superuser:  # every active cluster: one closing down moves the version
         return join_rows([piece for _cluster_id, piece in kept["rows"]]), kept["has_next"], None
-    readable = roles.open_cluster_ids() | member_cluster_ids
+    readable = open_cluster_ids | member_cluster_ids
     pieces = [piece for cluster_id, piece in kept["rows"] if cluster_id in readable]
     return join_rows(pieces), kept["has_next"], None
 

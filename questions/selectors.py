@@ -108,9 +108,13 @@ def question_get_for_user(*, user: User, question_id: int, with_last_answer_id: 
     return question
 
 
-def question_for_page(*, user: User, question_id: int) -> tuple[Question, str | None]:
+_ASK = object()  # "read the role": None is a role (none)
+
+
+def question_for_page(*, user: User, question_id: int, role=_ASK) -> tuple[Question, str | None]:
     """The question page's question (as question_get_for_user with `with_last_answer_id`) and the
-    person's active role in its cluster: 2 queries, Http404 exactly when question_get_for_user gives it.
+    person's active role in its cluster (given, or read): 2 queries, Http404 exactly when
+    question_get_for_user gives it.
 
     The question is read by id alone and who may read it decided here from its cluster and the role
     (which the page needs anyway), the same rule as readable_questions_q: an active cluster, and then a
@@ -127,17 +131,18 @@ def question_for_page(*, user: User, question_id: int) -> tuple[Question, str | 
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     question.last_answer_id = question.last_answer_id or 0
-    return question, question_page_role(user=user, question=question)
+    return question, question_page_role(user=user, question=question, role=role)
 
 
-def question_page_role(*, user: User, question: Question) -> str | None:
+def question_page_role(*, user: User, question: Question, role=_ASK) -> str | None:
     """The person's active role in the question's cluster; Http404 if they may not read the question
     (the rule of readable_questions_q: an active cluster, then a superuser, an open cluster or an active
-    member). The role comes from the cache or 1 query (clusters.roles)."""
+    member). The role is given, or comes from the cache or 1 query (clusters.roles)."""
     cluster = question.cluster
     if not cluster.is_active:
         raise Http404
-    role = membership_role(user=user, cluster=cluster)
+    if role is _ASK:
+        role = membership_role(user=user, cluster=cluster)
     superuser = user.is_authenticated and user.is_superuser
     if not (superuser or cluster.access == Cluster.Access.OPEN or role is not None):
         raise Http404

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
+from clusters import roles
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
+from config.cache import read_many
 from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
@@ -157,14 +159,19 @@ def cluster_questions(request, slug):
     cluster = page_cache.active_cluster(slug)
     if cluster is None:
         raise Http404
-    rights = _rights(request, cluster)
+    # The role and the versions of what the list shows, in one round trip to the cache.
+    kept_role, *versions = read_many([
+        roles.role_entry(user=request.user, cluster_id=cluster.pk),
+        page_cache.cluster_version_entry(cluster.pk), page_cache.names_version_entry(),
+    ])
+    rights = _rights(request, cluster, role=roles.role_of(kept_role))
     if not cluster.is_open and not rights["is_member"]:
         raise Http404  # exactly like a missing cluster
     form = FilterForm(request.GET or None)
     filters = form.filters()
     number = _page_number(request.GET.get("page"))
-    key = page_cache.list_key(cluster_id=cluster.pk, filters=filters, page=number, language=get_language(),
-                              user_id=request.user.pk)
+    key = page_cache.list_key(cluster_id=cluster.pk, versions=tuple(versions), filters=filters, page=number,
+                              language=get_language(), user_id=request.user.pk)
     kept = page_cache.get(key)
     if kept is None:
         questions = selectors.cluster_questions(cluster=cluster, user=request.user, **filters)
@@ -317,12 +324,22 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     kept part carries the time it was read, so a resync starts from there."""
     number = _page_number(request.GET.get("page"))
     cluster_id = page_cache.cluster_of_question(question_id) if request.method != "POST" else None
-    key = page_cache.question_key(question_id=question_id, cluster_id=cluster_id, page=number) if cluster_id else None
-    data = page_cache.get(key) if key else None
+    key = data = None
+    if cluster_id:
+        # The versions and the reader's role in its cluster, in one round trip to the cache.
+        kept_role, *versions = read_many([
+            roles.role_entry(user=request.user, cluster_id=cluster_id),
+            page_cache.cluster_version_entry(cluster_id), page_cache.names_version_entry(),
+        ])
+        key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
+        data = page_cache.get(key)
     if data is not None:
-        return data, selectors.question_page_role(user=request.user, question=data["question"])
+        role = selectors.question_page_role(user=request.user, question=data["question"],
+                                            role=roles.role_of(kept_role))
+        return data, role
     synced_at = timezone.now()
-    question, role = selectors.question_for_page(user=request.user, question_id=question_id)
+    known = {"role": roles.role_of(kept_role)} if cluster_id else {}
+    question, role = selectors.question_for_page(user=request.user, question_id=question_id, **known)
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
     data = {"question": question, "answers": list(page.object_list), "has_next": page.has_next(), "number": number,
             "synced_at": synced_at.isoformat()}

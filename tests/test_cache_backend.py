@@ -40,3 +40,31 @@ def test_the_cache_still_reads_writes_and_counts(redis_only):
     assert cache.get_many(["cache-backend-count", "cache-backend-none"]) == {"cache-backend-count": 2}
     cache.delete("cache-backend-count")
     assert cache.get("cache-backend-count") is None
+
+
+def test_read_many_reads_misses_once_keeps_them_and_honours_each_timeout():
+    from config.cache import KEPT_BY_READ, read_many
+
+    cache.clear()
+    reads = []
+
+    def reader(name, value):
+        def read():
+            reads.append(name)
+            return value
+        return read
+
+    def kept_by_itself():
+        reads.append("own")
+        cache.set("own", 7, None)
+        return 7
+
+    entries = [("a", reader("a", {"n": 1}), 60), ("b", reader("b", ""), None), ("c", reader("c", 3), 0),
+               ("own", kept_by_itself, KEPT_BY_READ)]
+    assert read_many(entries) == [{"n": 1}, "", 3, 7]
+    assert reads == ["a", "b", "c", "own"]
+    assert cache.get("a") == {"n": 1} and cache.get("b") == "" and cache.get("c") is None
+    reads.clear()
+    assert read_many(entries) == [{"n": 1}, "", 3, 7]
+    assert reads == ["c"]  # only the uncached one is read again
+    cache.clear()
