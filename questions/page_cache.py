@@ -131,16 +131,24 @@ def _slug_key(slug: str) -> str:
     return f"qa-cluster-slug:{hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()}"
 
 
+# In the model's own field order, as Model.from_db wants them.
+_CLUSTER_FIELDS = tuple(
+    field.attname for field in Cluster._meta.concrete_fields if field.attname in {"id", "slug", "name", "access", "is_active"}
+)
+
+
 def active_cluster(slug: str) -> Cluster | None:
     """The active cluster with this slug, or None: from the cache (forgotten when the cluster is saved
-    or deleted, under its old and new slug), or 1 query."""
+    or deleted, under its old and new slug), or 1 query. Only what a list page shows of it is loaded
+    (its other fields load on first use); a full model instance took longer to unpickle than the rest
+    of a kept list page."""
     key = _slug_key(slug)
     found = cache.get(key) if CLUSTER_TTL else None
     if found is None:
-        found = Cluster.objects.filter(slug=slug, is_active=True).first() or False
+        found = Cluster.objects.filter(slug=slug, is_active=True).values_list(*_CLUSTER_FIELDS).first() or False
         if CLUSTER_TTL:
             cache.set(key, found, CLUSTER_TTL)
-    return found or None
+    return Cluster.from_db("default", _CLUSTER_FIELDS, found) if found else None
 
 
 def _forget_slug(slug: str) -> None:

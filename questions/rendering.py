@@ -148,18 +148,21 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
     return mark_safe("".join(parts))
 
 
-def kept_render(request, template: str, context: dict, *, key: tuple | None, fills: dict) -> SafeString:
-    """`template` rendered with `context` plus `fills` (name -> this request's HTML for it).
+def kept_render(request, template: str, context: dict, *, key: tuple | None, fills: dict, more=None) -> SafeString:
+    """`template` rendered with `context` plus `fills` (name -> this request's HTML for it), and plus
+    `more()` (more context, worked out only when the template is rendered).
 
     With a key (everything else the template shows, in the caller's words), it is rendered once with a
     marker in place of each fill and of the CSRF token, kept in memory under the key, and the request's
     fills and token put in the markers' places; without one (or if a fill does not appear exactly once),
     it is rendered each time."""
     global _content_chars
+    key = None if key is None else (template, get_language(), *key)
+    kept = _contents.get(key) if key is not None else None
+    if kept is None and more is not None:
+        context = {**context, **more()}
     if key is None:
         return get_template(template).render({**context, **fills}, request)
-    key = (template, get_language(), *key)
-    kept = _contents.get(key)
     if kept is None:
         marks = {name: f"\x00fill:{name}\x00" for name in fills}
         html = get_template(template).render(

@@ -182,11 +182,12 @@ def cluster_questions(request, slug):
         page = _NextPage.known(number, kept["has_next"])
     # The page around the rows is the same for everyone with the same membership and query: kept too.
     context = {"cluster": cluster, "page": page, "query": _query_string(request), "has_rows": bool(kept["rows"]),
-               **_filter_context(request, form), **rights}
+               **rights}
     content_key = (key, request.path, request.GET.urlencode(), request.user.is_authenticated, rights["is_member"],
                    cluster.name, cluster.slug, context["has_rows"]) if page_cache.enabled() else None
+    # The filter selects are built only when the content is rendered (they are in its key: the query).
     content = kept_render(request, "questions/_cluster_questions_content.html", context, key=content_key,
-                          fills={"rows": join_rows(kept["rows"])})
+                          fills={"rows": join_rows(kept["rows"])}, more=lambda: _filter_context(request, form))
     return render(request, "questions/cluster_questions.html", {**context, "content_html": content})
 
 
