@@ -30,9 +30,24 @@ _NEXT_MARK = "\x00next\x00"
 _headers: dict[tuple, tuple[str, ...]] = {}
 
 
-def _person_values(user) -> tuple:
-    """What the header shows of a signed-in person: from the cache in one round trip (or a query each)."""
-    counts, bits = read_many([nav_counts_entry(user=user), nav_person_entry(user=user)])
+def entries(user) -> list:
+    """The header's kept values (badge counts; agency and firm links) as config.cache.read_many entries,
+    so that a view can read them in the same round trip as its own and hand them over with keep()."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [nav_counts_entry(user=user), nav_person_entry(user=user)]
+
+
+def keep(request, values: list) -> None:
+    """The values of entries(request.user), read by the view: the header will not read them again."""
+    request._puente_header_values = values
+
+
+def _person_values(request, user) -> tuple:
+    """What the header shows of a signed-in person: handed over by the view, or from the cache in one
+    round trip (or a query each)."""
+    values = getattr(request, "_puente_header_values", None) or read_many(entries(user))
+    counts, bits = values
     bits = with_superuser(bits, user)
     return (
         user.display_name, bool(user.wants_to_mentor), user.is_staff, bits["agency_staff"], bits["firm_id"],
@@ -66,7 +81,7 @@ def site_header(request) -> SafeString:
     Without a request (a template rendered outside a view) it is the signed-out header."""
     language = (get_language() or settings.LANGUAGE_CODE).lower()
     user = getattr(request, "user", None)
-    person = _person_values(user) if user is not None and user.is_authenticated else None
+    person = _person_values(request, user) if user is not None and user.is_authenticated else None
     key = (language, get_script_prefix(), person)
     pieces = _headers.get(key)
     if pieces is None:

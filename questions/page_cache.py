@@ -27,13 +27,13 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.http import Http404
 
 from clusters.models import Cluster, User
 from config.cache import KEPT_BY_READ, read_many
 from questions.models import Answer, Follow, Question, Vote
 
 LIST_TTL = 300
-CLUSTER_TTL = 60
 NAMES_KEY = "qa-names:version"
 
 
@@ -127,34 +127,49 @@ def put(key: str, value) -> None:
         cache.set(key, value, LIST_TTL)
 
 
-def _slug_key(slug: str) -> str:
-    return f"qa-cluster-slug:{hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()}"
-
-
 # In the model's own field order, as Model.from_db wants them.
 _CLUSTER_FIELDS = tuple(
     field.attname for field in Cluster._meta.concrete_fields if field.attname in {"id", "slug", "name", "access", "is_active"}
 )
+_clusters: dict[str, tuple] = {}  # slug -> (cluster id, its version when read, what a list shows of it)
 
 
-def active_cluster(slug: str) -> Cluster | None:
-    """The active cluster with this slug, or None: from the cache (forgotten when the cluster is saved
-    or deleted, under its old and new slug), or 1 query. Only what a list page shows of it is loaded
-    (its other fields load on first use); a full model instance took longer to unpickle than the rest
-    of a kept list page."""
-    key = _slug_key(slug)
-    found = cache.get(key) if CLUSTER_TTL else None
-    if found is None:
-        found = Cluster.objects.filter(slug=slug, is_active=True).values_list(*_CLUSTER_FIELDS).first() or False
-        if CLUSTER_TTL:
-            cache.set(key, found, CLUSTER_TTL)
-    return Cluster.from_db("default", _CLUSTER_FIELDS, found) if found else None
+def _read_cluster(slug: str) -> Cluster | None:
+    row = Cluster.objects.filter(slug=slug, is_active=True).values_list(*_CLUSTER_FIELDS).first()
+    return Cluster.from_db("default", _CLUSTER_FIELDS, row) if row else None
 
 
-def _forget_slug(slug: str) -> None:
-    key = _slug_key(slug)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+def list_cluster_and_values(slug: str, entries) -> tuple[Cluster, list]:
+    """The active cluster with this slug (only what a list page shows of it: its other fields load on
+    first use) and, in the same round trip to the cache, the values of entries(cluster_id) for
+    config.cache.read_many, whose second must be the cluster's version; Http404 if there is none.
+
+    The cluster is kept in this process under its version, which every save of it moves: it is read
+    from the database (after the version, so never older than it) once per version. A slug that now
+    names another cluster, or none, is found out by the same check."""
+    known = _clusters.get(slug) if enabled() else None
+    if known is not None:
+        cluster_id, version, cluster = known
+        values = read_many(entries(cluster_id))
+        if cluster is not None and values[1] == version:
+            return cluster, values
+        cluster = _read_cluster(slug)
+        if cluster is not None and cluster.pk == cluster_id:
+            _remember(slug, (cluster_id, values[1], cluster))
+            return cluster, values
+    cluster = _read_cluster(slug)
+    if cluster is None:
+        raise Http404
+    values = read_many(entries(cluster.pk))
+    _remember(slug, (cluster.pk, None, None))  # its version was read after it: keep only its id for now
+    return cluster, values
+
+
+def _remember(slug: str, known: tuple) -> None:
+    if enabled():
+        if len(_clusters) >= 10_000:
+            _clusters.clear()
+        _clusters[slug] = known
 
 
 # --- What moves the versions --------------------------------------------------------------------
@@ -184,14 +199,6 @@ def _vote_or_follow_saved(sender, instance, **kwargs):
 
 def _cluster_saved(sender, instance, **kwargs):
     cluster_changed(instance.pk)
-    _forget_slug(instance.slug)
-
-
-def _cluster_saving(sender, instance, **kwargs):
-    if instance.pk is not None:  # a new slug: the old one must not find the cluster any more
-        old_slug = Cluster.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
-        if old_slug and old_slug != instance.slug:
-            _forget_slug(old_slug)
 
 
 def _person_saving(sender, instance, update_fields=None, **kwargs):
@@ -208,4 +215,3 @@ def connect() -> None:
         post_save.connect(receiver, sender=model, dispatch_uid=f"qa_list_saved_{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"qa_list_deleted_{model.__name__}")
     pre_save.connect(_person_saving, sender=User, dispatch_uid="qa_list_person_saving")
-    pre_save.connect(_cluster_saving, sender=Cluster, dispatch_uid="qa_list_cluster_saving")

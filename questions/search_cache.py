@@ -27,7 +27,6 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from clusters import roles
@@ -85,16 +84,19 @@ def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions:
     return f"qa-search:{search}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
 
 
-def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[SafeString, bool, list | None]:
+def search_rows(*, user, text: str, cluster, offset: int, limit: int, also=()) -> tuple:
     """One page of search results as questions.search_questions ranks them: the rows' HTML, whether a
-    next page exists, and the questions themselves when they were read now (None when kept)."""
+    next page exists, the questions themselves when they were read now (None when kept), and the values
+    of the `also` entries (config.cache.read_many), read in the same round trip to the cache."""
     text = " ".join((text or "").split())[:200]
     if not text:
-        return join_rows([]), False, []
-    # Who may read what and the versions, in one round trip to the cache.
+        return join_rows([]), False, [], read_many(list(also))
+    # Who may read what and the versions (and what the caller wants), in one round trip to the cache.
     member_cluster_ids, open_cluster_ids, *versions = read_many([
         roles.member_ids_entry(user=user), roles.open_ids_entry(), version_entry(), page_cache.names_version_entry(),
+        *also,
     ])
+    versions, also_values = versions[:2], versions[2:]
     cache_key = key(scope=scope(user=user, member_cluster_ids=member_cluster_ids), text=text,
                     cluster_id=cluster.pk if cluster else None, offset=offset, limit=limit, versions=tuple(versions))
     kept = cache.get(cache_key) if SEARCH_TTL else None
@@ -106,12 +108,12 @@ def search_rows(*, user, text: str, cluster, offset: int, limit: int) -> tuple[S
                 "has_next": len(questions) > limit}
         if SEARCH_TTL:
             cache.set(cache_key, kept, SEARCH_TTL)
-        return join_rows(pieces), kept["has_next"], shown
+        return join_rows(pieces), kept["has_next"], shown, also_values
     if user.is_authenticated and user.is_superuser:  # every active cluster: one closing down moves the version
-        return join_rows([piece for _cluster_id, piece in kept["rows"]]), kept["has_next"], None
+        return join_rows([piece for _cluster_id, piece in kept["rows"]]), kept["has_next"], None, also_values
     readable = open_cluster_ids | member_cluster_ids
     pieces = [piece for cluster_id, piece in kept["rows"] if cluster_id in readable]
-    return join_rows(pieces), kept["has_next"], None
+    return join_rows(pieces), kept["has_next"], None, also_values
 
 
 def _changed_signal(sender, **kwargs):

@@ -19,6 +19,7 @@ from clusters import roles
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
 from config.cache import read_many
+from messaging import header
 from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
 from questions.forms import SORT_CHOICES, AnswerForm, AskForm, DuplicateForm, FilterForm, SearchForm
@@ -95,6 +96,14 @@ def _filter_context(request, form: FilterForm) -> dict:
     }
 
 
+def _hand_over_header(request, values: list, *, own: int) -> list:
+    """The first `own` of `values`; the rest, read for the site header with them (header.entries),
+    handed over to it so that it does not read them again."""
+    if len(values) > own:
+        header.keep(request, values[own:])
+    return values[:own]
+
+
 def _page_number(value) -> int:
     try:
         return max(int(value or 1), 1)
@@ -156,14 +165,13 @@ def _default_language(user) -> str:
 
 @require_GET
 def cluster_questions(request, slug):
-    cluster = page_cache.active_cluster(slug)
-    if cluster is None:
-        raise Http404
-    # The role and the versions of what the list shows, in one round trip to the cache.
-    kept_role, *versions = read_many([
-        roles.role_entry(user=request.user, cluster_id=cluster.pk),
-        page_cache.cluster_version_entry(cluster.pk), page_cache.names_version_entry(),
+    # The cluster, the person's role in it, the versions of what the list shows and the header's
+    # values, in one round trip to the cache.
+    cluster, values = page_cache.list_cluster_and_values(slug, lambda cluster_id: [
+        roles.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
+        page_cache.names_version_entry(), *header.entries(request.user),
     ])
+    kept_role, *versions = _hand_over_header(request, values, own=3)
     rights = _rights(request, cluster, role=roles.role_of(kept_role))
     if not cluster.is_open and not rights["is_member"]:
         raise Http404  # exactly like a missing cluster
@@ -218,9 +226,11 @@ def search(request):
         cluster = selectors.cluster_for_questions(user=request.user, slug=request.GET["cluster"])
 
     number = _page_number(request.GET.get("page"))
-    rows, has_next, questions = search_cache.search_rows(
-        user=request.user, text=text, cluster=cluster, offset=(number - 1) * QUESTIONS_PAGE, limit=QUESTIONS_PAGE
+    rows, has_next, questions, header_values = search_cache.search_rows(
+        user=request.user, text=text, cluster=cluster, offset=(number - 1) * QUESTIONS_PAGE, limit=QUESTIONS_PAGE,
+        also=header.entries(request.user),
     )
+    _hand_over_header(request, header_values, own=0)
     page = _NextPage.known(number, has_next, questions or ())
     return render(request, "questions/search.html", {
         "form": form, "page": page, "rows": rows,
@@ -327,11 +337,11 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     cluster_id = page_cache.cluster_of_question(question_id) if request.method != "POST" else None
     key = data = None
     if cluster_id:
-        # The versions and the reader's role in its cluster, in one round trip to the cache.
-        kept_role, *versions = read_many([
-            roles.role_entry(user=request.user, cluster_id=cluster_id),
-            page_cache.cluster_version_entry(cluster_id), page_cache.names_version_entry(),
-        ])
+        # The versions, the reader's role in its cluster and the header's values, in one round trip.
+        kept_role, *versions = _hand_over_header(request, read_many([
+            roles.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
+            page_cache.names_version_entry(), *header.entries(request.user),
+        ]), own=3)
         key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
         data = page_cache.get(key)
     if data is not None:

@@ -40,13 +40,12 @@ def _navigation_counts_uncached(monkeypatch):
     from questions import search_cache
 
     monkeypatch.setattr(search_cache, "SEARCH_TTL", 0)
-    # And kept question lists, clusters by slug (questions.page_cache) and roles in clusters
+    # And kept question lists and clusters (questions.page_cache) and roles in clusters
     # (clusters.roles), tested in tests/questions/test_page_cache.py.
     from clusters import roles
     from questions import page_cache
 
     monkeypatch.setattr(page_cache, "LIST_TTL", 0)
-    monkeypatch.setattr(page_cache, "CLUSTER_TTL", 0)
     monkeypatch.setattr(roles, "ROLE_TTL", 0)
 
 

@@ -255,16 +255,16 @@ def test_kept_search_results_are_the_same_and_cost_no_search_query(
         for i in range(25):
             services.question_ask(cluster=coffee, author=ana, title=f"¿Flete de contenedor número {i}?")
     fresh = list(selectors.search_questions(user=ana, text="flete contenedor"))
-    first, has_next, questions = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=0,
+    first, has_next, questions, _ = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=0,
                                                           limit=20)
     assert [q.pk for q in questions] == [q.pk for q in fresh[:20]] and has_next
     # 1 her clusters (who may read what), 1 the open clusters (the kept rows' visibility check)
     with django_assert_num_queries(2):
-        kept, kept_has_next, none = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None,
+        kept, kept_has_next, none, _ = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None,
                                                              offset=0, limit=20)
     assert none is None and kept_has_next
     assert strip_times(kept) == strip_times(first) == strip_times(rendering.question_rows(fresh[:20], show_cluster=True))
-    later, later_has_next, _ = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=20,
+    later, later_has_next, _, _ = search_cache.search_rows(user=ana, text="flete contenedor", cluster=None, offset=20,
                                                         limit=20)
     assert later.count("question-row") == 5 and not later_has_next
 
@@ -315,7 +315,7 @@ def test_kept_results_never_reach_someone_who_may_not_read_them(
     monkeypatch.setattr(search_cache, "scope", lambda **kwargs: "same")
     assert question.title in search_cache.search_rows(user=ana, text="documentos FDA", cluster=None, offset=0,
                                                       limit=20)[0]
-    rows, _, questions = search_cache.search_rows(user=otto, text="documentos FDA", cluster=None, offset=0, limit=20)
+    rows, _, questions, _ = search_cache.search_rows(user=otto, text="documentos FDA", cluster=None, offset=0, limit=20)
     assert questions is None  # it was the kept entry
     assert question.title not in rows and "question-row" not in rows
 
