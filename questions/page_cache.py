@@ -104,14 +104,23 @@ _question_clusters: dict[int, int] = {}  # a question never moves to another clu
 
 def cluster_of_question(question_id: int) -> int | None:
     """The cluster of a question this process has read before (so its page's key can be made before
-    reading it), else None."""
-    return _question_clusters.get(question_id)
+    reading it), else None. The page checks the question it gets against it (a restored database
+    could give an id to another question)."""
+    return _question_clusters.get(question_id) if enabled() else None
 
 
 def remember_cluster_of_question(question_id: int, cluster_id: int) -> None:
+    if not enabled():
+        return
     if len(_question_clusters) >= 100_000:
         _question_clusters.clear()
     _question_clusters[question_id] = cluster_id
+
+
+def forget_process_memory() -> None:
+    """Forget what this process keeps of questions and clusters (for tests: ids start again)."""
+    _question_clusters.clear()
+    _clusters.clear()
 
 
 def enabled() -> bool:

@@ -344,13 +344,15 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
         ]), own=3)
         key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
         data = page_cache.get(key)
-    if data is not None:
+    if data is not None and data["question"].cluster_id == cluster_id:
         role = selectors.question_page_role(user=request.user, question=data["question"],
                                             role=roles.role_of(kept_role))
         return data, role
     synced_at = timezone.now()
-    known = {"role": roles.role_of(kept_role)} if cluster_id else {}
+    known = {"role_in": (cluster_id, roles.role_of(kept_role))} if cluster_id else {}
     question, role = selectors.question_for_page(user=request.user, question_id=question_id, **known)
+    if key and question.cluster_id != cluster_id:
+        key = None  # not the question this process knew under that id: nothing is kept for it
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
     data = {"question": question, "answers": list(page.object_list), "has_next": page.has_next(), "number": number,
             "synced_at": synced_at.isoformat()}

@@ -46,6 +46,7 @@ def _navigation_counts_uncached(monkeypatch):
     from questions import page_cache
 
     monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    page_cache.forget_process_memory()  # ids start again in every test's database
     monkeypatch.setattr(roles, "ROLE_TTL", 0)
 
 
