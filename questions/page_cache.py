@@ -57,16 +57,6 @@ def names_version_entry() -> tuple:
     return NAMES_KEY, lambda: _start(NAMES_KEY), KEPT_BY_READ
 
 
-def versions(cluster_id: int) -> tuple[int, int]:
-    """The cluster's and the names' version numbers: one cache round trip (two on a fresh start)."""
-    cluster, names = read_many([cluster_version_entry(cluster_id), names_version_entry()])
-    return cluster, names
-
-
-def names_version() -> int:
-    return read_many([names_version_entry()])[0]
-
-
 def _bump(key: str) -> None:
     try:
         cache.incr(key)

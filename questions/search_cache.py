@@ -77,10 +77,10 @@ def scope(*, user, member_cluster_ids) -> str:
     return "open+" + hashlib.sha256(",".join(map(str, sorted(member_cluster_ids))).encode()).hexdigest()[:24]
 
 
-def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions: tuple[int, int] | None = None) -> str:
-    """The key of a page of results, under the search and names `versions` (read now if not given)."""
+def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions: tuple[int, int]) -> str:
+    """The key of a page of results, under the search and names `versions` (read before the results)."""
     words = hashlib.sha256(text.encode()).hexdigest()[:32]
-    search, names = versions or (version(), page_cache.names_version())
+    search, names = versions
     return f"qa-search:{search}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
 
 
