@@ -20,7 +20,9 @@ the ready-made frame to each local socket's ASGI `send`.
   next one goes out (see `_Outlet`).
 - If the channel layer fails under the hub (Redis away), every socket the hub serves is closed with
   4503 (reconnect and resync): their clients reconnect and resync instead of silently missing
-  messages.
+  messages. Redis can also restart empty between two calls, and then no call fails: the group
+  memberships are simply gone. The hub keeps a mark in Redis and looks for it every WATCH_EVERY
+  seconds; when the mark is gone, so are the memberships, and the hub's sockets are closed the same way.
 - One hub per event loop (a server process has one; each test has its own).
 """
 
@@ -31,7 +33,7 @@ import logging
 
 from channels.layers import get_channel_layer
 
-from messaging import events, selectors
+from messaging import events, presence, selectors
 from messaging.sockets import CLOSE_RECONNECT, CLOSE_TOO_SLOW, socket_db
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ RENEW_EVERY = 3600
 # seconds the hub compares the newest id of each room it serves (one query for all of them) with what
 # its sockets were sent, and those behind catch up.
 SWEEP_EVERY = 20.0
+# How often the hub checks that Redis still holds what it was given (its mark; see the docstring).
+WATCH_EVERY = 5.0
 
 
 class _Outlet:
@@ -202,6 +206,8 @@ class RoomHub:
         self.reader: asyncio.Task | None = None
         self.renewer: asyncio.Task | None = None
         self.sweeper: asyncio.Task | None = None
+        self.watcher: asyncio.Task | None = None
+        self.marked = False
 
     # --- Sockets come and go ---------------------------------------------------------------------
 
@@ -253,6 +259,7 @@ class RoomHub:
             self.reader = self.loop.create_task(self._read())
             self.renewer = self.loop.create_task(self._renew())
             self.sweeper = self.loop.create_task(self._sweep())
+            self.watcher = self.loop.create_task(self._watch())
 
     async def _read(self) -> None:
         while True:
@@ -305,6 +312,23 @@ class RoomHub:
         for room_id, outlets in behind.items():
             for outlet in tuple(outlets.values()):
                 outlet.catch_up_to(newest.get(room_id, 0))
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                await self.watch_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("room hub: looking for its mark in Redis failed", exc_info=True)
+            await asyncio.sleep(WATCH_EVERY)
+
+    async def watch_once(self) -> None:
+        was_there = await presence.keep_mark(f"hub:{self.channel_name}", ttl=WATCH_EVERY * 6)
+        if self.marked and not was_there:
+            log.warning("room hub: Redis lost its data (restarted empty?); closing this process's room sockets")
+            await self._drop_everyone()
+        self.marked = True
 
     async def _drop_everyone(self) -> None:
         """Subscriptions may be gone with the layer: every socket reconnects (and resyncs)."""

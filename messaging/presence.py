@@ -153,6 +153,23 @@ def user_is_online(*, user_id: int) -> bool:
     return bool(_local_members(key, now))
 
 
+async def keep_mark(name: str, ttl: float) -> bool:
+    """Keeps a mark called `name` for another `ttl` seconds; whether it was still there. A mark that was
+    set and kept in time and is gone tells its keeper that Redis lost its data (it restarted empty or
+    was flushed) although every call still succeeds."""
+    key = f"{_PREFIX}mark:{name}"
+    if settings.REDIS_URL:
+        client = _async_redis()
+        if await client.set(key, 1, ex=math.ceil(ttl), xx=True):
+            return True
+        await client.set(key, 1, ex=math.ceil(ttl))
+        return False
+    now = time.time()
+    was_there = bool(_local_members(key, now))
+    _local[key] = {"1": now + ttl}
+    return was_there
+
+
 def reset_local() -> None:
     """For tests: forget the in-process sets."""
     _local.clear()

@@ -154,6 +154,33 @@ async def test_when_the_layer_fails_under_the_hub_its_sockets_are_closed_to_reco
     room_hub.reader.cancel()
 
 
+async def test_when_redis_loses_its_data_without_failing_a_call_the_sockets_are_closed_to_reconnect(settings):
+    """Redis restarted empty between two calls: every call succeeds, the room's group is simply gone."""
+    from messaging import presence
+
+    room_hub = hub.get_hub()
+    ana, mateo = Socket("ana"), Socket("mateo")
+    await room_hub.join(1, ana)
+    await room_hub.join(1, mateo)
+    await room_hub.watch_once()
+    await room_hub.watch_once()
+    assert (ana.closed_with, mateo.closed_with) == (None, None)  # the mark kept: nothing lost, nobody closed
+
+    if settings.REDIS_URL:
+        await presence._async_redis().flushdb()
+    else:
+        presence.reset_local()
+    await room_hub.watch_once()
+    assert (ana.closed_with, mateo.closed_with) == (hub.CLOSE_RECONNECT, hub.CLOSE_RECONNECT)
+    assert room_hub.sockets_in(1) == 0
+    # Reconnected, a socket joins the room's group again (the hub knows it is no longer subscribed).
+    lucia = Socket("lucia")
+    await room_hub.join(1, lucia)
+    assert await group_members(1) == {room_hub.channel_name}
+    await room_hub.watch_once()
+    assert lucia.closed_with is None
+
+
 async def test_after_a_resync_a_lost_broadcast_is_read_from_the_database_before_the_next_message():
     room_hub = hub.get_hub()
     stored = {1: "m1"}
