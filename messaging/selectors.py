@@ -8,11 +8,12 @@ Outsiders get Http404, exactly like a missing room.
 """
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from clusters.models import ClusterMembership, User
+from clusters.models import Cluster, ClusterMembership, User
 from config.cache import read_many
 from messaging.models import (
     Message,
@@ -163,32 +164,50 @@ def direct_room_partners(*, rooms: list[Room], user: User) -> dict[int, User]:
 
 
 def nav_counts(*, user: User) -> dict[str, int]:
-    """Unread messages (rooms not muted) and unread notifications for the navigation: one query."""
-    unread_total = (
-        rooms_readable_by(user=user)
-        .exclude(Exists(ReadPosition.objects.filter(room=OuterRef("pk"), user=user, muted=True)))
-        .annotate(unread=_unread_subquery(user))
-        .order_by()
-        .annotate(total=Func(F("unread"), function="SUM"))
-        .values("total")[:1]
-    )
-    notes = (
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .order_by()
-        .annotate(n=Func(F("id"), function="COUNT"))
-        .values("n")
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            unread_rooms=Coalesce(Subquery(unread_total, output_field=IntegerField()), Value(0)),
-            unread_notes=Coalesce(Subquery(notes, output_field=IntegerField()), Value(0)),
+    """Unread messages (rooms not muted) and unread notifications for the navigation: one query.
+
+    Plain SQL: it runs for nearly every page a person opens, and building the equivalent queryset (the
+    rule of readable_rooms_q, the unread count of rooms_overview) cost several times the query itself
+    (docs/PERFORMANCE.md, "Capacity"). tests/messaging/test_services.py checks that it agrees with
+    rooms_overview, room by room, over every kind of room and state."""
+    if not user.is_authenticated or not user.is_active:
+        return {"messages": 0, "notifications": 0}
+    tables = {
+        "room": Room._meta.db_table,
+        "member": RoomMember._meta.db_table,
+        "message": Message._meta.db_table,
+        "position": ReadPosition._meta.db_table,
+        "cluster": Cluster._meta.db_table,
+        "membership": ClusterMembership._meta.db_table,
+        "suspension": RoomSuspension._meta.db_table,
+        "notification": Notification._meta.db_table,
+    }
+    if user.is_superuser:
+        cluster_room = "EXISTS (SELECT 1 FROM {cluster} c WHERE c.id = r.cluster_id AND c.is_active = %(yes)s)"
+    else:
+        cluster_room = (
+            "EXISTS (SELECT 1 FROM {membership} cm JOIN {cluster} c ON c.id = cm.cluster_id "
+            "WHERE cm.cluster_id = r.cluster_id AND cm.user_id = %(user)s AND cm.status = %(active)s "
+            "AND c.is_active = %(yes)s) "
+            "AND NOT EXISTS (SELECT 1 FROM {suspension} s WHERE s.cluster_id = r.cluster_id AND s.user_id = %(user)s)"
         )
-        .values_list("unread_rooms", "unread_notes")
-        .first()
-    )
-    unread_rooms, unread_notes = row or (0, 0)
-    return {"messages": unread_rooms or 0, "notifications": unread_notes or 0}
+    sql = (
+        "SELECT (SELECT COALESCE(SUM((SELECT COUNT(*) FROM {message} m WHERE m.room_id = r.id "
+        "AND m.deleted_at IS NULL AND (m.author_id IS NULL OR m.author_id <> %(user)s) "
+        "AND m.id > COALESCE((SELECT p.last_read_id FROM {position} p "
+        "WHERE p.room_id = r.id AND p.user_id = %(user)s), 0))), 0) "
+        "FROM {room} r WHERE ((r.kind = %(cluster_kind)s AND " + cluster_room + ") "
+        "OR (r.kind <> %(cluster_kind)s AND EXISTS (SELECT 1 FROM {member} rm "
+        "WHERE rm.room_id = r.id AND rm.user_id = %(user)s))) "
+        "AND NOT EXISTS (SELECT 1 FROM {position} p WHERE p.room_id = r.id AND p.user_id = %(user)s "
+        "AND p.muted = %(yes)s)), "
+        "(SELECT COUNT(*) FROM {notification} n WHERE n.recipient_id = %(user)s AND n.read_at IS NULL)"
+    ).format(**tables)
+    params = {"user": user.pk, "yes": True, "active": Status.ACTIVE, "cluster_kind": Room.Kind.CLUSTER}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        unread_rooms, unread_notes = cursor.fetchone()
+    return {"messages": int(unread_rooms or 0), "notifications": int(unread_notes or 0)}
 
 
 # The navigation's counts are on every page, and counting unread messages over all of a person's rooms

@@ -200,6 +200,46 @@ def test_unread_counts_follow_the_read_position(general, ana, mateo, lucia):
     assert {room.pk: room.unread for room in selectors.rooms_overview(user=lucia)} == {general.pk: 2}
 
 
+def test_the_badge_agrees_with_the_rooms_list_over_every_kind_of_room_and_state(
+    general, coffee, seafood, ana, mateo, lucia, otto, superuser
+):
+    """The badge's count is plain SQL; the Messages list counts through the ORM (rooms_overview). For
+    everyone, the badge is the sum of the list's unread over the rooms not muted."""
+    from tests.conftest import activate
+
+    topic = services.room_create_topic(cluster=coffee, creator=lucia, name="Muestras")
+    direct = services.room_direct(user=ana, other=mateo)
+    mentorship = services.room_create_mentorship(mentor=lucia, mentee=mateo, name="Tostado")
+    seafood_general = services.room_general_for_cluster(cluster=seafood)
+    activate(mateo, seafood)
+    for room, author in [(general, ana), (general, mateo), (topic, lucia), (direct, ana), (mentorship, lucia),
+                         (seafood_general, otto), (general, lucia)]:
+        services.message_post(room=room, author=author, body=f"hola de {author.name}")
+    deleted = services.message_post(room=general, author=ana, body="borrame")
+    services.message_delete(message=deleted, acting_user=lucia)
+    read_to = services.message_post(room=topic, author=ana, body="leído")
+    services.message_post(room=topic, author=ana, body="sin leer")
+    services.room_mark_read(room=topic, user=mateo, message_id=read_to.pk)
+    services.room_set_preferences(room=direct, user=mateo, muted=True)
+    services.member_suspend(cluster=coffee, user=otto, acting_user=lucia)  # not a member: nothing to lose
+    services.notification_create(recipient=mateo, kind="award", text="10 credits", url="/x/")
+
+    def from_the_list(user):
+        return sum(room.unread for room in selectors.rooms_overview(user=user) if not room.muted)
+
+    for user in (ana, mateo, lucia, otto, superuser):
+        assert selectors.nav_counts(user=user)["messages"] == from_the_list(user), user.email
+    assert selectors.nav_counts(user=mateo) == {"messages": from_the_list(mateo), "notifications": 1}
+    assert from_the_list(mateo) > 0 and from_the_list(superuser) > 0
+    # States that take rooms away: suspended from the cluster's rooms, then the cluster switched off.
+    services.member_suspend(cluster=coffee, user=mateo, acting_user=lucia)
+    assert selectors.nav_counts(user=mateo)["messages"] == from_the_list(mateo)
+    seafood.is_active = False
+    seafood.save()
+    for user in (ana, mateo, otto, superuser):
+        assert selectors.nav_counts(user=user)["messages"] == from_the_list(user), user.email
+
+
 def test_notification_create_counts_in_the_badge(ana, mateo):
     services.notification_create(recipient=ana, kind="award", text="10 credits", url="/x/", actor=mateo)
     services.notification_create(recipient=ana, kind="x", text="bad", url="javascript:alert(1)")
