@@ -104,6 +104,17 @@ DATABASES = {
 }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# Page requests a server process works on at once; the rest wait their turn, holding nothing
+# (config/handlers.py). Below the pool size, so that the websockets' own database work always finds a
+# connection.
+PAGE_CONCURRENCY = env_int("PAGE_CONCURRENCY", 4, minimum=1)
+_pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
+if _pool and PAGE_CONCURRENCY >= _pool["max_size"]:
+    raise ImproperlyConfigured(
+        f"PAGE_CONCURRENCY ({PAGE_CONCURRENCY}) must be below DB_POOL_MAX ({_pool['max_size']}): the "
+        "websockets need connections of their own."
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer --------------------------------------------------------------------
