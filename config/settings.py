@@ -109,7 +109,7 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # connection.
 PAGE_CONCURRENCY = env_int("PAGE_CONCURRENCY", 4, minimum=1)
 _pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
-if _pool and PAGE_CONCURRENCY >= _pool["max_size"]:
+if _pool and _pool["max_size"] <= PAGE_CONCURRENCY:
     raise ImproperlyConfigured(
         f"PAGE_CONCURRENCY ({PAGE_CONCURRENCY}) must be below DB_POOL_MAX ({_pool['max_size']}): the "
         "websockets need connections of their own."
