@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clusters import selectors as cluster_selectors
 from clusters.models import User
-from messaging import presence, selectors, services
+from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
 from messaging.models import Message, Room
 
@@ -109,6 +109,8 @@ def room(request, room_id):
         {
             "room": room,
             "shown": shown,
+            # messaging/_message.html for each, kept between pages (messaging/rendering.py).
+            "rows": rendering.message_rows(request, shown, room=room, is_facilitator=is_facilitator),
             "older_id": shown[0].pk if len(shown) == PAGE else None,
             "paging": before_id is not None,
             "last_id": shown[-1].pk if shown else 0,

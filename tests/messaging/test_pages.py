@@ -260,3 +260,57 @@ def test_a_direct_conversation_stays_readable_but_closes_when_its_people_no_long
     ClusterMembership.objects.filter(cluster=coffee, user=mateo).update(status=ClusterMembership.Status.ACTIVE)
     services.message_post(room=direct, author=mateo, body="Volví al clúster.")
     assert 'data-composer' in client.get(room_url(direct)).content.decode()
+
+
+def test_kept_message_rows_are_the_templates_own_html_for_every_reader_and_follow_edits(
+    client, general, ana, mateo, lucia
+):
+    """Room pages keep each message's rendered row (messaging.rendering): for every reader and state the
+    kept row is exactly what the row template renders, and an edit or a deletion shows at once."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from messaging import rendering
+
+    first = services.message_post(room=general, author=ana, body="Primer envío a **Hamburgo**")
+    services.message_post(room=general, author=mateo, body="¿Con qué naviera?", reply_to=first)
+    edited = services.message_post(room=general, author=ana, body="Hapag")
+    services.message_edit(message=edited, editor=ana, body="Hapag-Lloyd, desde Puerto Cortés")
+    gone = services.message_post(room=general, author=mateo, body="spam")
+    services.message_delete(message=gone, acting_user=lucia)
+
+    def csrf_blind(html) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', str(html))
+
+    def check(reader) -> list[str]:
+        response = client.get(room_url(general))
+        context = response.context
+        rows = []
+        for message, row in context["rows"]:
+            expected = render_to_string("messaging/_message.html", {
+                "message": message, "room": context["room"], "user": reader,
+                "is_facilitator": context["is_facilitator"], "csrf_token": "t",
+            })
+            assert csrf_blind(row) == csrf_blind(expected)
+            assert csrf_blind(row) in csrf_blind(response.content.decode())
+            rows.append(str(row))
+        return rows
+
+    rendering.forget()
+    for reader in (ana, mateo, lucia):  # author, replier, facilitator: three sets of rights
+        client.force_login(reader)
+        cold = check(reader)
+        kept = check(reader)
+        assert [csrf_blind(row) for row in kept] == [csrf_blind(row) for row in cold]
+        assert len(cold) == 4
+    # Twelve rows shown, eleven kept: the deleted message looks the same to Ana and Lucía (neither wrote
+    # it, nobody may act on it), so they share its row; every other row differs in the reader's rights.
+    assert len(rendering._rows) == 11
+    # Edits and deletions reach kept rows at once (they are part of the key).
+    services.message_edit(message=first, editor=ana, body="Primer envío a **Rotterdam**")
+    services.message_delete(message=edited, acting_user=lucia)
+    client.force_login(mateo)
+    page = client.get(room_url(general)).content.decode()
+    assert "Rotterdam" in page and "Hamburgo" not in page and "Puerto Cortés" not in page
+    check(mateo)
