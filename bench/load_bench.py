@@ -111,6 +111,18 @@ class Stats:
         self.connect_retries = 0
         self.per_message: dict[str, int] = {}
         self.ws_errors: dict[str, int] = {}
+        self.lag: list[float] = []  # how late the load generator's own event loop woke up
+
+
+async def watch_lag(stats: Stats, stop: asyncio.Event, every: float = 0.05) -> None:
+    """The generator's own delay: every time measured here includes it. A generator that is late by
+    100 ms adds up to 100 ms to every page and delivery it times."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        planned = loop.time() + every
+        await asyncio.sleep(every)
+        if stats.measuring:
+            stats.lag.append(max(0.0, loop.time() - planned))
 
 
 async def http_request(port: int, method: str, path: str, cookie: str, stats: Stats, kind: str,
@@ -262,13 +274,15 @@ async def run_step(servers: Servers, db: dict, people: int, args) -> dict:
                   for i in range(start, min(people, start + 10))]
         await asyncio.sleep(10 / args.arrivals)
     tasks += [asyncio.create_task(agency_staff(j, db, servers.ports, stats, args, stop)) for j in range(args.staff)]
+    tasks.append(asyncio.create_task(watch_lag(stats, stop)))
     connect_seconds = time.monotonic() - connect_started
     await asyncio.sleep(args.warmup)
-    cpu_before, started = servers.cpu(), time.monotonic()
+    cpu_before, started, own_before = servers.cpu(), time.monotonic(), time.process_time()
     stats.measuring = True
     await asyncio.sleep(args.seconds)
     stats.measuring = False
     cpu = (servers.cpu() - cpu_before) / (time.monotonic() - started)
+    own_cpu = (time.process_time() - own_before) / (time.monotonic() - started)
     await asyncio.sleep(3)  # deliveries of the last messages sent
     stop.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -290,6 +304,7 @@ async def run_step(servers: Servers, db: dict, people: int, args) -> dict:
         "reach": len(stats.delivery) / max(1, expected),
         "delivery_mean_ms": delivery_mean, "delivery_p99_ms": delivery_p99,
         "failed_people": failed_people, "ws_dropped": stats.ws_dropped, "server_cpu_cores": cpu,
+        "generator_cpu_cores": own_cpu, "generator_lag_ms": summary(stats.lag),
         "passed": passed, "statuses": stats.statuses, "connect_retries": stats.connect_retries,
         "ws_errors": stats.ws_errors,
         "deliveries_per_message": sorted(collections.Counter(stats.per_message.get(c, 0) for c in stats.sent).items()), "failures": sorted(set(failures))[:5],
@@ -363,6 +378,9 @@ def main() -> None:
                   f"{result['ws_dropped']}, connecting took {result['connect_s']:.0f} s "
                   f"({result['connect_retries']} retries) {result['failures']}")
             print(f"    error frames {result['ws_errors']}; sockets reached per message {result['deliveries_per_message']}")
+            lag_mean, lag_p99 = result["generator_lag_ms"]
+            print(f"    load generator: {result['generator_cpu_cores']:.2f} cores, its event loop late by "
+                  f"{lag_mean:.0f} ms mean, {lag_p99:.0f} ms p99 (included in every time above)")
             print(f"    HTTP statuses {result['statuses']}; pages (mean ms, p99 ms, count): " + ", ".join(
                 f"{k} {m:.0f}/{p:.0f}/{n}" for k, (m, p, n) in result["pages"].items()), flush=True)
             if args.stop_after_fail and not result["passed"]:

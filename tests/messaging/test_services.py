@@ -301,16 +301,31 @@ def test_superusers_read_cluster_rooms_but_not_private_ones(general, ana, mateo,
         assert not services.can_read_room(user=superuser, room=private)
 
 
-def test_the_quick_access_check_agrees_with_the_selector(general, ana, mateo, lucia, otto, nadie, seafood):
-    """services._room_state (plain SQL, for the hot path) and selectors.readable_rooms_q say the same."""
+def test_the_quick_access_check_agrees_with_the_selector(
+    general, ana, mateo, lucia, otto, nadie, seafood, superuser
+):
+    """services._room_state and selectors.room_for_user (plain SQL, for the hot paths) and
+    selectors.readable_rooms_q say the same."""
     direct = services.room_direct(user=ana, other=mateo)
     mentorship = services.room_create_mentorship(mentor=mateo, mentee=lucia, name="M")
     sea = services.room_general_for_cluster(cluster=seafood)
     services.member_suspend(cluster=general.cluster, user=mateo, acting_user=lucia)
     rooms = [general, direct, mentorship, sea]
-    for person in (ana, mateo, lucia, otto, nadie):
+    for person in (ana, mateo, lucia, otto, nadie, superuser):
         readable = set(selectors.rooms_readable_by(user=person).values_list("pk", flat=True))
         assert {room.pk for room in rooms if services.can_read_room(user=person, room=room)} == readable, person
+        assert {room.pk for room in rooms if _opens(person, room)} == readable, person
+    seafood.is_active = False  # a cluster switched off: its room is nobody's any more
+    seafood.save()
+    for person in (otto, superuser):
+        assert not _opens(person, sea) and not services.can_read_room(user=person, room=sea)
+
+
+def _opens(person, room) -> bool:
+    try:
+        return selectors.room_for_user(user=person, room_id=room.pk) == room
+    except Http404:
+        return False
 
 
 def test_a_mention_in_a_muted_room_notifies_without_email(general, ana, mateo, mailoutbox, django_capture_on_commit_callbacks):
