@@ -1,11 +1,13 @@
-"""A room page's message rows, rendered once and kept in memory, keyed by everything a row shows.
+"""A room page's rows (its messages and its people), rendered once and kept in memory, keyed by
+everything a row shows.
 
-A room page shows up to fifty messages, and rendering messaging/_message.html for each of them was two
-thirds of the page's time (docs/PERFORMANCE.md, "Capacity"). A row is the same HTML for every reader
+A room page shows up to fifty messages and up to two hundred people, and rendering
+messaging/_message.html and messaging/_person.html for each of them was most of the page's time
+(docs/PERFORMANCE.md, "Capacity"). A row is the same HTML for every reader
 with the same rights over it, in one language and time zone: so it is rendered once and kept under a
 key made of all that it shows and all that decides its links (an edit, a deletion, a new author name
 or a reader's other rights make another key, so a kept row is never stale: there is nothing to
-invalidate). The CSRF token of its delete form is a marker, replaced by this request's token. The
+invalidate). The CSRF token of its forms is a marker, replaced by this request's token. The
 store is per process and bounded by size (emptied when full).
 """
 
@@ -18,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 MESSAGE_TEMPLATE = "messaging/_message.html"
+PERSON_TEMPLATE = "messaging/_person.html"
 MAX_CHARS = 4_000_000  # a row is about 1 kB of HTML, more with a long message
 _CSRF_MARK = "\x00csrf\x00"  # PostgreSQL text cannot hold NUL, so no message or name can contain it
 _rows: dict[tuple, list[str]] = {}
@@ -37,30 +40,47 @@ def _key(message, *, user, room, is_facilitator: bool) -> tuple:
     )
 
 
-def message_rows(request, messages, *, room, is_facilitator: bool) -> list[tuple[object, SafeString]]:
-    """(message, its <li>) for each message (with `reply_target`, `can_change` and `can_delete` set, as
-    the room view sets them): the same HTML as including messaging/_message.html for each."""
+def _kept(request, template_name: str, items, key, context) -> list[tuple[object, SafeString]]:
+    """(item, its HTML) for each item: `key(item)` names the row, `context(item)` renders it."""
     global _chars
-    user = request.user
     token = str(get_token(request))
-    template = get_template(MESSAGE_TEMPLATE)
+    template = get_template(template_name)
     rows = []
-    for message in messages:
-        key = _key(message, user=user, room=room, is_facilitator=is_facilitator)
-        pieces = _rows.get(key)
+    for item in items:
+        row_key = (template_name, key(item))
+        pieces = _rows.get(row_key)
         if pieces is None:
-            html = template.render({
-                "message": message, "room": room, "user": user, "is_facilitator": is_facilitator,
-                "csrf_token": _CSRF_MARK,
-            })
+            html = template.render({**context(item), "user": request.user, "csrf_token": _CSRF_MARK})
             pieces = html.split(_CSRF_MARK)
             if _chars + len(html) > MAX_CHARS:
                 _rows.clear()
                 _chars = 0
-            _rows[key] = pieces
+            _rows[row_key] = pieces
             _chars += len(html)
-        rows.append((message, mark_safe(token.join(pieces))))
+        rows.append((item, mark_safe(token.join(pieces))))
     return rows
+
+
+def message_rows(request, messages, *, room, is_facilitator: bool) -> list[tuple[object, SafeString]]:
+    """(message, its <li>) for each message (with `reply_target`, `can_change` and `can_delete` set, as
+    the room view sets them): the same HTML as including messaging/_message.html for each."""
+    return _kept(
+        request, MESSAGE_TEMPLATE, messages,
+        key=lambda message: _key(message, user=request.user, room=room, is_facilitator=is_facilitator),
+        context=lambda message: {"message": message, "room": room, "is_facilitator": is_facilitator},
+    )
+
+
+def people_rows(request, people, *, room) -> list[SafeString]:
+    """Each person's <li> (with `is_online` set): the same HTML as including messaging/_person.html."""
+    language, me = get_language(), request.user.pk
+    rows = _kept(
+        request, PERSON_TEMPLATE, people,
+        key=lambda person: (language, room.is_cluster_room, person.pk, person.display_name, person.is_online,
+                            person.pk == me),
+        context=lambda person: {"person": person, "room": room},
+    )
+    return [html for _person, html in rows]
 
 
 def forget() -> None:

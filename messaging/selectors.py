@@ -148,7 +148,7 @@ def room_people(*, room: Room, limit: int = 200) -> list[User]:
         ).exclude(room_suspensions__cluster_id=room.cluster_id)
     else:
         people = User.objects.filter(room_memberships__room=room)
-    return list(people.order_by("name", "email")[:limit])
+    return list(people.order_by("name", "email").only("id", "name", "email")[:limit])
 
 
 def read_position(*, room: Room, user: User) -> ReadPosition | None:

@@ -119,6 +119,7 @@ def room(request, room_id):
             "form": form,
             "reply_target": reply_target,
             "people": people,
+            "people_rows": rendering.people_rows(request, people, room=room),
             "online_count": sum(1 for person in people if person.is_online),
             "is_facilitator": is_facilitator,
             "direct_closed": room.kind == Room.Kind.DIRECT

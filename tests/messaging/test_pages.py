@@ -265,8 +265,9 @@ def test_a_direct_conversation_stays_readable_but_closes_when_its_people_no_long
 def test_kept_message_rows_are_the_templates_own_html_for_every_reader_and_follow_edits(
     client, general, ana, mateo, lucia
 ):
-    """Room pages keep each message's rendered row (messaging.rendering): for every reader and state the
-    kept row is exactly what the row template renders, and an edit or a deletion shows at once."""
+    """Room pages keep each message's and each person's rendered row (messaging.rendering): for every
+    reader and state the kept row is exactly what the row template renders, and an edit or a deletion
+    shows at once."""
     import re
 
     from django.template.loader import render_to_string
@@ -295,6 +296,14 @@ def test_kept_message_rows_are_the_templates_own_html_for_every_reader_and_follo
             assert csrf_blind(row) == csrf_blind(expected)
             assert csrf_blind(row) in csrf_blind(response.content.decode())
             rows.append(str(row))
+        people = context["people"]
+        assert len(people) == 3 and len(context["people_rows"]) == 3
+        for person, row in zip(people, context["people_rows"], strict=True):
+            expected = render_to_string("messaging/_person.html", {
+                "person": person, "room": context["room"], "user": reader, "csrf_token": "t",
+            })
+            assert csrf_blind(row) == csrf_blind(expected)
+            assert csrf_blind(row) in csrf_blind(response.content.decode())
         return rows
 
     rendering.forget()
@@ -306,7 +315,7 @@ def test_kept_message_rows_are_the_templates_own_html_for_every_reader_and_follo
         assert len(cold) == 4
     # Twelve rows shown, eleven kept: the deleted message looks the same to Ana and Lucía (neither wrote
     # it, nobody may act on it), so they share its row; every other row differs in the reader's rights.
-    assert len(rendering._rows) == 11
+    assert sum(1 for key in rendering._rows if key[0] == rendering.MESSAGE_TEMPLATE) == 11
     # Edits and deletions reach kept rows at once (they are part of the key).
     services.message_edit(message=first, editor=ana, body="Primer envío a **Rotterdam**")
     services.message_delete(message=edited, acting_user=lucia)
