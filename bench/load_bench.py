@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -112,6 +113,15 @@ class Stats:
         self.per_message: dict[str, int] = {}
         self.ws_errors: dict[str, int] = {}
         self.lag: list[float] = []  # how late the load generator's own event loop woke up
+
+
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, stolen) CPU time of the whole machine so far, in clock ticks (Linux /proc/stat): the
+    servers, the generator, PostgreSQL, Redis and whatever else runs. Stolen time is the hypervisor's."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, steal
 
 
 async def watch_lag(stats: Stats, stop: asyncio.Event, every: float = 0.05) -> None:
@@ -278,11 +288,15 @@ async def run_step(servers: Servers, db: dict, people: int, args) -> dict:
     connect_seconds = time.monotonic() - connect_started
     await asyncio.sleep(args.warmup)
     cpu_before, started, own_before = servers.cpu(), time.monotonic(), time.process_time()
+    machine_before = machine_jiffies()
     stats.measuring = True
     await asyncio.sleep(args.seconds)
     stats.measuring = False
     cpu = (servers.cpu() - cpu_before) / (time.monotonic() - started)
     own_cpu = (time.process_time() - own_before) / (time.monotonic() - started)
+    tick = os.sysconf("SC_CLK_TCK") * (time.monotonic() - started)
+    machine_cpu, machine_steal = ((after - before) / tick for after, before in zip(machine_jiffies(), machine_before,
+                                                                                    strict=True))
     await asyncio.sleep(3)  # deliveries of the last messages sent
     stop.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -305,6 +319,7 @@ async def run_step(servers: Servers, db: dict, people: int, args) -> dict:
         "delivery_mean_ms": delivery_mean, "delivery_p99_ms": delivery_p99,
         "failed_people": failed_people, "ws_dropped": stats.ws_dropped, "server_cpu_cores": cpu,
         "generator_cpu_cores": own_cpu, "generator_lag_ms": summary(stats.lag),
+        "machine_cpu_cores": machine_cpu, "machine_steal_cores": machine_steal, "cores": os.cpu_count(),
         "passed": passed, "statuses": stats.statuses, "connect_retries": stats.connect_retries,
         "ws_errors": stats.ws_errors,
         "deliveries_per_message": sorted(collections.Counter(stats.per_message.get(c, 0) for c in stats.sent).items()), "failures": sorted(set(failures))[:5],
@@ -380,7 +395,9 @@ def main() -> None:
             print(f"    error frames {result['ws_errors']}; sockets reached per message {result['deliveries_per_message']}")
             lag_mean, lag_p99 = result["generator_lag_ms"]
             print(f"    load generator: {result['generator_cpu_cores']:.2f} cores, its event loop late by "
-                  f"{lag_mean:.0f} ms mean, {lag_p99:.0f} ms p99 (included in every time above)")
+                  f"{lag_mean:.0f} ms mean, {lag_p99:.0f} ms p99 (included in every time above); the whole "
+                  f"machine busy {result['machine_cpu_cores']:.2f} of {result['cores']} cores, "
+                  f"{result['machine_steal_cores']:.2f} stolen by the hypervisor")
             print(f"    HTTP statuses {result['statuses']}; pages (mean ms, p99 ms, count): " + ", ".join(
                 f"{k} {m:.0f}/{p:.0f}/{n}" for k, (m, p, n) in result["pages"].items()), flush=True)
             if args.stop_after_fail and not result["passed"]:
