@@ -108,8 +108,6 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # (config/handlers.py). Below the pool size, so that the websockets' own database work always finds a
 # connection.
 PAGE_CONCURRENCY = env_int("PAGE_CONCURRENCY", 4, minimum=1)
-# The server processes' GIL switch interval in seconds (config/asgi.py); Python's default is 0.005.
-GIL_SWITCH_INTERVAL = env_int("GIL_SWITCH_INTERVAL_US", 5000, minimum=100) / 1_000_000
 _pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
 if _pool and _pool["max_size"] <= PAGE_CONCURRENCY:
     raise ImproperlyConfigured(
