@@ -16,7 +16,6 @@ import datetime
 import json
 import logging
 import time
-import uuid
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -25,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from messaging import events, presence, selectors, services
-from messaging.hub import HUB_ONLY, get_hub
+from messaging.hub import get_hub
 from messaging.sockets import (
     CLOSE_FORBIDDEN,
     CLOSE_RECONNECT,
@@ -75,11 +74,6 @@ class _NoHopDispatch:
         await handler(message)
 
 
-def socket_name() -> str:
-    """A name for a socket that has no channel-layer channel (hub.HUB_ONLY): unique across processes."""
-    return f"socket.{uuid.uuid4().hex}"
-
-
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
@@ -87,8 +81,6 @@ class _Refused(Exception):
 
 
 class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
-    # No channel of its own: the room's broadcasts and the person's frames come through the hub.
-    channel_layer_alias = HUB_ONLY
     room_id: int
     cluster_id: int | None = None
     allowed = False
@@ -110,9 +102,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             return
         # Join the person's group before checking access: a removal committed after the check is
         # then sure to reach this socket.
-        self.channel_name = socket_name()  # this socket's name in the presence sets
-        self.user_id = self.user.pk
-        await get_hub().join_user(self.user_id, self)
+        self.user_group = events.user_group(self.user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         room = await socket_db(self._load_room)()
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -136,8 +127,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        if getattr(self, "user_id", None):
-            await get_hub().leave_user(self.user_id, self)
+        if getattr(self, "user_group", None):
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
         if self.allowed:
             self.allowed = False
             await get_hub().leave(self.room_id, self)
@@ -437,7 +428,6 @@ async def _announce_presence_later(room_id: int) -> None:
 class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     """Keeps the navigation's notification badge live on every page and marks the person online."""
 
-    channel_layer_alias = HUB_ONLY  # the person's frames come through the hub, as for RoomConsumer
     heartbeat: asyncio.Task | None = None
 
     async def connect(self):
@@ -446,9 +436,8 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.channel_name = socket_name()
-        self.user_id = self.user.pk
-        await get_hub().join_user(self.user_id, self)
+        self.user_group = events.user_group(self.user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
@@ -469,8 +458,8 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        if getattr(self, "user_id", None):
-            await get_hub().leave_user(self.user_id, self)
+        if getattr(self, "user_group", None):
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
             await presence.leave(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):

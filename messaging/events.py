@@ -10,12 +10,10 @@ Group event types (the consumer method that handles them):
   process's room hub (messaging.hub) is the group's member and hands the text to its local sockets. A
   new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
   the hub can tell, per socket, when a broadcast before it is late or was lost;
-- ``user.frame`` (user_frame): {"user": id, "text": <frame JSON>} for one person's sockets in
-  ``user-<id>`` (the process's hub is the group's member for its room and notification sockets, and
-  finds them by "user");
-- ``access.revoked`` (access_revoked): {"user": id, "cluster_id": id or None, "room_id": id or None,
-  "everywhere": bool}: sockets of that person in those rooms close with 4403 at once; with
-  "everywhere" (the account was deactivated) all their sockets close with 4401.
+- ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
+- ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
+  bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
+  was deactivated) all their sockets close with 4401.
 """
 
 import asyncio
@@ -152,15 +150,13 @@ def notification_created_on_commit(notification, *, unread: int) -> None:
     }
     text = dumps(frame)
     group = user_group(notification.recipient_id)
-    event = {"type": "user.frame", "user": notification.recipient_id, "text": text}
-    transaction.on_commit(lambda: _group_send(group, event))
+    transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
 
 
 def access_revoked_on_commit(
     *, user_id: int, cluster_id: int | None = None, room_id: int | None = None, everywhere: bool = False
 ) -> None:
-    event = {"type": "access.revoked", "user": user_id, "cluster_id": cluster_id, "room_id": room_id,
-             "everywhere": everywhere}
+    event = {"type": "access.revoked", "cluster_id": cluster_id, "room_id": room_id, "everywhere": everywhere}
     group = user_group(user_id)
     transaction.on_commit(lambda: _group_send(group, event))
 

@@ -23,13 +23,6 @@ the ready-made frame to each local socket's ASGI `send`.
   messages. Redis can also restart empty between two calls, and then no call fails: the group
   memberships are simply gone. The hub keeps a mark in Redis and looks for it every WATCH_EVERY
   seconds; when the mark is gone, so are the memberships, and the hub's sockets are closed the same way.
-- A person's own frames (notifications, access revoked: the ``user-<id>`` group) reach a process's
-  room and notification sockets the same way: the process's channel joins the person's group once,
-  however many of their sockets it holds, and the hub hands each event to those sockets. So these
-  sockets have no channel-layer channel of their own (`HUB_ONLY`): with channels_redis, every socket
-  waiting on a channel of its own joined one shared receive loop per process, and with a thousand
-  sockets in a process a broadcast took 0.1 s at the median and 10 s at worst to get through it
-  (docs/PERFORMANCE.md, "Capacity").
 - One hub per event loop (a server process has one; each test has its own).
 """
 
@@ -52,9 +45,6 @@ RENEW_EVERY = 3600
 # seconds the hub compares the newest id of each room it serves (one query for all of them) with what
 # its sockets were sent, and those behind catch up.
 SWEEP_EVERY = 20.0
-# A consumer's channel_layer_alias naming no configured layer: Channels then gives it no channel of its
-# own and does not listen for one; its broadcasts and its person's frames come through the hub.
-HUB_ONLY = "hub-only"
 # How often the hub checks that Redis still holds what it was given (its mark; see the docstring).
 WATCH_EVERY = 5.0
 
@@ -218,9 +208,6 @@ class RoomHub:
         self.sweeper: asyncio.Task | None = None
         self.watcher: asyncio.Task | None = None
         self.marked = False
-        self.users: dict[int, dict[object, None]] = {}  # person -> their sockets here, in joining order
-        self.users_subscribed: set[int] = set()
-        self.handing: set[asyncio.Task] = set()
 
     # --- Sockets come and go ---------------------------------------------------------------------
 
@@ -257,31 +244,6 @@ class RoomHub:
                 self.rooms.pop(room_id, None)
                 await self.layer.group_discard(events.room_group(room_id), self.channel_name)
 
-    async def join_user(self, user_id: int, consumer) -> None:
-        """From now on `consumer` gets the person's own frames (its `dispatch` is called with them):
-        when this returns, the process is subscribed to the person's group."""
-        self.users.setdefault(user_id, {})[consumer] = None
-        if user_id in self.users_subscribed:
-            return
-        await self._start()
-        async with self.locks.setdefault(("user", user_id), asyncio.Lock()):
-            if user_id not in self.users_subscribed and self.users.get(user_id):
-                await self.layer.group_add(events.user_group(user_id), self.channel_name)
-                self.users_subscribed.add(user_id)
-
-    async def leave_user(self, user_id: int, consumer) -> None:
-        sockets = self.users.get(user_id)
-        if sockets is None:
-            return
-        sockets.pop(consumer, None)
-        if sockets:
-            return
-        async with self.locks.setdefault(("user", user_id), asyncio.Lock()):
-            if not self.users.get(user_id) and user_id in self.users_subscribed:
-                self.users_subscribed.discard(user_id)
-                self.users.pop(user_id, None)
-                await self.layer.group_discard(events.user_group(user_id), self.channel_name)
-
     def outlet(self, room_id: int, consumer) -> _Outlet | None:
         return self.rooms.get(room_id, {}).get(consumer)
 
@@ -311,7 +273,6 @@ class RoomHub:
                 await asyncio.sleep(1)
                 continue
             if event.get("type") != "room.frame":
-                self._hand_over(event)
                 continue
             outlets = self.rooms.get(event.get("room"))
             if outlets:
@@ -320,24 +281,14 @@ class RoomHub:
                 for outlet in tuple(outlets.values()):
                     outlet.offer(message, message_id, prev_id)
 
-    def _hand_over(self, event: dict) -> None:
-        """A person's own frame: to each of their sockets here, in a task of its own (a socket that
-        closes on it must not hold the others up)."""
-        for consumer in tuple(self.users.get(event.get("user"), ())):
-            task = self.loop.create_task(consumer.dispatch(event))
-            self.handing.add(task)
-            task.add_done_callback(self.handing.discard)
-
     async def _renew(self) -> None:
         while True:
             await asyncio.sleep(RENEW_EVERY)
-            groups = [events.room_group(room_id) for room_id in tuple(self.subscribed)]
-            groups += [events.user_group(user_id) for user_id in tuple(self.users_subscribed)]
-            for group in groups:
+            for room_id in tuple(self.subscribed):
                 try:
-                    await self.layer.group_add(group, self.channel_name)
+                    await self.layer.group_add(events.room_group(room_id), self.channel_name)
                 except Exception:
-                    log.warning("room hub: renewing %s failed", group, exc_info=True)
+                    log.warning("room hub: renewing room-%s failed", room_id, exc_info=True)
 
     async def _sweep(self) -> None:
         while True:
@@ -381,15 +332,12 @@ class RoomHub:
 
     async def _drop_everyone(self) -> None:
         """Subscriptions may be gone with the layer: every socket reconnects (and resyncs)."""
-        consumers = {consumer: None for outlets in self.rooms.values() for consumer in outlets}
-        consumers.update({consumer: None for sockets in self.users.values() for consumer in sockets})
+        closers = [outlet.close for outlets in self.rooms.values() for outlet in outlets.values()]
         self.rooms.clear()
         self.subscribed.clear()
-        self.users.clear()
-        self.users_subscribed.clear()
-        for consumer in consumers:
+        for close in closers:
             with contextlib.suppress(Exception):
-                await consumer.close(code=CLOSE_RECONNECT)
+                await close(CLOSE_RECONNECT)
 
 
 async def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
