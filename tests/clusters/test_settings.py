@@ -78,6 +78,15 @@ def test_start_up_stops_with_a_clear_message_on_a_bad_value():
     assert "DJANGO_DEBUG" in result.stderr
 
 
+def test_start_up_refuses_more_concurrent_pages_than_the_pool_leaves_room_for():
+    """The sockets need database connections of their own beside the pages (config/handlers.py)."""
+    url = "postgres://puente@127.0.0.1:5432/puente"
+    result = _manage("check", DATABASE_URL=url, DB_POOL_MAX="4", PAGE_CONCURRENCY="4")
+    assert result.returncode != 0
+    assert "PAGE_CONCURRENCY (4) must be below DB_POOL_MAX (4)" in result.stderr
+    assert _manage("check", DATABASE_URL=url, DB_POOL_MAX="4", PAGE_CONCURRENCY="3").returncode == 0
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DJANGO_DEBUG="false", ALLOWED_HOSTS="puente.example", SECRET_KEY="")
     assert result.returncode != 0

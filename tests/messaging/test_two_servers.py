@@ -57,6 +57,7 @@ def two_servers(postgres_only, redis_only, transactional_db, tmp_path):
         "LOG_LEVEL": "WARNING",
         "DB_POOL_MIN": "0",
         "DB_POOL_MAX": "4",
+        "PAGE_CONCURRENCY": "2",  # below the small pool (settings insist)
     })
     ports, processes = [free_port(), free_port()], []
     log = open(tmp_path / "daphne.log", "ab")  # noqa: SIM115 - closed below

@@ -130,6 +130,7 @@ def server_environment(*, database_url: str, redis_url: str, secret_key: str) ->
         "LOG_LEVEL": "WARNING",
         "DB_POOL_MIN": "0",
         "DB_POOL_MAX": "4",
+        "PAGE_CONCURRENCY": "2",  # below the small pool (settings insist)
     })
     return env
 
