@@ -33,8 +33,11 @@ async def test_a_page_is_served_whole_through_the_asgi_handler(db):
     assert b"<form" in body["body"]
 
 
+# These tests need no database, but take `db`: pytest-django runs tests without it last, after the
+# browser tests, whose Playwright (sync API) leaves an event loop running in this thread for the rest
+# of the session, and pytest-asyncio cannot start another there.
 @override_settings(PAGE_CONCURRENCY=2)
-async def test_no_more_than_page_concurrency_requests_are_at_work_at_once_and_the_rest_wait_in_order():
+async def test_no_more_than_page_concurrency_requests_are_at_work_at_once_and_the_rest_wait_in_order(db):
     handler = OneTripASGIHandler()
     at_work, most, started, lock = 0, 0, [], threading.Lock()
 
@@ -61,7 +64,7 @@ async def test_no_more_than_page_concurrency_requests_are_at_work_at_once_and_th
 
 
 @override_settings(PAGE_CONCURRENCY=3)
-async def test_a_request_that_fails_gives_its_place_back():
+async def test_a_request_that_fails_gives_its_place_back(db):
     handler = OneTripASGIHandler()
 
     def get_response(request):
