@@ -258,8 +258,12 @@ class RoomHub:
         if self.reader is None or self.reader.done():
             self.reader = self.loop.create_task(self._read())
             self.renewer = self.loop.create_task(self._renew())
-            self.sweeper = self.loop.create_task(self._sweep())
-            self.watcher = self.loop.create_task(self._watch())
+            self.sweeper = self.loop.create_task(
+                self._repeat(SWEEP_EVERY, self.sweep_once, "looking for lost broadcasts", wait_first=True)
+            )
+            self.watcher = self.loop.create_task(
+                self._repeat(WATCH_EVERY, self.watch_once, "looking for its mark in Redis", wait_first=False)
+            )
 
     async def _read(self) -> None:
         while True:
@@ -290,15 +294,19 @@ class RoomHub:
                 except Exception:
                     log.warning("room hub: renewing room-%s failed", room_id, exc_info=True)
 
-    async def _sweep(self) -> None:
+    async def _repeat(self, every: float, step, what: str, *, wait_first: bool) -> None:
+        """`step` every `every` seconds for as long as the hub runs; a failure is logged and the next
+        turn tries again."""
+        if wait_first:
+            await asyncio.sleep(every)
         while True:
-            await asyncio.sleep(SWEEP_EVERY)
             try:
-                await self.sweep_once()
+                await step()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("room hub: looking for lost broadcasts failed", exc_info=True)
+                log.warning("room hub: %s failed", what, exc_info=True)
+            await asyncio.sleep(every)
 
     async def sweep_once(self) -> None:
         behind = {
@@ -312,16 +320,6 @@ class RoomHub:
         for room_id, outlets in behind.items():
             for outlet in tuple(outlets.values()):
                 outlet.catch_up_to(newest.get(room_id, 0))
-
-    async def _watch(self) -> None:
-        while True:
-            try:
-                await self.watch_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("room hub: looking for its mark in Redis failed", exc_info=True)
-            await asyncio.sleep(WATCH_EVERY)
 
     async def watch_once(self) -> None:
         was_there = await presence.keep_mark(f"hub:{self.channel_name}", ttl=WATCH_EVERY * 6)
