@@ -184,7 +184,7 @@ def _readable_rooms(user: User) -> QuerySet[Room]:
 
 
 def rooms_overview(*, user: User) -> list[Room]:
-    """Every room this person can read with `unread`, `muted`, `following` and `last_id`: one query.
+    """Every room this person can read with `unread`, `muted` and `following`: one query.
     Its conditions are SQL: the Messages list is among the pages opened most, and building them as
     Exists() clauses took longer than running the query."""
     rooms = (

@@ -59,36 +59,19 @@ def _is_active_member(user: User, cluster_id: int) -> bool:
 
 def _room_state(user: User, room: Room, *, lock: bool = False) -> bool | None:
     """None when this person may not read the room, else whether it is archived. One query, run for
-    every message posted (the consumer's hot path). Plain SQL because building the equivalent
-    queryset with Exists() costs more Python time than the query itself; the rule is the one of
-    selectors.readable_rooms_q, and the access tests cover both.
+    every message posted (the consumer's hot path), with the readable-room rule as SQL
+    (selectors.readable_room_sql, the same condition the badge and the room page use).
 
     With `lock`, the room's row stays locked until the transaction ends (see message_post)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    room_table, member_table = Room._meta.db_table, RoomMember._meta.db_table
-    if room.kind != Room.Kind.CLUSTER:
-        sql = (
-            f"SELECT r.is_archived FROM {room_table} r WHERE r.id = %s AND EXISTS "
-            f"(SELECT 1 FROM {member_table} m WHERE m.room_id = r.id AND m.user_id = %s)"
-        )
-        params = [room.pk, user.pk]
-    else:
-        cluster_table = Cluster._meta.db_table
-        membership_table = ClusterMembership._meta.db_table
-        suspension_table = RoomSuspension._meta.db_table
-        sql = (
-            f"SELECT r.is_archived FROM {room_table} r JOIN {cluster_table} c ON c.id = r.cluster_id "
-            f"WHERE r.id = %s AND c.is_active = %s AND (%s OR (EXISTS (SELECT 1 FROM {membership_table} m "
-            f"WHERE m.cluster_id = r.cluster_id AND m.user_id = %s AND m.status = %s) AND NOT EXISTS "
-            f"(SELECT 1 FROM {suspension_table} s WHERE s.cluster_id = r.cluster_id AND s.user_id = %s)))"
-        )
-        params = [room.pk, True, user.is_superuser, user.pk, Status.ACTIVE, user.pk]
+    readable, params = selectors.readable_room_sql(user, "r")
+    sql = f"SELECT r.is_archived FROM {Room._meta.db_table} r WHERE r.id = %s AND {readable}"
     if lock and connection.features.has_select_for_no_key_update:
         # NO KEY UPDATE: other posters wait, rows that merely point at the room (read positions) do not.
         sql += " FOR NO KEY UPDATE OF r"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [room.pk, *params])
         row = cursor.fetchone()
     return None if row is None else bool(row[0])
 
