@@ -8,11 +8,10 @@ from exactly those values (the partial sees nothing else) and kept in this proce
 them. The two parts that differ per request, the CSRF token of its forms and the page's own address
 (the language form's `next`), are markers in the kept HTML, replaced at each request. A change to any
 value makes another key, so there is nothing to invalidate and nothing can be stale; the old entry
-just stops being asked for. The store is bounded (emptied when full).
+just stops being asked for (config.kept). The store is bounded (emptied when full).
 """
 
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
@@ -20,14 +19,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from clusters.nav import nav_person_entry, with_superuser
+from config import kept
 from config.cache import read_many
 from messaging.selectors import nav_counts_entry
 
 TEMPLATE = "_site_header.html"
-MAX_HEADERS = 5000  # a header is about 4 kB
-_CSRF_MARK = "\x00csrf\x00"  # no name, path or count can hold NUL
 _NEXT_MARK = "\x00next\x00"
-_headers: dict[tuple, tuple[str, ...]] = {}
+_headers = kept.Store(limit=20_000_000)  # a header is about 4 kB
 
 
 def entries(user) -> list:
@@ -61,7 +59,7 @@ def _render(language: str, person: tuple | None) -> str:
             {"code": code, "name": settings.LANGUAGE_NATIVE_NAMES.get(code, code), "current": code == language}
             for code, _name in settings.LANGUAGES
         ],
-        "csrf_token": _CSRF_MARK,
+        "csrf_token": kept.CSRF_MARK,
         "next_path": _NEXT_MARK,
         "user": {"is_authenticated": False},
     }
@@ -85,14 +83,7 @@ def site_header(request) -> SafeString:
     key = (language, get_script_prefix(), person)
     pieces = _headers.get(key)
     if pieces is None:
-        pieces = tuple(part.split(_NEXT_MARK) for part in _render(language, person).split(_CSRF_MARK))
-        if len(_headers) >= MAX_HEADERS:
-            _headers.clear()
-        _headers[key] = pieces
-    token = str(get_token(request)) if request is not None else ""
+        html = _render(language, person)
+        pieces = _headers.put(key, [part.split(_NEXT_MARK) for part in kept.csrf_split(html)], len(html))
     next_path = str(conditional_escape(request.get_full_path())) if request is not None else "/"
-    return mark_safe(token.join(next_path.join(part) for part in pieces))
-
-
-def forget_all() -> None:
-    _headers.clear()
+    return mark_safe(kept.with_csrf([next_path.join(part) for part in pieces], kept.token(request)))

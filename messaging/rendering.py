@@ -7,24 +7,22 @@ messaging/_message.html and messaging/_person.html for each of them was most of 
 with the same rights over it, in one language and time zone: so it is rendered once and kept under a
 key made of all that it shows and all that decides its links (an edit, a deletion, a new author name
 or a reader's other rights make another key, so a kept row is never stale: there is nothing to
-invalidate). The CSRF token of its forms is a marker, replaced by this request's token. The
-store is per process and bounded by size (emptied when full).
+invalidate). The CSRF token of its forms is a marker, replaced by this request's token
+(config.kept, which the site header and the Q&A pages use too).
 """
 
 import hashlib
 
-from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from config import kept
+
 MESSAGE_TEMPLATE = "messaging/_message.html"
 PERSON_TEMPLATE = "messaging/_person.html"
-MAX_CHARS = 4_000_000  # a row is about 1 kB of HTML, more with a long message
-_CSRF_MARK = "\x00csrf\x00"  # PostgreSQL text cannot hold NUL, so no message or name can contain it
-_rows: dict[tuple, list[str]] = {}
-_chars = 0
+_rows = kept.Store(limit=4_000_000)  # a row is about 1 kB of HTML, more with a long message
 
 
 def _key(message, *, user, room, is_facilitator: bool) -> tuple:
@@ -42,22 +40,16 @@ def _key(message, *, user, room, is_facilitator: bool) -> tuple:
 
 def _kept(request, template_name: str, items, key, context) -> list[tuple[object, SafeString]]:
     """(item, its HTML) for each item: `key(item)` names the row, `context(item)` renders it."""
-    global _chars
-    token = str(get_token(request))
+    token = kept.token(request)
     template = get_template(template_name)
     rows = []
     for item in items:
         row_key = (template_name, key(item))
         pieces = _rows.get(row_key)
         if pieces is None:
-            html = template.render({**context(item), "user": request.user, "csrf_token": _CSRF_MARK})
-            pieces = html.split(_CSRF_MARK)
-            if _chars + len(html) > MAX_CHARS:
-                _rows.clear()
-                _chars = 0
-            _rows[row_key] = pieces
-            _chars += len(html)
-        rows.append((item, mark_safe(token.join(pieces))))
+            html = template.render({**context(item), "user": request.user, "csrf_token": kept.CSRF_MARK})
+            pieces = _rows.put(row_key, kept.csrf_split(html), len(html))
+        rows.append((item, mark_safe(kept.with_csrf(pieces, token))))
     return rows
 
 
@@ -81,10 +73,3 @@ def people_rows(request, people, *, room) -> list[SafeString]:
         context=lambda person: {"person": person, "room": room},
     )
     return [html for _person, html in rows]
-
-
-def forget() -> None:
-    """For tests: the kept rows (ids start again in every test's database)."""
-    global _chars
-    _rows.clear()
-    _chars = 0

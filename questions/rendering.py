@@ -9,32 +9,28 @@ which moves with the clock. So a row is rendered once (questions/_question_row.h
 place of the elapsed time), kept under a key made of everything the row shows, and the elapsed time
 is put in at each request. A new vote, answer, status, title, topic or author name makes a different
 key, so a row can never be shown stale: there is nothing to invalidate, and the old entry just stops
-being asked for. The store is per process and bounded (emptied when full).
+being asked for. The stores are per process and bounded (emptied when full): config.kept, which the
+site header and the room pages use too.
 """
 
 import hashlib
 import time
 
-from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince as _timesince
 from django.utils.translation import get_language
 
+from config import kept
+
 ROW_TEMPLATE = "questions/_question_row.html"
 CONTENT_TEMPLATE = "questions/_detail_content.html"
-MAX_CONTENT_CHARS = 8_000_000
 ANSWER_TEMPLATE = "questions/_answer.html"
-MAX_ROWS = 5000  # a row is about 1 kB of HTML
-MAX_ANSWER_CHARS = 4_000_000  # answers run to 10,000 characters: bounded by size, not by count
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
-_CSRF_MARK = "\x00csrf\x00"
-_contents: dict[tuple, tuple[list[str], list[list[str]]]] = {}
-_content_chars = 0
-_rows: dict[tuple, tuple[str, str]] = {}
-_answers: dict[tuple, tuple[list[str], list[str]]] = {}
-_answer_chars = 0
+_contents = kept.Store(limit=8_000_000)
+_rows = kept.Store(limit=5_000_000)  # a row is about 1 kB of HTML
+_answers = kept.Store(limit=4_000_000)  # answers run to 10,000 characters
 
 
 _elapsed: dict[tuple, str] = {}
@@ -84,10 +80,7 @@ def row_pieces(questions, *, show_cluster: bool = False) -> list[tuple[str, obje
             if len(parts) != 2:  # not expected; render it whole rather than guess
                 pieces.append((_render_row(question, show_cluster, timesince(question.created_at)), None, ""))
                 continue
-            halves = (parts[0], parts[1])
-            if len(_rows) >= MAX_ROWS:
-                _rows.clear()
-            _rows[key] = halves
+            halves = _rows.put(key, (parts[0], parts[1]), len(html))
         pieces.append((halves[0], question.created_at, halves[1]))
     return pieces
 
@@ -108,9 +101,8 @@ def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
 def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:
     """The answers of a question page (each with `my_vote` set): the same HTML as including
     questions/_answer.html for each with the page's context."""
-    global _answer_chars
     user = request.user
-    token = str(get_token(request))
+    token = kept.token(request)
     language = get_language()
     parts = []
     for answer in answers:
@@ -127,7 +119,7 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
         if pieces is None:
             html = get_template(ANSWER_TEMPLATE).render({
                 "answer": answer, "question": question, "can_vote_answers": can_vote, "can_accept": can_accept,
-                "is_facilitator": is_facilitator, "user": user, "csrf_token": _CSRF_MARK, "when": _MARK,
+                "is_facilitator": is_facilitator, "user": user, "csrf_token": kept.CSRF_MARK, "when": _MARK,
             })
             when_halves = html.split(_MARK)
             if len(when_halves) != 2:  # not expected; render it whole rather than guess
@@ -137,14 +129,11 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
                     "when": timesince(answer.created_at),
                 }, request))
                 continue
-            pieces = (when_halves[0].split(_CSRF_MARK), when_halves[1].split(_CSRF_MARK))
-            if _answer_chars + len(html) > MAX_ANSWER_CHARS:
-                _answers.clear()
-                _answer_chars = 0
-            _answers[key] = pieces
-            _answer_chars += len(html)
+            pieces = _answers.put(key, [kept.csrf_split(half) for half in when_halves], len(html))
         before, after = pieces
-        parts.append(token.join(before) + conditional_escape(timesince(answer.created_at)) + token.join(after))
+        parts.append(
+            kept.with_csrf(before, token) + conditional_escape(timesince(answer.created_at)) + kept.with_csrf(after, token)
+        )
     return mark_safe("".join(parts))
 
 
@@ -156,39 +145,33 @@ def kept_render(request, template: str, context: dict, *, key: tuple | None, fil
     marker in place of each fill and of the CSRF token, kept in memory under the key, and the request's
     fills and token put in the markers' places; without one (or if a fill does not appear exactly once),
     it is rendered each time."""
-    global _content_chars
     key = None if key is None else (template, get_language(), *key)
-    kept = _contents.get(key) if key is not None else None
-    if kept is None and more is not None:
+    stored = _contents.get(key) if key is not None else None
+    if stored is None and more is not None:
         context = {**context, **more()}
     if key is None:
         return get_template(template).render({**context, **fills}, request)
-    if kept is None:
+    if stored is None:
         marks = {name: f"\x00fill:{name}\x00" for name in fills}
         html = get_template(template).render(
-            {**context, **marks, "csrf_token": _CSRF_MARK, "user": request.user, "request": request}
+            {**context, **marks, "csrf_token": kept.CSRF_MARK, "user": request.user, "request": request}
         )
         names = sorted(fills, key=lambda name: html.find(marks[name]))
         if any(html.count(marks[name]) != 1 for name in names):  # not expected; render it whole rather than guess
             return get_template(template).render({**context, **fills}, request)
+        size = len(html)
         parts = []
         for name in names:
             before, html = html.split(marks[name])
-            parts.append(before.split(_CSRF_MARK))
-        parts.append(html.split(_CSRF_MARK))
-        kept = (names, parts)
-        size = sum(len(piece) for part in parts for piece in part)
-        if _content_chars + size > MAX_CONTENT_CHARS:
-            _contents.clear()
-            _content_chars = 0
-        _contents[key] = kept
-        _content_chars += size
-    token = str(get_token(request))
-    names, parts = kept
-    out = [token.join(parts[0])]
+            parts.append(kept.csrf_split(before))
+        parts.append(kept.csrf_split(html))
+        stored = _contents.put(key, (names, parts), size)
+    token = kept.token(request)
+    names, parts = stored
+    out = [kept.with_csrf(parts[0], token)]
     for name, part in zip(names, parts[1:], strict=True):
         out.append(conditional_escape(fills[name]))
-        out.append(token.join(part))
+        out.append(kept.with_csrf(part, token))
     return mark_safe("".join(out))
 
 
@@ -210,11 +193,3 @@ def question_content(request, context: dict, *, kept_as: str | None) -> SafeStri
         )
     fills = {"answers_html": context["answers_html"], "question_when": timesince(context["question"].created_at)}
     return kept_render(request, CONTENT_TEMPLATE, context, key=key, fills=fills)
-
-
-def forget_all() -> None:
-    global _answer_chars, _content_chars
-    _rows.clear()
-    _answers.clear()
-    _contents.clear()
-    _answer_chars = _content_chars = 0

@@ -48,10 +48,10 @@ def _navigation_counts_uncached(monkeypatch):
     monkeypatch.setattr(page_cache, "LIST_TTL", 0)
     page_cache.forget_process_memory()  # ids start again in every test's database
     monkeypatch.setattr(roles, "ROLE_TTL", 0)
-    # Kept message rows of room pages (messaging.rendering), tested in tests/messaging/test_pages.py.
-    from messaging import rendering
+    # Rendered HTML kept in memory (config.kept: the site header, room rows, Q&A rows and pages).
+    from config import kept
 
-    rendering.forget()
+    kept.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from clusters.nav import nav_person
+from config import kept
 from messaging import header
 from messaging.models import Notification
 from messaging.selectors import nav_counts
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_store():
-    header.forget_all()
+    kept.forget_all()
     yield
-    header.forget_all()
+    kept.forget_all()
 
 
 def header_of(html: str) -> str:
@@ -118,9 +119,11 @@ def test_the_forms_carry_this_requests_token_and_address(ana):
 
 
 def test_the_store_is_bounded(client, ana, monkeypatch):
-    monkeypatch.setattr(header, "MAX_HEADERS", 2)
     client.force_login(ana)
-    for language in ("es", "pt-br", "en"):
+    client.get(reverse("clusters:directory"))
+    monkeypatch.setattr(header._headers, "limit", header._headers.chars * 5 // 2)  # room for about two
+    for language in ("es", "pt-br", "en", "es"):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        client.get(reverse("clusters:directory"))
-    assert len(header._headers) <= 2
+        page = client.get(reverse("clusters:directory")).content.decode()
+        assert header_of(page)  # still shown whole
+        assert len(header._headers) <= 2 and header._headers.chars <= header._headers.limit

@@ -13,6 +13,7 @@ from django.utils.timesince import timesince
 from django_countries import countries
 
 from clusters.topics import Topic
+from config import kept
 from questions import rendering, services, views
 from questions.forms import SORT_CHOICES
 from questions.models import Question, Vote
@@ -46,7 +47,7 @@ def test_rows_are_the_same_html_as_rendering_each(question, ana, language, show_
                                                 created_at=timezone.now() - timezone.timedelta(days=3, hours=2))
     rows = list(Question.objects.filter(pk__in=[question.pk, other.pk]).select_related("author", "cluster")
                 .order_by("pk"))
-    rendering.forget_all()
+    kept.forget_all()
     with translation.override(language):
         expected = "\n".join(fresh_row(q, show_cluster) for q in rows)
         assert rendering.question_rows(rows, show_cluster=show_cluster) == expected  # rendered
@@ -55,7 +56,7 @@ def test_rows_are_the_same_html_as_rendering_each(question, ana, language, show_
 
 
 def test_the_elapsed_time_is_current_when_a_row_comes_from_memory(question):
-    rendering.forget_all()
+    kept.forget_all()
     rows = [Question.objects.select_related("author").get(pk=question.pk)]
     rendering.question_rows(rows)
     rows[0].created_at -= timezone.timedelta(hours=5)  # what the clock moving on looks like to timesince
@@ -154,7 +155,7 @@ def test_answers_are_the_same_html_as_including_the_template(rf, question, answe
         request = rf.get("/")
         SessionMiddleware(lambda r: None).process_request(request)
         request.user = viewer
-        rendering.forget_all()
+        kept.forget_all()
         for _ in range(2):  # rendered, then from memory
             got = rendering.answers_html(request, answers, question=question, can_vote=True,
                                          can_accept=can_accept, is_facilitator=facilitator)
@@ -414,15 +415,15 @@ def test_kept_answers_stay_within_their_size_bound(rf, question, answer, ana, ma
     request = rf.get("/")
     SessionMiddleware(lambda r: None).process_request(request)
     request.user = ana
-    rendering.forget_all()
+    kept.forget_all()
     second = services.answer_post(question=question, author=mateo, body="otra " * 200)
     answers = [answer, second]
     for one in answers:
         one.my_vote = 0
-    monkeypatch.setattr(rendering, "MAX_ANSWER_CHARS", 3000)  # room for about one of them
+    monkeypatch.setattr(rendering._answers, "limit", 3000)  # room for about one of them
     first = rendering.answers_html(request, answers, question=question, can_vote=True, can_accept=True,
                                    is_facilitator=False)
-    assert len(rendering._answers) <= 1 and rendering._answer_chars <= 3000
+    assert len(rendering._answers) <= 1 and rendering._answers.chars <= 3000
     again = rendering.answers_html(request, answers, question=question, can_vote=True, can_accept=True,
                                    is_facilitator=False)
     assert CSRF_VALUE.sub("", first) == CSRF_VALUE.sub("", again)
