@@ -189,7 +189,11 @@ class QuestionConsumer(AsyncWebsocketConsumer):
                 question=question, up_to_id=after_id, since=since, limit=EDITED_MAX
             )
             texts += [events.dumps(events.answer_edited_frame(answer_id=pk, html=html)) for pk, html in edited]
+            if question.edited_at is not None and question.edited_at >= since:
+                texts.append(events.dumps(events.question_edited_frame(question)))
         scores = selectors.answer_scores(question=question)
+        with translation.override(self.language):
+            answers_title = events.answers_title(question.answer_count)
         texts.append(
             events.dumps(
                 {
@@ -203,6 +207,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
                     "accepted": question.accepted_answer_id,
                     "status": question.status,
                     "answer_count": question.answer_count,
+                    "answers_title": answers_title,
                 }
             )
         )
@@ -213,6 +218,11 @@ class QuestionConsumer(AsyncWebsocketConsumer):
     async def question_frame(self, event):
         if self.question_group:
             await self.send(text_data=event["text"])
+            count = event.get("answer_count")
+            if count is not None:
+                with translation.override(self.language):
+                    title = events.answers_title(count)
+                await self.send(text_data=events.dumps({"type": "answer_count", "count": count, "title": title}))
 
     async def access_revoked(self, event):
         if event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id:

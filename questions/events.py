@@ -2,8 +2,11 @@
 transaction; the group send happens after the commit, so a rolled-back write never reaches a socket.
 
 Group ``question-<id>`` (consumer method ``question_frame``) gets {"text": <frame JSON>}. Frames:
-- {"type": "answer", "id", "question", "html"}: a new answer, rendered without per-person controls;
+- {"type": "answer", "id", "question", "html"}: a new answer, rendered without per-person controls (its
+  event also carries the question's new ``answer_count``, from which each socket sends its reader
+  {"type": "answer_count", "count", "title"}, the heading over the answers in their language);
 - {"type": "answer_edited", "id", "html"};
+- {"type": "question_edited", "question", "title", "html"}: the question's new title and body;
 - {"type": "vote", "post": "question"|"answer", "id", "score"};
 - {"type": "accepted", "question", "answer": id or null, "previous": id or null, "status"}.
 
@@ -18,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.timesince import timesince
+from django.utils.translation import ngettext
 
 
 def question_group(question_id: int) -> str:
@@ -28,13 +32,13 @@ def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
-def _send(question_id: int, frame: dict) -> None:
-    text = dumps(frame)
+def _send(question_id: int, frame: dict, **extra) -> None:
+    event = {"type": "question.frame", "text": dumps(frame), **extra}
 
     def send():
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(question_group(question_id), {"type": "question.frame", "text": text})
+            async_to_sync(layer.group_send)(question_group(question_id), event)
 
     transaction.on_commit(send)
 
@@ -52,12 +56,28 @@ def answer_edited_frame(*, answer_id: int, html: str) -> dict:
     return {"type": "answer_edited", "id": answer_id, "html": html}
 
 
+def answers_title(count: int) -> str:
+    """The heading over a question's answers ("3 answers"), in the active language: the same text as
+    the question page's `blocktranslate count`."""
+    return ngettext("%(n)s answer", "%(n)s answers", count) % {"n": count}
+
+
 def answer_posted_on_commit(answer) -> None:
-    _send(answer.question_id, answer_frame(answer))
+    # With the question's new answer count: each socket follows the answer frame with an
+    # `answer_count` frame whose heading is in its reader's language (questions.consumers).
+    _send(answer.question_id, answer_frame(answer), answer_count=answer.question.answer_count)
 
 
 def answer_edited_on_commit(answer) -> None:
     _send(answer.question_id, answer_edited_frame(answer_id=answer.pk, html=answer.body_html))
+
+
+def question_edited_frame(question) -> dict:
+    return {"type": "question_edited", "question": question.pk, "title": question.title, "html": question.body_html}
+
+
+def question_edited_on_commit(question) -> None:
+    _send(question.pk, question_edited_frame(question))
 
 
 def vote_changed_on_commit(*, question_id: int, post: str, post_id: int, score: int) -> None:

@@ -306,6 +306,7 @@ def question_edit(
     question.save(update_fields=["title", "body", "body_html", "topics", "tags", "target_markets", "edited_at",
                                  "last_activity_at"])
     _index_question(question)
+    events.question_edited_on_commit(question)
     return question
 
 

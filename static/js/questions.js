@@ -54,6 +54,7 @@
     var since = page.getAttribute("data-synced-at") || null;
     var socket = null;
     var attempts = 0;
+    var heading = document.getElementById("answers-title");
 
     function setState(state, message) {
       page.setAttribute("data-live-state", state);
@@ -93,6 +94,17 @@
       });
     }
 
+    function setAnswerCount(count, title, authoritative) {
+      // Answers are never taken away, so a live count lower than the one shown is a late broadcast;
+      // a resync's count is the database's.
+      if (!heading || typeof title !== "string") { return; }
+      var shown = parseInt(heading.getAttribute("data-answer-count"), 10) || 0;
+      if (authoritative || count >= shown) {
+        heading.setAttribute("data-answer-count", String(count));
+        heading.textContent = title;
+      }
+    }
+
     function onResynced(frame) {
       // Every answer up to last_id has now been sent; the state is the database's at synced_at.
       lastId = Math.max(lastId, frame.last_id);
@@ -100,6 +112,7 @@
       setScore("question", frame.question, frame.score);
       Object.keys(frame.scores || {}).forEach(function (id) { setScore("answer", id, frame.scores[id]); });
       showAccepted(frame.accepted);
+      setAnswerCount(frame.answer_count, frame.answers_title, true);
       if (frame.more) {
         send({ type: "resync", after_id: lastId, since: since });
       } else {
@@ -112,6 +125,13 @@
     function onFrame(frame) {
       if (frame.type === "answer") {
         addAnswer(frame);
+      } else if (frame.type === "question_edited") {
+        var title = page.querySelector("[data-question-title]");
+        var body = page.querySelector("[data-question-body]");
+        if (title) { title.textContent = frame.title; }
+        if (body) { body.innerHTML = frame.html; }
+      } else if (frame.type === "answer_count") {
+        setAnswerCount(frame.count, frame.title, false);
       } else if (frame.type === "answer_edited") {
         var target = document.querySelector("#a" + frame.id + " .prose");
         if (target) { target.innerHTML = frame.html; }

@@ -40,6 +40,9 @@ def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
     ana.locator("[data-answer-id]").nth(before).wait_for()
     assert ana.locator("[data-answer-id]").count() == before + 1
     assert "86+" in ana.locator("[data-answer-id]").nth(before).inner_text()
+    # The heading over the answers counts it too, in Ana's language.
+    wait_for_answer_count(ana, before + 1)
+    assert str(before + 1) in ana.locator("#answers-title").inner_text()
     # The asker may accept: the live fragment shows her the accept button, with a CSRF token filled in.
     accept = ana.locator("[data-answer-id]").nth(before).locator("[data-accept-form]")
     assert accept.is_visible()
@@ -47,6 +50,10 @@ def test_an_answer_appears_live_on_the_askers_page(browser, live_site, shots):
     ana.wait_for_load_state()
     assert ana.locator(".qa-answer.is-accepted").count() == 1
     shots(ana, "accepted-live-answer")
+
+
+def wait_for_answer_count(page, count: int) -> None:
+    page.wait_for_function("n => document.getElementById('answers-title').dataset.answerCount === n", arg=str(count))
 
 
 def _in_the_site(live_site, code: str) -> int:
@@ -106,8 +113,10 @@ def test_what_happens_before_the_socket_connects_or_while_it_is_down_shows_witho
     assert answer.locator("[data-score]").inner_text() == "1"
     assert "is-accepted" in answer.get_attribute("class") and answer.locator(".qa-accepted-mark").is_visible()
     assert carmen.locator("[data-answer-id]").count() == before + 1
+    wait_for_answer_count(carmen, before + 1)
 
-    # Live, then the connection drops; while it is down Mateo answers and Diego edits his answer.
+    # Live, then the connection drops; while it is down Mateo answers, Diego edits his answer and
+    # Carmen adds a line to her question.
     reachable[0] = False
     for socket in held:
         socket.close()
@@ -120,6 +129,10 @@ def test_what_happens_before_the_socket_connects_or_while_it_is_down_shows_witho
             "first = Answer.objects.exclude(pk=answer.pk).filter(question=question).latest('pk')\n"
             "services.answer_edit(answer=first, acting_user=person('diego'), body='Con los **polígonos**, "
             "la declaración y las facturas.')\n"
+            "services.question_edit(question=question, acting_user=person('carmen'), title=question.title, "
+            "body=question.body + '\\n\\nActualización: ya tenemos las **parcelas georreferenciadas**.', "
+            "topics=question.topics, tags=question.tags, "
+            "target_markets=[country.code for country in question.target_markets])\n"
             "print(answer.pk)\n"
         ),
     )
@@ -127,8 +140,11 @@ def test_what_happens_before_the_socket_connects_or_while_it_is_down_shows_witho
     carmen.locator(f"#a{second_id}").wait_for()
     wait_until_live(carmen)
     assert "las facturas" in carmen.locator(f"#a{answer_id} .prose").inner_text()
+    assert "parcelas georreferenciadas" in carmen.locator("[data-question-body]").inner_text()
     # Each answer once, and all of it without a reload.
     assert carmen.locator("[data-answer-id]").count() == before + 2
+    wait_for_answer_count(carmen, before + 2)
+    assert str(before + 2) in carmen.locator("#answers-title").inner_text()
     assert carmen.locator(f"#a{answer_id}").count() == 1 and carmen.locator(f"#a{second_id}").count() == 1
     assert carmen.evaluate("window.__sameDocument") is True
 

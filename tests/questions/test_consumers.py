@@ -56,6 +56,7 @@ async def test_answers_votes_and_acceptance_arrive_live(question, ana, mateo):
     frame = await next_frame(socket)
     assert frame["type"] == "answer" and frame["id"] == answer.pk
     assert "<strong>Prior Notice</strong>" in frame["html"] and f'id="a{answer.pk}"' in frame["html"]
+    assert await next_frame(socket) == {"type": "answer_count", "count": 1, "title": "1 answer"}
     await database_sync_to_async(services.vote_cast)(user=ana, answer=answer, value=Vote.UP)
     assert await next_frame(socket) == {"type": "vote", "post": "answer", "id": answer.pk, "score": 1}
     await database_sync_to_async(services.answer_accept)(question=question, answer=answer, acting_user=ana)
@@ -67,6 +68,53 @@ async def test_answers_votes_and_acceptance_arrive_live(question, ana, mateo):
         "previous": None,
         "status": "answered",
     }
+    await socket.disconnect()
+
+
+async def test_each_reader_gets_the_new_answer_count_in_their_language(question, answer, ana, mateo, lucia):
+    ana.language = "es"
+    await database_sync_to_async(ana.save)(update_fields=["language"])
+    mateo.language = "en"
+    await database_sync_to_async(mateo.save)(update_fields=["language"])
+    sockets = [await open_socket(ana, question.pk), await open_socket(mateo, question.pk)]
+    for socket in sockets:
+        assert (await next_frame(socket))["type"] == "hello"
+    await database_sync_to_async(services.answer_post)(question=question, author=lucia, body="Y el FSVP.")
+    for socket, title in zip(sockets, ["2 respuestas", "2 answers"], strict=True):
+        assert (await next_frame(socket))["type"] == "answer"
+        assert await next_frame(socket) == {"type": "answer_count", "count": 2, "title": title}
+    # And a resync says the same, in the reader's language.
+    await sockets[0].send_json_to({"type": "resync", "after_id": 10**9})
+    _frames, resynced = await frames_until_resynced(sockets[0])
+    assert resynced["answer_count"] == 2 and resynced["answers_title"] == "2 respuestas"
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_an_edited_question_arrives_live_and_in_a_resync(question, ana):
+    socket = await open_socket(ana, question.pk)
+    assert (await next_frame(socket))["type"] == "hello"
+    await socket.send_json_to({"type": "resync", "after_id": 0})
+    _frames, resynced = await frames_until_resynced(socket)
+    edited = await database_sync_to_async(services.question_edit)(
+        question=question, acting_user=ana, title="¿Qué exige la FDA al café verde?",
+        body="Pregunto por el **Prior Notice**.", topics=question.topics,
+    )
+    expected = {"type": "question_edited", "question": question.pk, "title": "¿Qué exige la FDA al café verde?",
+                "html": edited.body_html}
+    assert await next_frame(socket) == expected and "<strong>Prior Notice</strong>" in edited.body_html
+    # A page that was away since before the edit gets it in its resync; one that had it, does not.
+    await socket.send_json_to({"type": "resync", "after_id": 0, "since": resynced["synced_at"]})
+    frames, _ = await frames_until_resynced(socket)
+    assert frames == [expected]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    later = (timezone.now() + timedelta(minutes=5)).isoformat()
+    await socket.send_json_to({"type": "resync", "after_id": 0, "since": later})
+    frames, _ = await frames_until_resynced(socket)
+    assert frames == []
     await socket.disconnect()
 
 
@@ -92,6 +140,7 @@ async def test_notification_frames_on_the_persons_group_do_not_break_the_socket(
     # mateo's answer notifies ana through her user-<id> group, which this socket also listens to.
     await database_sync_to_async(services.answer_post)(question=question, author=mateo, body="Sí")
     assert (await next_frame(socket))["type"] == "answer"
+    assert (await next_frame(socket))["type"] == "answer_count"
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
@@ -148,6 +197,7 @@ async def test_a_resync_sends_what_happened_between_the_render_and_the_connect(q
         "accepted": later.pk,
         "status": "answered",
         "answer_count": 2,
+        "answers_title": "2 answers",
     }
     # A page that holds everything gets no answer a second time, only the state.
     await socket.send_json_to({"type": "resync", "after_id": later.pk, "since": resynced["synced_at"]})
