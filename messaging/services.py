@@ -10,7 +10,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
+from config.cache import RedisCache
 from messaging import events, presence, selectors
 from messaging.models import (
     Message,
@@ -323,15 +323,8 @@ def _count_in_window(current_key: str, previous_key: str, timeout: int) -> tuple
     """Adds one to the current window's count; returns it and the previous window's count. On Redis
     it is one round trip (a pipeline), not Django's four (add, exists, incr, get): every message pays
     it, before anything else (docs/PERFORMANCE.md)."""
-    if isinstance(cache, RedisCache) and len(cache._servers) == 1:
-        current_key = cache.make_and_validate_key(current_key)
-        previous_key = cache.make_and_validate_key(previous_key)
-        pipe = cache._cache.get_client(current_key, write=True).pipeline(transaction=False)
-        pipe.incr(current_key)
-        pipe.expire(current_key, timeout)
-        pipe.get(previous_key)
-        current, _expiry, previous = pipe.execute()
-        return int(current), int(previous or 0)
+    if isinstance(cache, RedisCache):
+        return cache.count_and_read(current_key, previous_key, timeout)
     cache.add(current_key, 0, timeout)
     try:
         current = cache.incr(current_key)

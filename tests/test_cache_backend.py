@@ -68,3 +68,14 @@ def test_read_many_reads_misses_once_keeps_them_and_honours_each_timeout():
     assert read_many(entries) == [{"n": 1}, "", 3, 7]
     assert reads == ["c"]  # only the uncached one is read again
     cache.clear()
+
+
+def test_count_and_read_counts_keeps_for_the_timeout_and_reads_the_other_count(redis_only):
+    cache.delete_many(["window-now", "window-before"])
+    cache.set("window-before", 4, 60)
+    assert cache.count_and_read("window-now", "window-before", 30) == (1, 4)
+    assert cache.count_and_read("window-now", "window-missing", 30) == (2, 0)
+    client = cache._cache.get_client()
+    assert 0 < client.ttl(cache.make_and_validate_key("window-now")) <= 30
+    assert cache.get("window-now") == 2  # the same key Django's API reads
+    cache.delete_many(["window-now", "window-before"])
