@@ -218,11 +218,9 @@ class QuestionConsumer(AsyncWebsocketConsumer):
     async def question_frame(self, event):
         if self.question_group:
             await self.send(text_data=event["text"])
-            count = event.get("answer_count")
-            if count is not None:
-                with translation.override(self.language):
-                    title = events.answers_title(count)
-                await self.send(text_data=events.dumps({"type": "answer_count", "count": count, "title": title}))
+            count_text = event.get("count_texts", {}).get(self.language)
+            if count_text is not None:
+                await self.send(text_data=count_text)
 
     async def access_revoked(self, event):
         if event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id:

@@ -3,8 +3,8 @@ transaction; the group send happens after the commit, so a rolled-back write nev
 
 Group ``question-<id>`` (consumer method ``question_frame``) gets {"text": <frame JSON>}. Frames:
 - {"type": "answer", "id", "question", "html"}: a new answer, rendered without per-person controls (its
-  event also carries the question's new ``answer_count``, from which each socket sends its reader
-  {"type": "answer_count", "count", "title"}, the heading over the answers in their language);
+  event also carries ``count_texts``: the frame {"type": "answer_count", "count", "title"} in each of
+  the site's languages, the heading over the answers; each socket sends its reader's after the answer);
 - {"type": "answer_edited", "id", "html"};
 - {"type": "question_edited", "question", "title", "html"}: the question's new title and body;
 - {"type": "vote", "post": "question"|"answer", "id", "score"};
@@ -18,8 +18,10 @@ import json
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
@@ -62,10 +64,18 @@ def answers_title(count: int) -> str:
     return ngettext("%(n)s answer", "%(n)s answers", count) % {"n": count}
 
 
+def answer_count_texts(count: int) -> dict[str, str]:
+    """The `answer_count` frame's JSON in each of the site's languages: built once per new answer, so
+    that delivering it is a dictionary lookup per socket (the socket knows its reader's language)."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            texts[language] = dumps({"type": "answer_count", "count": count, "title": answers_title(count)})
+    return texts
+
+
 def answer_posted_on_commit(answer) -> None:
-    # With the question's new answer count: each socket follows the answer frame with an
-    # `answer_count` frame whose heading is in its reader's language (questions.consumers).
-    _send(answer.question_id, answer_frame(answer), answer_count=answer.question.answer_count)
+    _send(answer.question_id, answer_frame(answer), count_texts=answer_count_texts(answer.question.answer_count))
 
 
 def answer_edited_on_commit(answer) -> None:

@@ -91,6 +91,19 @@ async def test_each_reader_gets_the_new_answer_count_in_their_language(question,
         await socket.disconnect()
 
 
+def test_the_answer_count_frame_is_ready_in_every_language_of_the_site():
+    from django.conf import settings
+
+    from questions.events import answer_count_texts
+
+    texts = answer_count_texts(1)
+    assert sorted(texts) == sorted(code for code, _name in settings.LANGUAGES)
+    assert {code: json.loads(text)["title"] for code, text in texts.items()} == {
+        "en": "1 answer", "es": "1 respuesta", "pt-br": "1 resposta",
+    }
+    assert json.loads(answer_count_texts(3)["pt-br"]) == {"type": "answer_count", "count": 3, "title": "3 respostas"}
+
+
 async def test_an_edited_question_arrives_live_and_in_a_resync(question, ana):
     socket = await open_socket(ana, question.pk)
     assert (await next_frame(socket))["type"] == "hello"
