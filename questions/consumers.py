@@ -184,6 +184,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             more = len(answers) > RESYNC_BATCH
             answers = answers[:RESYNC_BATCH]
             texts = [events.dumps(events.answer_frame(answer)) for answer in answers]
+            answers_title = events.answers_title(question.answer_count)
         if since is not None:
             edited = selectors.answers_edited_since(
                 question=question, up_to_id=after_id, since=since, limit=EDITED_MAX
@@ -192,8 +193,6 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             if question.edited_at is not None and question.edited_at >= since:
                 texts.append(events.dumps(events.question_edited_frame(question)))
         scores = selectors.answer_scores(question=question)
-        with translation.override(self.language):
-            answers_title = events.answers_title(question.answer_count)
         texts.append(
             events.dumps(
                 {
