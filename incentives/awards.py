@@ -33,11 +33,18 @@ from incentives.signals import announce_award_change
 
 Status = Award.Status
 
-# Gaming patterns look back this far.
-PATTERN_WINDOW = datetime.timedelta(days=90)
-# "One asker accepting most answers from one mentor": from this many acceptances, above this share.
-CONCENTRATION_MIN_ACCEPTS = 4
+# The gaming patterns (see docs/SECURITY.md, "Anti-gaming model"). Each counts awards of every kind
+# together, in the award's program, that were not refused (not paid / cancelled ones do not count).
+# "They pay each other": an award in the other direction between the same two sides, this far back.
+MUTUAL_WINDOW_DAYS = 90
+# "Many awards between the same two sides in a few days": this many (this one included) within this window.
+BURST_MIN_AWARDS = 4
+BURST_WINDOW_DAYS = 7
+# "One side's awards go mostly to one other side": from this many caused, above this share, in this window.
+# Weekly sessions of one mentorship (at most five in 30 days) stay below it.
+CONCENTRATION_MIN_AWARDS = 6
 CONCENTRATION_SHARE = 0.6
+CONCENTRATION_WINDOW_DAYS = 30
 
 
 def is_agency_staff(*, user: User, agency_id: int) -> bool:
@@ -62,65 +69,105 @@ def program_for(*, cluster: Cluster, kind: str, on: datetime.date | None = None)
     )
 
 
-def _firm_of(user: User | None) -> Firm | None:
-    if user is None:
-        return None
-    member = FirmMember.objects.filter(user=user, status=FirmMember.Status.ACTIVE).select_related("firm").first()
-    return member.firm if member else None
+class Side:
+    """One side of an award for the anti-gaming rules: a person and every firm they are tied to.
+
+    A person's firms are the firm they belong to or have asked to join (a pending FirmMember counts) and
+    every firm recorded for them on an earlier award, so a join request withdrawn or rejected after it
+    was used still ties them. A person with no firm is their own side: the rules also match by person.
+    """
+
+    def __init__(self, *, user: User, firm: Firm | None, firm_ids: set[int]):
+        self.user, self.firm, self.firm_ids = user, firm, firm_ids
+
+    @property
+    def name(self) -> str:
+        return self.firm.name if self.firm is not None else self.user.display_name
+
+    def as_beneficiary(self) -> Q:
+        return Q(beneficiary_id=self.user.pk) | Q(beneficiary_firm_id__in=self.firm_ids)
+
+    def as_cause(self) -> Q:
+        return Q(caused_by_id=self.user.pk) | Q(caused_by_firm_id__in=self.firm_ids)
+
+
+def side_of(user: User) -> Side:
+    """2 queries: the person's firm (any status), and the firms recorded for them on their awards."""
+    member = FirmMember.objects.filter(user=user).select_related("firm").first()
+    firm = member.firm if member else None
+    firm_ids = {firm.pk} if firm else set()
+    recorded = (
+        Award.objects.filter(Q(beneficiary=user, beneficiary_firm__isnull=False)
+                             | Q(caused_by=user, caused_by_firm__isnull=False))
+        .values_list("beneficiary_id", "beneficiary_firm_id", "caused_by_firm_id").distinct()
+    )
+    for beneficiary_id, beneficiary_firm_id, caused_by_firm_id in recorded:
+        if beneficiary_id == user.pk and beneficiary_firm_id:
+            firm_ids.add(beneficiary_firm_id)
+        elif caused_by_firm_id:
+            firm_ids.add(caused_by_firm_id)
+    return Side(user=user, firm=firm, firm_ids=firm_ids)
+
+
+def _between(beneficiary: Side, cause: Side) -> Q:
+    """Awards between the two sides, in either direction."""
+    return (beneficiary.as_beneficiary() & cause.as_cause()) | (cause.as_beneficiary() & beneficiary.as_cause())
 
 
 def _live_sum(awards) -> int:
     return awards.filter(status__in=Award.LIVE).aggregate(total=Sum("credits"))["total"] or 0
 
 
-def _capped(*, program: Program, beneficiary: User, credits: int, beneficiary_firm, caused_by_firm,
-            now: datetime.datetime) -> tuple[int, str]:
-    """Credits left after the caps, and which cap cut them (empty when none did)."""
+def _capped(*, program: Program, beneficiary: Side, cause: Side | None, credits: int,
+            now: datetime.datetime) -> tuple[int, str, int]:
+    """Credits left after the caps, which cap cut them ('' when none did) and that cap's value."""
     today = timezone.localtime(now).date()
     month_start = today.replace(day=1)
-    mine = Award.objects.filter(program=program, beneficiary=beneficiary)
+    mine = Award.objects.filter(program=program, beneficiary=beneficiary.user)
     limits = []
     if program.cap_mentor_day:
         used = _live_sum(mine.filter(created_at__date=today))
-        limits.append((program.cap_mentor_day - used, _("the daily cap per mentor")))
+        limits.append((program.cap_mentor_day - used, Award.Cut.CAP_MENTOR_DAY, program.cap_mentor_day))
     if program.cap_mentor_month:
         used = _live_sum(mine.filter(created_at__date__gte=month_start))
-        limits.append((program.cap_mentor_month - used, _("the monthly cap per mentor")))
-    if program.cap_pair_month and beneficiary_firm and caused_by_firm:
+        limits.append((program.cap_mentor_month - used, Award.Cut.CAP_MENTOR_MONTH, program.cap_mentor_month))
+    if program.cap_pair_month and cause is not None:
         pair = Award.objects.filter(program=program, created_at__date__gte=month_start).filter(
-            Q(beneficiary_firm=beneficiary_firm, caused_by_firm=caused_by_firm)
-            | Q(beneficiary_firm=caused_by_firm, caused_by_firm=beneficiary_firm)
+            _between(beneficiary, cause)
         )
-        limits.append((program.cap_pair_month - _live_sum(pair), _("the monthly cap between two firms")))
-    which = ""
-    for left, name in limits:
+        limits.append((program.cap_pair_month - _live_sum(pair), Award.Cut.CAP_PAIR_MONTH, program.cap_pair_month))
+    which, cap = "", 0
+    for left, code, value in limits:
         if left < credits:
-            credits, which = max(left, 0), name
-    return credits, which
+            credits, which, cap = max(left, 0), code, value
+    return credits, which, cap
 
 
-def _gaming_flag(*, kind: str, beneficiary: User, caused_by: User | None, beneficiary_firm, caused_by_firm,
-                 now: datetime.datetime) -> str:
-    """Why this award looks like gaming ('' when it does not)."""
-    if kind != Award.Kind.ACCEPTED_ANSWER or caused_by is None:
-        return ""
-    since = now - PATTERN_WINDOW
-    accepted = Award.objects.filter(kind=Award.Kind.ACCEPTED_ANSWER, created_at__gte=since).exclude(
-        status__in=[Status.NOT_PAID, Status.CANCELLED]
-    )
-    if beneficiary_firm and caused_by_firm and accepted.filter(
-        beneficiary_firm=caused_by_firm, caused_by_firm=beneficiary_firm
-    ).exists():
-        return _("%(a)s and %(b)s accept each other's answers.") % {"a": beneficiary_firm, "b": caused_by_firm}
-    counts = accepted.filter(caused_by=caused_by).aggregate(
-        total=Count("pk"), to_this=Count("pk", filter=Q(beneficiary=beneficiary))
+def _gaming_flag(*, program: Program, beneficiary: Side, cause: Side | None,
+                 now: datetime.datetime) -> tuple[str, dict]:
+    """Why this award looks like gaming, as a code and its parameters (('', {}) when it does not)."""
+    if cause is None:
+        return "", {}
+    counted = Award.objects.filter(program=program).exclude(status__in=[Status.NOT_PAID, Status.CANCELLED])
+    names = {"a": cause.name, "b": beneficiary.name}
+    since = now - datetime.timedelta(days=MUTUAL_WINDOW_DAYS)
+    if counted.filter(created_at__gte=since).filter(cause.as_beneficiary() & beneficiary.as_cause()).exists():
+        return Award.Flag.MUTUAL, {**names, "days": MUTUAL_WINDOW_DAYS}
+    since = now - datetime.timedelta(days=BURST_WINDOW_DAYS)
+    recent = counted.filter(created_at__gte=since).filter(_between(beneficiary, cause)).count() + 1
+    if recent >= BURST_MIN_AWARDS:
+        return Award.Flag.PAIR_BURST, {**names, "n": recent, "days": BURST_WINDOW_DAYS}
+    since = now - datetime.timedelta(days=CONCENTRATION_WINDOW_DAYS)
+    counts = counted.filter(created_at__gte=since).filter(cause.as_cause()).aggregate(
+        total=Count("pk"), to_this=Count("pk", filter=beneficiary.as_beneficiary())
     )
     total, to_this = counts["total"] + 1, counts["to_this"] + 1  # this award included
-    if total >= CONCENTRATION_MIN_ACCEPTS and to_this / total > CONCENTRATION_SHARE:
-        return _("%(asker)s accepted %(n)s of %(total)s answers from %(mentor)s.") % {
-            "asker": caused_by.display_name, "n": to_this, "total": total, "mentor": beneficiary.display_name,
+    if total >= CONCENTRATION_MIN_AWARDS and to_this / total > CONCENTRATION_SHARE:
+        return Award.Flag.CONCENTRATION, {
+            "asker": cause.name, "mentor": beneficiary.name, "n": to_this, "total": total,
+            "days": CONCENTRATION_WINDOW_DAYS,
         }
-    return ""
+    return "", {}
 
 
 @transaction.atomic
@@ -147,42 +194,52 @@ def award_grant(*, kind: str, beneficiary: User, cluster: Cluster, source_ref: s
         return None
     rate = program.rate_for(kind)
     credits = rate * minutes // 60 if kind == Award.Kind.MENTORING_SESSION else rate
-    beneficiary_firm, caused_by_firm = _firm_of(beneficiary), _firm_of(caused_by)
+    if caused_by is not None and caused_by.pk == beneficiary.pk:
+        cause = side = side_of(beneficiary)
+    else:
+        side = side_of(beneficiary)
+        cause = side_of(caused_by) if caused_by is not None else None
     now = timezone.now()
     fields = {
         "program": program, "kind": kind, "beneficiary": beneficiary, "caused_by": caused_by, "cluster": cluster,
         "source_ref": source_ref[:120], "description": description[:300], "minutes": minutes,
-        "beneficiary_firm": beneficiary_firm, "caused_by_firm": caused_by_firm, "created_at": now,
+        "beneficiary_firm": side.firm, "caused_by_firm": cause.firm if cause else None, "created_at": now,
     }
+    full = max(credits, 0)
 
-    def not_paid(reason: str) -> None:
-        Award.objects.create(credits=max(credits, 0), status=Status.NOT_PAID, not_paid_reason=reason[:300], **fields)
+    def not_paid(code: str, **params) -> None:
+        Award.objects.create(credits=0 if code.startswith("cap_") else full, status=Status.NOT_PAID,
+                             cut_code=code, cut_params={"original": full, "paid": 0, **params}, **fields)
         return None
 
     if credits <= 0:
-        return not_paid(_("Too short to earn a whole credit."))
+        return not_paid(Award.Cut.TOO_SHORT)
     if caused_by is not None and caused_by.pk == beneficiary.pk:
-        return not_paid(_("Nobody earns credits from their own questions or sessions."))
-    if beneficiary_firm is not None and beneficiary_firm == caused_by_firm:
-        return not_paid(_("Nobody earns credits from their own firm."))
+        return not_paid(Award.Cut.OWN_SOURCE)
+    shared = side.firm_ids & cause.firm_ids if cause is not None else set()
+    if shared:
+        firm = next((f for f in (side.firm, cause.firm) if f is not None and f.pk in shared), None)
+        name = firm.name if firm else Firm.objects.filter(pk__in=shared).values_list("name", flat=True).first()
+        return not_paid(Award.Cut.SAME_FIRM, firm=name or "")
 
     _mint, pool = program_accounts(program=program)
     wallet = wallet_for(user=beneficiary, agency=program.agency)
-    # The pool lock serialises every grant of this program: caps and the pool's reserve are exact.
+    # The pool lock serialises every grant of this program: caps, patterns and the pool's reserve are exact.
     locked = accounts_lock(account_ids=[pool.pk, wallet.pk])
     live = Award.objects.filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE).first()
     if live is not None:
         return live
-    credits, cap = _capped(program=program, beneficiary=beneficiary, credits=credits,
-                           beneficiary_firm=beneficiary_firm, caused_by_firm=caused_by_firm, now=now)
+    credits, cut, cap = _capped(program=program, beneficiary=side, cause=cause, credits=credits, now=now)
     if credits <= 0:
-        return not_paid(_("Nothing paid: %(cap)s is reached.") % {"cap": cap})
+        return not_paid(cut, cap=cap)
     reserved = _live_sum(Award.objects.filter(program=program, status=Status.PENDING))
     if locked[pool.pk].balance - reserved < credits:
-        return not_paid(_("Nothing paid: the program's pool is empty."))
-    flag = _gaming_flag(kind=kind, beneficiary=beneficiary, caused_by=caused_by,
-                        beneficiary_firm=beneficiary_firm, caused_by_firm=caused_by_firm, now=now)
-    award = Award.objects.create(credits=credits, status=Status.PENDING, flag_reason=flag[:300], **fields)
+        return not_paid(Award.Cut.POOL_EMPTY, original=credits)
+    flag, flag_params = _gaming_flag(program=program, beneficiary=side, cause=cause, now=now)
+    award = Award.objects.create(
+        credits=credits, status=Status.PENDING, flag_code=flag, flag_params=flag_params,
+        cut_code=cut, cut_params={"original": full, "paid": credits, "cap": cap} if cut else {}, **fields,
+    )
     if program.auto_approve and not flag:
         _pay(award=award, pool=locked[pool.pk], wallet=locked[wallet.pk], acting_user=None)
         announce_award_change(award=award, change="approved")
@@ -260,9 +317,8 @@ def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User |
         return
     if not _reverse(award=award, reason=reason, acting_user=acting_user):
         # The mentor already redeemed the credits: the source's change must not fail, so staff decide.
-        award.flag_reason = (_("Revoked at the source (%(reason)s) but the credits were already spent.")
-                             % {"reason": reason})[:300]
-        award.save(update_fields=["flag_reason"])
+        award.flag_code, award.flag_params = Award.Flag.REVOKED_SPENT, {"reason": reason[:300]}
+        award.save(update_fields=["flag_code", "flag_params"])
         AuditEntry.objects.create(
             agency_id=award.program.agency_id, actor=acting_user, action="award.revoke_unpaid",
             target=f"award {award.pk}", reason=reason[:300],

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Agency, Cluster, Firm
+from incentives import reasons
 
 
 class Account(models.Model):
@@ -198,6 +199,27 @@ class Award(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         NOT_PAID = "not_paid", _("Not paid")
 
+    class Flag(models.TextChoices):
+        """Why an award waits for review whatever the program says (incentives.reasons renders each)."""
+
+        MUTUAL = "mutual", _("The two sides pay each other")
+        PAIR_BURST = "pair_burst", _("Many awards between the same two sides in a few days")
+        CONCENTRATION = "concentration", _("One side's awards go mostly to one other side")
+        REVOKED_SPENT = "revoked_spent", _("Revoked at the source after the credits were spent")
+        LEGACY = "legacy", _("Flagged before reasons had codes")
+
+    class Cut(models.TextChoices):
+        """Why less than the program's rate was paid (nothing, when the award is not paid)."""
+
+        TOO_SHORT = "too_short", _("Too short to earn a whole credit")
+        OWN_SOURCE = "own_source", _("One's own question or session")
+        SAME_FIRM = "same_firm", _("Both sides tied to one firm")
+        CAP_MENTOR_DAY = "cap_mentor_day", _("Daily cap per mentor")
+        CAP_MENTOR_MONTH = "cap_mentor_month", _("Monthly cap per mentor")
+        CAP_PAIR_MONTH = "cap_pair_month", _("Monthly cap between two firms")
+        POOL_EMPTY = "pool_empty", _("The program's pool is empty")
+        LEGACY = "legacy", _("Cut before reasons had codes")
+
     LIVE = (Status.PENDING, Status.APPROVED)
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards")
@@ -215,8 +237,12 @@ class Award(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"), null=True, blank=True)
     credits = models.PositiveIntegerField(_("credits"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    flag_reason = models.CharField(_("why it needs a look"), max_length=300, blank=True)
-    not_paid_reason = models.CharField(_("why nothing was paid"), max_length=300, blank=True)
+    # Reasons are stored as a code and its parameters and rendered in the reader's language when shown
+    # (incentives.reasons): the review queue, the wallet and the CSV each speak their reader's language.
+    flag_code = models.CharField(_("why it needs a look"), max_length=20, choices=Flag.choices, blank=True)
+    flag_params = models.JSONField(default=dict, blank=True)
+    cut_code = models.CharField(_("why less was paid"), max_length=20, choices=Cut.choices, blank=True)
+    cut_params = models.JSONField(default=dict, blank=True)
     payment = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="award")
     reversal = models.OneToOneField(
         Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_award"
@@ -263,6 +289,20 @@ class Award(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in self.LIVE
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flag_code)
+
+    @property
+    def flag_text(self) -> str:
+        """Why it was flagged, in the active language ('' when it was not)."""
+        return reasons.flag_text(self.flag_code, self.flag_params)
+
+    @property
+    def cut_text(self) -> str:
+        """Why less than the rate (or nothing) was paid, in the active language ('' when the rate was paid)."""
+        return reasons.cut_text(self.cut_code, self.cut_params)
 
 
 class CatalogItem(models.Model):

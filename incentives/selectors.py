@@ -62,7 +62,7 @@ def awards_for_agency(*, agency: Agency, status: str = "") -> QuerySet[Award]:
 def awards_pending_for_agency(*, agency: Agency) -> QuerySet[Award]:
     # Flagged ones first: they are why the queue exists.
     return awards_for_agency(agency=agency, status=Award.Status.PENDING).order_by(
-        Case(When(flag_reason="", then=1), default=0), "created_at", "pk"
+        Case(When(flag_code="", then=1), default=0), "created_at", "pk"
     )
 
 
@@ -90,7 +90,7 @@ def redemption_for_staff(*, agency: Agency, redemption_id: int) -> Redemption:
 def queue_counts(*, agency: Agency) -> dict:
     """Waiting awards (and how many flagged) and redemptions: 2 queries."""
     awards = Award.objects.filter(program__agency=agency, status=Award.Status.PENDING).aggregate(
-        pending=Count("pk"), flagged=Count("pk", filter=~Q(flag_reason=""))
+        pending=Count("pk"), flagged=Count("pk", filter=~Q(flag_code=""))
     )
     redemptions = Redemption.objects.filter(item__agency=agency, status=Redemption.Status.REQUESTED).count()
     return {**awards, "redemptions": redemptions}
@@ -134,8 +134,19 @@ def statement(*, wallet: Account) -> QuerySet[Transfer]:
     signed = Case(When(to_account=wallet, then=F("amount")), default=-F("amount"))
     return (
         Transfer.objects.filter(Q(from_account=wallet) | Q(to_account=wallet))
+        # The award a payment is for, in the same query: its line says which cap cut it or why it was flagged.
+        .select_related("award")
         .annotate(signed=signed, running=Window(Sum(signed), order_by=F("id").asc()))
         .order_by("-id")
+    )
+
+
+def awards_unpaid_of(*, user: User, agency: Agency, limit: int = 10) -> list[Award]:
+    """The person's latest awards of this agency that wait for review or paid nothing, with why: 1 query."""
+    return list(
+        Award.objects.filter(beneficiary=user, program__agency=agency,
+                             status__in=[Award.Status.PENDING, Award.Status.NOT_PAID])
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

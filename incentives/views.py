@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -47,6 +48,7 @@ def wallet(request):
         context.update(
             page=page, query=query, catalog=list(selectors.catalog_of(agency=chosen.agency)),
             redemptions=list(selectors.redemptions_of(user=request.user)[:10]), redeem_key=uuid.uuid4().hex,
+            unpaid=selectors.awards_unpaid_of(user=request.user, agency=chosen.agency),
         )
     return render(request, "incentives/wallet.html", context)
 
@@ -288,19 +290,38 @@ def export_transfers(request, agency_slug):
     return _csv_response(f"{agency.slug}-transfers.csv", header, rows)
 
 
+def _credits_due(award: Award) -> int:
+    """What the program's rate gave before a cap cut it (or before it was refused)."""
+    return award.cut_params.get("original", award.credits) if award.cut_code else award.credits
+
+
 @require_safe
 @login_required
 def export_awards(request, agency_slug):
     agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
-    rows = (
+    awards = (
         Award.objects.filter(program__agency=agency).order_by("pk")
-        .values_list("pk", "created_at", "program__name", "kind", "beneficiary__email", "caused_by__email",
-                     "cluster__slug", "source_ref", "description", "minutes", "credits", "status", "flag_reason",
-                     "not_paid_reason", "decided_by__email", "decided_at", "decision_reason")
+        .select_related("program", "beneficiary", "caused_by", "cluster", "decided_by")
         .iterator(chunk_size=2000)
     )
+
+    def email(person):
+        return person.email if person else ""
+
+    # The reasons are written in the language of the staff member who downloads the file; the codes
+    # and the amount before any cut are there for a spreadsheet to sort on.
+    language = translation.get_language()
+
+    def rows():
+        with translation.override(language):  # the file is written after the view returns
+            for a in awards:
+                yield [a.pk, a.created_at, a.program.name, a.kind, a.beneficiary.email, email(a.caused_by),
+                       a.cluster.slug, a.source_ref, a.description, a.minutes, _credits_due(a),
+                       a.credits, a.status, a.flag_code, a.flag_text, a.cut_code, a.cut_text, email(a.decided_by),
+                       a.decided_at, a.decision_reason]
+
     header = ["id", "created_at", "program", "kind", "beneficiary", "caused_by", "cluster", "source_ref",
-              "description", "minutes", "credits", "status", "flag_reason", "not_paid_reason", "decided_by",
-              "decided_at", "decision_reason"]
-    return _csv_response(f"{agency.slug}-awards.csv", header, rows)
+              "description", "minutes", "credits_due", "credits", "status", "flag_code", "flag_reason", "cut_code",
+              "cut_reason", "decided_by", "decided_at", "decision_reason"]
+    return _csv_response(f"{agency.slug}-awards.csv", header, rows())
 

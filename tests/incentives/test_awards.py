@@ -37,7 +37,7 @@ def test_a_program_that_has_ended_pays_nothing(funded, mateo, ana, coffee):
 
 def test_nobody_earns_from_their_own_question(funded, mateo, coffee, agency):
     assert answer(1, mateo=mateo, asker=mateo, coffee=coffee) is None
-    assert Award.objects.get().not_paid_reason.startswith("Nobody earns credits from their own")
+    assert Award.objects.get().cut_text.startswith("Nobody earns credits from their own")
     assert balance(mateo, agency) == 0
 
 
@@ -46,7 +46,7 @@ def test_nobody_earns_from_their_own_firm(funded, mateo, coffee, agency):
                             firm=mateo.firm_member.firm)
     activate(colleague, coffee)
     assert answer(1, mateo=mateo, asker=colleague, coffee=coffee) is None
-    assert "own firm" in Award.objects.get().not_paid_reason
+    assert "own firm" in Award.objects.get().cut_text
 
 
 def test_a_mentoring_session_pays_the_hourly_rate_pro_rata(funded, mateo, ana, coffee, agency):
@@ -61,7 +61,7 @@ def test_the_daily_cap_pays_up_to_it_then_nothing(funded, mateo, ana, coffee, ag
     assert answer(2, mateo=mateo, asker=ana, coffee=coffee).credits == 50
     assert answer(3, mateo=mateo, asker=ana, coffee=coffee).credits == 20
     assert answer(4, mateo=mateo, asker=ana, coffee=coffee) is None
-    assert "daily cap" in Award.objects.get(source_ref="questions.answer:4").not_paid_reason
+    assert "daily cap" in Award.objects.get(source_ref="questions.answer:4").cut_text
     assert balance(mateo, agency) == 120
 
 
@@ -72,14 +72,14 @@ def test_the_cap_between_two_firms_counts_both_directions(funded, mateo, ana, co
                 description="Helpful answer", caused_by=mateo)
     assert answer(2, mateo=mateo, asker=ana, coffee=coffee).credits == 5  # 60 - 50 - 5
     assert answer(3, mateo=mateo, asker=ana, coffee=coffee) is None
-    assert "between two firms" in Award.objects.get(source_ref="questions.answer:3").not_paid_reason
+    assert "between two firms" in Award.objects.get(source_ref="questions.answer:3").cut_text
 
 
 def test_a_program_never_pays_beyond_its_pool(program, rafael, mateo, ana, coffee, agency):
     services.program_fund(program=program, acting_user=rafael, amount=80)
     assert answer(1, mateo=mateo, asker=ana, coffee=coffee).credits == 50
     assert answer(2, mateo=mateo, asker=ana, coffee=coffee) is None
-    assert "pool is empty" in Award.objects.get(source_ref="questions.answer:2").not_paid_reason
+    assert "pool is empty" in Award.objects.get(source_ref="questions.answer:2").cut_text
     _mint, pool = program_accounts(program=program)
     assert pool.balance == 30
 
@@ -105,16 +105,35 @@ def test_two_firms_accepting_each_others_answers_are_flagged(funded, mateo, ana,
     award_grant(kind="accepted_answer", beneficiary=ana, cluster=coffee, source_ref="questions.answer:100",
                 description="Accepted answer", caused_by=mateo)
     award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
-    assert award.status == "pending" and "accept each other's answers" in award.flag_reason
+    assert award.status == "pending" and award.flag_code == "mutual" and "pay each other" in award.flag_text
     assert balance(mateo, agency) == 0
 
 
-def test_one_asker_accepting_most_answers_from_one_mentor_is_flagged(funded, mateo, coffee):
+def test_many_awards_between_two_sides_in_a_few_days_are_flagged(funded, mateo, coffee):
     firm = Firm.objects.create(name="Beneficio San Pedro", country="HN")
     asker = make_person("pedro@example.org", name="Pedro", firm=firm)
     statuses = [answer(n, mateo=mateo, asker=asker, coffee=coffee).status for n in range(1, 5)]
     assert statuses == ["approved", "approved", "approved", "pending"]
-    assert "accepted 4 of 4 answers" in Award.objects.get(source_ref="questions.answer:4").flag_reason
+    award = Award.objects.get(source_ref="questions.answer:4")
+    assert award.flag_code == "pair_burst" and award.flag_params["n"] == 4
+    assert award.flag_text == "4 awards between Beneficio San Pedro and Tostadores del Quindío within 7 days."
+
+
+def test_one_asker_whose_awards_go_mostly_to_one_mentor_is_flagged(funded, mateo, ana, coffee):
+    firm = Firm.objects.create(name="Beneficio San Pedro", country="HN")
+    asker = make_person("pedro@example.org", name="Pedro", firm=firm)
+    twenty_days_ago = timezone.now() - datetime.timedelta(days=20)
+    for n in range(1, 5):  # spread out: no burst
+        answer(n, mateo=mateo, asker=asker, coffee=coffee)
+        Award.objects.filter(source_ref=f"questions.answer:{n}").update(
+            created_at=twenty_days_ago + datetime.timedelta(days=4 * n))
+    award = answer(5, mateo=mateo, asker=asker, coffee=coffee)
+    assert award.status == "approved"  # 5 of 5 go to mateo, but six are needed
+    award_grant(kind="helpful_vote", beneficiary=ana, cluster=coffee, source_ref="questions.vote:1",
+                description="Helpful answer", caused_by=asker)
+    award = answer(6, mateo=mateo, asker=asker, coffee=coffee)
+    assert award.status == "pending" and award.flag_code == "concentration"
+    assert award.flag_params["n"] == 6 and award.flag_params["total"] == 7
 
 
 def test_approving_pays_and_the_approver_is_never_the_beneficiary(program, rafael, mateo, ana, coffee, agency):
@@ -181,7 +200,7 @@ def test_revoking_after_the_credits_were_spent_leaves_it_to_staff(funded, rafael
     services.redemption_request(item=item, person=mateo)
     award_revoke(kind="accepted_answer", source_ref="questions.answer:1", reason="unaccepted")
     award = Award.objects.get()
-    assert award.status == "approved" and "already spent" in award.flag_reason
+    assert award.status == "approved" and "already spent" in award.flag_text
 
 
 def test_an_unknown_kind_is_refused(funded, mateo, ana, coffee):

@@ -36,9 +36,9 @@ def test_the_wallet_page_has_a_fixed_query_count(client, busy, mateo, django_ass
     url = reverse("incentives:wallet")
     for start, n in [(0, 2), (2, 25)]:
         busy(start, n)
-        # wallets of the person, statement COUNT, statement page with running balance (window),
-        # the agency's catalog, the person's requests
-        with django_assert_num_queries(LAYOUT + 5):
+        # wallets of the person, statement COUNT, statement page with running balance (window) and each
+        # payment's award (its reasons), the agency's catalog, the person's requests, awards waiting or not paid
+        with django_assert_num_queries(LAYOUT + 6):
             assert client.get(url).status_code == 200
 
 

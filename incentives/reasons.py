@@ -1,0 +1,55 @@
+"""Why an award was flagged or paid less, rendered in the reader's language when it is shown.
+
+An award stores a code (Award.Flag / Award.Cut) and its parameters (names, numbers); this module turns
+them into a sentence under the active language. Nothing here queries the database, so a page of
+awards renders its reasons without a query more.
+"""
+
+from django.utils.translation import gettext as _
+
+
+def _fill(template: str, params: dict) -> str:
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        # Parameters from an older version of a rule: the rule's name still says what happened.
+        return template.split(":")[0].split("%(")[0].strip()
+
+
+def flag_text(code: str, params: dict | None) -> str:
+    params = params or {}
+    if not code:
+        return ""
+    if code == "legacy":
+        return str(params.get("text", ""))
+    templates = {
+        "mutual": _("%(a)s and %(b)s pay each other: awards went both ways between them within %(days)s days."),
+        "pair_burst": _("%(n)s awards between %(a)s and %(b)s within %(days)s days."),
+        "concentration": _(
+            "%(n)s of the %(total)s awards that %(asker)s caused within %(days)s days went to %(mentor)s."
+        ),
+        "revoked_spent": _("Revoked at the source (%(reason)s) but the credits were already spent."),
+    }
+    return _fill(templates.get(code, code), params)
+
+
+def cut_text(code: str, params: dict | None) -> str:
+    params = params or {}
+    if not code:
+        return ""
+    if code == "legacy":
+        return str(params.get("text", ""))
+    templates = {
+        "too_short": _("Too short to earn a whole credit."),
+        "own_source": _("Nobody earns credits from their own questions or sessions."),
+        "same_firm": _("Nobody earns credits from their own firm: both sides are tied to %(firm)s."),
+        "cap_mentor_day": _("The daily cap per mentor (%(cap)s credits) cut %(original)s credits to %(paid)s."),
+        "cap_mentor_month": _(
+            "The monthly cap per mentor (%(cap)s credits) cut %(original)s credits to %(paid)s."
+        ),
+        "cap_pair_month": _(
+            "The monthly cap between two firms (%(cap)s credits) cut %(original)s credits to %(paid)s."
+        ),
+        "pool_empty": _("Nothing paid: the program's pool is empty (%(original)s credits were due)."),
+    }
+    return _fill(templates.get(code, code), params)
