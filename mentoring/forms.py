@@ -144,8 +144,18 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Your answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _version_field():
+    # The version of the session or request the page showed; missing or malformed counts as stale.
+    return forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
+
+
+def seen_version(form: forms.Form) -> int:
+    return (form.cleaned_data.get("version") or 0) if form.is_valid() else 0
+
+
 class AcceptForm(forms.Form):
     plan_template = forms.ChoiceField(label=_("Start the plan from"), required=False)
+    version = _version_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,8 +196,13 @@ class SessionForm(forms.Form):
         return date
 
 
+class ConfirmForm(forms.Form):
+    version = _version_field()
+
+
 class DisputeForm(forms.Form):
     reason = forms.CharField(label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = _version_field()
 
 
 class EndForm(forms.Form):

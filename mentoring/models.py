@@ -123,6 +123,9 @@ class MentorshipRequest(models.Model):
     info_question = models.TextField(_("the mentor's question"), blank=True)
     info_answer = models.TextField(_("your answer"), blank=True)
     decline_reason = models.TextField(_("reason"), blank=True)
+    # Bumped on every change of what the mentor decides on (the question asked, the answer given): an
+    # acceptance names the version the mentor read, and a stale one is refused (services.request_accept).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # The mentor's first reaction (accept, decline or a question): what responsiveness measures.
     responded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -270,6 +273,9 @@ class Session(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     dispute_reason = models.TextField(_("what is wrong"), blank=True)
+    # Bumped on every change the mentor makes: the mentee's confirmation or dispute names the version the
+    # page showed, and a stale one is refused, so nobody confirms minutes they were not shown.
+    version = models.PositiveIntegerField(default=1, editable=False)
     logged_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -324,11 +324,23 @@ def _shared_cluster(*, mentor: User, mentee: User) -> Cluster | None:
 
 
 @transaction.atomic
-def request_accept(*, request: MentorshipRequest, acting_user: User, plan_template: str = "") -> Mentorship:
-    """The mentor accepts: a mentorship starts with its private room and, if chosen, a plan template."""
+def request_accept(*, request: MentorshipRequest, acting_user: User, plan_template: str = "",
+                   version: int | None = None) -> Mentorship:
+    """The mentor accepts: a mentorship starts with its private room and, if chosen, a plan template.
+
+    `version` is the request's version the mentor read (the form sends it back); without it, the version
+    of the `request` passed in. If the aspirant answered a question since, the mentor is asked to read it.
+    """
+    seen = request.version if version is None else version
     request = _locked_request(request)
     _require_mentor_of(request, acting_user)
     _require_open(request)
+    if seen != request.version:
+        raise ValidationError(
+            _("%(name)s changed this request after you opened it. Read it again before you accept.")
+            % {"name": request.aspirant.display_name},
+            code="changed",
+        )
     profile = _locked_profile(mentor_id=request.mentor_id)
     if profile is None or profile.places_left <= 0:
         raise ValidationError(
@@ -416,8 +428,9 @@ def request_ask_info(*, request: MentorshipRequest, acting_user: User, question:
     request.responded_at = request.responded_at or now
     request.expires_at = now + datetime.timedelta(days=request_ttl_days())
     request.expiry_warned_at = None
+    request.version += 1
     request.save(update_fields=["status", "info_question", "info_answer", "responded_at", "expires_at",
-                                "expiry_warned_at"])
+                                "expiry_warned_at", "version"])
     _refresh_responsiveness(mentor_id=request.mentor_id)
     external.notify(
         recipient=request.aspirant,
@@ -445,7 +458,8 @@ def request_answer_info(*, request: MentorshipRequest, acting_user: User, answer
     request.info_answer = answer
     request.expires_at = now + datetime.timedelta(days=request_ttl_days())
     request.expiry_warned_at = None
-    request.save(update_fields=["status", "info_answer", "expires_at", "expiry_warned_at"])
+    request.version += 1
+    request.save(update_fields=["status", "info_answer", "expires_at", "expiry_warned_at", "version"])
     external.notify(
         recipient=request.mentor,
         kind="mentoring.request_answer",
@@ -781,7 +795,8 @@ def session_update(
     session.date, session.minutes, session.topics = date, int(minutes), topics
     session.notes = _clean_text(notes, limit=4000)
     session.status = SessionStatus.PENDING
-    session.save(update_fields=["date", "minutes", "topics", "notes", "status"])
+    session.version += 1
+    session.save(update_fields=["date", "minutes", "topics", "notes", "status", "version"])
     external.notify(
         recipient=mentorship.mentee,
         kind="mentoring.session_to_confirm",
@@ -793,19 +808,35 @@ def session_update(
     return session
 
 
+def _require_version_seen(session: Session, mentorship: Mentorship, seen: int | None) -> None:
+    """The mentee decides on the session as it was shown; a change since then asks them again."""
+    if seen != session.version:
+        raise ValidationError(
+            _("%(name)s changed this session after you opened the page: it is now %(minutes)s minutes on "
+              "%(date)s. Check the new details and confirm again.")
+            % {"name": mentorship.mentor.display_name, "minutes": session.minutes,
+               "date": date_format(session.date)},
+            code="changed",
+        )
+
+
 @transaction.atomic
-def session_confirm(*, session: Session, acting_user: User) -> Session:
+def session_confirm(*, session: Session, acting_user: User, version: int | None = None) -> Session:
     """The mentee confirms: the session counts, and the ledger pays the mentor for it, once.
 
+    `version` is the session's version the mentee was shown (a form sends it back); without it, the
+    version of the `session` passed in. If the mentor changed the session since, nothing is confirmed.
     The award is granted in this same transaction, keyed by the session, so a double click or a retry
     cannot pay twice and a failed award leaves the session unconfirmed.
     """
+    seen = session.version if version is None else version
     mentorship = _locked_mentorship(session.mentorship)
     session = _locked_session(session)
     if acting_user.pk != mentorship.mentee_id:
         raise PermissionDenied(_("Only the mentee confirms a session."))
     if session.status != SessionStatus.PENDING:
         raise ValidationError(_("This session is not waiting for your confirmation."), code="not_pending")
+    _require_version_seen(session, mentorship, seen)
     session.status = SessionStatus.CONFIRMED
     session.decided_at = timezone.now()
     session.save(update_fields=["status", "decided_at"])
@@ -830,13 +861,16 @@ def session_confirm(*, session: Session, acting_user: User) -> Session:
 
 
 @transaction.atomic
-def session_dispute(*, session: Session, acting_user: User, reason: str) -> Session:
+def session_dispute(*, session: Session, acting_user: User, reason: str, version: int | None = None) -> Session:
+    """The mentee says what is wrong with the session as it was shown (`version`, as in session_confirm)."""
+    seen = session.version if version is None else version
     mentorship = _locked_mentorship(session.mentorship)
     session = _locked_session(session)
     if acting_user.pk != mentorship.mentee_id:
         raise PermissionDenied(_("Only the mentee can dispute a session."))
     if session.status != SessionStatus.PENDING:
         raise ValidationError(_("This session is not waiting for your confirmation."), code="not_pending")
+    _require_version_seen(session, mentorship, seen)
     reason = _clean_text(reason)
     if not reason:
         raise ValidationError(_("Say what is wrong with this session."), code="reason")

@@ -196,7 +196,8 @@ def request_action(request, request_id, action):
 
         def accept():
             result["mentorship"] = services.request_accept(
-                request=mentorship_request, acting_user=user, plan_template=template
+                request=mentorship_request, acting_user=user, plan_template=template,
+                version=forms.seen_version(form),
             )
 
         if _run(request, accept, _("Mentorship started. Say hello in your private room.")):
@@ -366,10 +367,12 @@ def milestone_action(request, milestone_id, action):
 @require_POST
 def session_action(request, session_id, action):
     session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-    back = redirect(reverse("mentoring:mentorship", args=[session.mentorship_id]) + "#sessions")
+    back = redirect(reverse("mentoring:mentorship", args=[session.mentorship_id]) + f"#session-{session.pk}")
     user = request.user
     if action == "confirm":
-        _run(request, lambda: services.session_confirm(session=session, acting_user=user),
+        # A refusal because the mentor changed the session lands back on it, showing the new details.
+        version = forms.seen_version(forms.ConfirmForm(request.POST))
+        _run(request, lambda: services.session_confirm(session=session, acting_user=user, version=version),
              _("Session confirmed. Thank you."))
     elif action == "dispute":
         form = forms.DisputeForm(request.POST)
@@ -377,7 +380,8 @@ def session_action(request, session_id, action):
             _form_errors(request, form)
             return back
         _run(request, lambda: services.session_dispute(session=session, acting_user=user,
-                                                        reason=form.cleaned_data["reason"]),
+                                                        reason=form.cleaned_data["reason"],
+                                                        version=forms.seen_version(form)),
              _("The mentor will see what is wrong and can correct the session."))
     elif action == "update":
         form = forms.SessionForm(request.POST)

@@ -183,8 +183,8 @@ def test_a_disputed_session_does_not_pay_until_corrected_and_confirmed(mentorshi
     assert outside.kinds_for(mateo)[-1] == "mentoring.session_disputed"
     with pytest.raises(ValidationError):
         services.session_confirm(session=session, acting_user=ana)
-    services.session_update(session=session, acting_user=mateo, date=session.date, minutes=60, topics=["pricing"],
-                            notes="Corregido")
+    session = services.session_update(session=session, acting_user=mateo, date=session.date, minutes=60,
+                                      topics=["pricing"], notes="Corregido")
     services.session_confirm(session=session, acting_user=ana)
     assert [a["minutes"] for a in outside.awards] == [60]
     with pytest.raises(ValidationError, match="confirmed"):

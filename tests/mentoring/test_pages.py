@@ -1,6 +1,7 @@
 """Mentoring pages: what each person sees, the forms that drive the services, and query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,13 @@ from mentoring import services
 from mentoring.models import AspirantNeeds, MentorProfile, Mentorship, MentorshipRequest, Session
 from tests.conftest import make_person
 from tests.mentoring.conftest import GOAL, make_mentor
+
+
+def shown_version(page, action: str) -> str:
+    """The version a page's form carries back, as a browser would send it."""
+    html = page if isinstance(page, str) else page.content.decode()
+    form = html[html.index(f'action="{action}"'):]
+    return re.search(r'name="version" value="(\d+)"', form[:form.index("</form>")]).group(1)
 
 
 def _mentors(count: int, sector: Sector, start: int = 0):
@@ -152,8 +160,9 @@ def test_the_request_journey_through_the_pages(client, ana, mateo, mateo_profile
     client.force_login(ana)
     client.post(reverse("mentoring:request_action", args=[request.pk, "answer"]), {"answer": "Un contenedor."})
     client.force_login(mateo)
-    response = client.post(reverse("mentoring:request_action", args=[request.pk, "accept"]),
-                           {"plan_template": "first-shipment-eu"})
+    accept = reverse("mentoring:request_action", args=[request.pk, "accept"])
+    version = shown_version(client.get(reverse("mentoring:request", args=[request.pk])), accept)
+    response = client.post(accept, {"plan_template": "first-shipment-eu", "version": version})
     mentorship = Mentorship.objects.get(mentor=mateo, mentee=ana)
     assert response["Location"] == mentorship.get_absolute_url()
     assert mentorship.goals.get().title == "First shipment to the European Union"
@@ -223,10 +232,77 @@ def test_the_mentee_confirms_and_disputes_sessions_on_the_page(client, ana, mate
     client.force_login(ana)
     page = client.get(mentorship.get_absolute_url()).content.decode()
     assert "Confirm this session" in page
-    client.post(reverse("mentoring:session_action", args=[first.pk, "confirm"]))
+    confirm = reverse("mentoring:session_action", args=[first.pk, "confirm"])
+    client.post(confirm, {"version": shown_version(page, confirm)})
     first.refresh_from_db()
     assert first.status == Session.Status.CONFIRMED and len(outside.awards) == 1
     assert "50 minutes" in client.get(mentorship.get_absolute_url()).content.decode()
+
+
+def test_a_confirm_after_the_mentor_changed_the_session_is_refused_and_shows_the_new_details(
+    client, ana, mateo, mateo_profile, outside
+):
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = services.request_accept(request=request, acting_user=mateo)
+    session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=30)
+    client.force_login(ana)
+    page = client.get(mentorship.get_absolute_url()).content.decode()
+    assert "30 minutes" in page
+    confirm = reverse("mentoring:session_action", args=[session.pk, "confirm"])
+    shown = shown_version(page, confirm)
+    # The mentor changes the session while ana's page is open: 30 -> 480 minutes.
+    services.session_update(session=session, acting_user=mateo, date=session.date, minutes=480)
+
+    response = client.post(confirm, {"version": shown}, follow=True)
+    session.refresh_from_db()
+    assert session.status == Session.Status.PENDING and outside.awards == []
+    page = response.content.decode()
+    assert "changed this session after you opened the page" in page and "480 minutes" in page
+    assert response.redirect_chain[-1][0].endswith(f"#session-{session.pk}")
+    # Confirming again from the page that shows 480 minutes pays for what ana saw.
+    client.post(confirm, {"version": shown_version(page, confirm)})
+    session.refresh_from_db()
+    assert session.status == Session.Status.CONFIRMED and [a["minutes"] for a in outside.awards] == [480]
+
+
+def test_a_confirm_without_the_shown_version_is_refused(client, ana, mateo, mateo_profile, outside):
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = services.request_accept(request=request, acting_user=mateo)
+    session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=30)
+    client.force_login(ana)
+    for data in ({}, {"version": "x"}, {"version": "99999999999"}):
+        client.post(reverse("mentoring:session_action", args=[session.pk, "confirm"]), data)
+    session.refresh_from_db()
+    assert session.status == Session.Status.PENDING and outside.awards == []
+
+
+def test_a_dispute_of_a_session_the_mentor_changed_since_is_refused(client, ana, mateo, mateo_profile):
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = services.request_accept(request=request, acting_user=mateo)
+    session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=30)
+    client.force_login(ana)
+    dispute = reverse("mentoring:session_action", args=[session.pk, "dispute"])
+    shown = shown_version(client.get(mentorship.get_absolute_url()), dispute)
+    services.session_update(session=session, acting_user=mateo, date=session.date, minutes=45)
+    client.post(dispute, {"version": shown, "reason": "Fueron 30 minutos."})
+    session.refresh_from_db()
+    assert session.status == Session.Status.PENDING and session.dispute_reason == ""
+
+
+def test_accepting_a_request_the_aspirant_answered_since_is_refused(client, ana, mateo, mateo_profile):
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    services.request_ask_info(request=request, acting_user=mateo, question="¿Qué volumen exportas?")
+    client.force_login(mateo)
+    accept = reverse("mentoring:request_action", args=[request.pk, "accept"])
+    shown = shown_version(client.get(reverse("mentoring:request", args=[request.pk])), accept)
+    services.request_answer_info(request=MentorshipRequest.objects.get(pk=request.pk), acting_user=ana,
+                                 answer="Ninguno todavía.")
+    response = client.post(accept, {"version": shown}, follow=True)
+    assert not Mentorship.objects.filter(mentor=mateo, mentee=ana).exists()
+    page = response.content.decode()
+    assert "changed this request after you opened it" in page and "Ninguno todavía." in page
+    client.post(accept, {"version": shown_version(page, accept)})
+    assert Mentorship.objects.filter(mentor=mateo, mentee=ana).exists()
 
 
 def test_the_session_form_suggests_the_chat_span(client, ana, mateo, mateo_profile):
