@@ -78,3 +78,31 @@ def test_disputed_sessions_earn_nothing(real_outside, ana, mateo, mateo_profile,
     session = services.session_log(mentorship=mentorship, acting_user=mateo, date=timezone.localdate(), minutes=60)
     services.session_dispute(session=session, acting_user=ana, reason="No nos reunimos ese día.")
     assert not Award.objects.exists()
+
+
+def test_ten_session_awards_between_two_firms_in_a_few_days_are_flagged_not_paid_automatically(
+    real_outside, ana, mateo, mateo_profile, coffee, agency, rafael, capsys
+):
+    import datetime
+
+    from django.core.management import call_command
+
+    from incentives.ledger import wallet_for
+    from incentives.models import Award
+
+    program = _program(agency, rafael, coffee)  # approves automatically
+    type(program).objects.filter(pk=program.pk).update(rate_mentoring_hour=10)
+    request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = services.request_accept(request=request, acting_user=mateo)
+    today = timezone.localdate()
+    for n in range(10):
+        session = services.session_log(mentorship=mentorship, acting_user=mateo,
+                                       date=today - datetime.timedelta(days=n % 3), minutes=60)
+        services.session_confirm(session=session, acting_user=ana)
+    awards = list(Award.objects.filter(kind="mentoring_session").order_by("pk"))
+    assert [a.status for a in awards] == ["approved"] * 3 + ["pending"] * 7
+    assert {a.flag_code for a in awards[3:]} == {"pair_burst"}
+    assert awards[-1].flag_text == "10 awards between Café Montaña Lenca and Tostadores del Quindío within 7 days."
+    assert wallet_for(user=mateo, agency=agency).balance == 30
+    call_command("ledger_verify")
+    assert "Ledger OK" in capsys.readouterr().out
