@@ -1,5 +1,6 @@
 """Demo credits: Red Exporta runs a funded program for the coffee and cacao clusters, with approved and
-pending awards for mateo@demo.puente, a redemption catalog and one pending redemption. Idempotent."""
+pending awards for mateo@demo.puente, awards that show the anti-gaming rules at work (cut by a cap,
+flagged because two mentors pay each other), a redemption catalog and one pending redemption. Idempotent."""
 
 import datetime
 
@@ -24,6 +25,24 @@ AWARDS = [
      "Respuesta aceptada: ¿Qué exige el reglamento EUDR sobre la geolocalización de las fincas?", False),
     ("demo.vote:2", "helpful_vote", "diego@demo.puente", "cafe-especial",
      "Helpful answer: comparing three freight quotes for a 20' container to Rotterdam", False),
+]
+
+# The rules at work, so that an agency sees them in the queue, the wallets and the CSV:
+# source_ref, kind, beneficiary, caused by, cluster, minutes, description, days ago, approve?
+RULES_AT_WORK = [
+    # 240 min at 80/h is 320 credits: the daily cap per mentor (300) cuts it.
+    ("demo.session:1", "mentoring_session", "carmen@demo.puente", "joana@demo.puente", "cacao-chocolate", 240,
+     "Sessão de mentoria: custos de exportar tabletes para a Bélgica (240 min)", 3, True),
+    ("demo.session:2", "mentoring_session", "carmen@demo.puente", "joana@demo.puente", "cacao-chocolate", 210,
+     "Sessão de mentoria: ficha técnica e rotulagem para a UE (210 min)", 2, True),
+    # 300 + 280 credits between the two firms this month: the monthly pair cap (600) cuts 120 to 20.
+    ("demo.session:3", "mentoring_session", "carmen@demo.puente", "joana@demo.puente", "cacao-chocolate", 90,
+     "Sessão de mentoria: amostras para o importador de Antuérpia (90 min)", 1, True),
+    # Two mentors accepting each other's answers: the second waits for review, flagged.
+    ("demo.answer:10", "accepted_answer", "carmen@demo.puente", "diego@demo.puente", "cafe-especial", None,
+     "Respuesta aceptada: ¿Conviene certificar Rainforest Alliance antes de exportar a Japón?", 1, True),
+    ("demo.answer:11", "accepted_answer", "diego@demo.puente", "carmen@demo.puente", "cafe-especial", None,
+     "Respuesta aceptada: humedad y actividad de agua del café verde para el contenedor", 1, False),
 ]
 
 CATALOG = [
@@ -65,6 +84,8 @@ def seed(stdout) -> None:
         if approve and award is not None and award.status == Award.Status.PENDING:
             award_approve(award=award, acting_user=rafael, reason="Respuesta revisada: correcta y completa.")
 
+    show_the_rules_at_work(people=people, clusters=cluster_by_slug, rafael=rafael)
+
     for kind, name, description, price, stock in CATALOG:
         if not CatalogItem.objects.filter(agency=agency, name=name).exists():
             services.catalog_item_save(agency=agency, acting_user=rafael, kind=kind, name=name,
@@ -76,6 +97,25 @@ def seed(stdout) -> None:
         training = CatalogItem.objects.get(agency=agency, name=CATALOG[3][1])
         services.redemption_request(item=training, person=mateo, idempotency_key="demo")
     stdout.write("incentives: program, pool, awards, catalog and a pending redemption ready.")
+
+
+def show_the_rules_at_work(*, people: dict, clusters: dict, rafael: User) -> None:
+    """Grants RULES_AT_WORK one day after another (the caps count by day and month), through the award
+    service, so each cut and flag is the rules' own; approves those the demo pays."""
+    now = timezone.localtime()
+    for source_ref, kind, beneficiary, caused_by, cluster, minutes, description, days_ago, approve in RULES_AT_WORK:
+        if Award.objects.filter(source_ref=source_ref).exists() or not (people.get(beneficiary) and people.get(caused_by)):
+            continue
+        award = award_grant(kind=kind, beneficiary=people[beneficiary], cluster=clusters[cluster],
+                            source_ref=source_ref, description=description, caused_by=people[caused_by],
+                            minutes=minutes)
+        if award is None:
+            continue
+        # Demo only: dated on an earlier day of this month, as if granted then.
+        when = max(now - datetime.timedelta(days=days_ago), now.replace(day=1, hour=0, minute=0, second=1))
+        Award.objects.filter(pk=award.pk).update(created_at=when)
+        if approve and award.status == Award.Status.PENDING:
+            award_approve(award=award, acting_user=rafael, reason="Revisada por el equipo de Red Exporta.")
 
 
 def spread_awards_over_past_days() -> None:

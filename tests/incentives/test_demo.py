@@ -32,3 +32,17 @@ def test_the_demo_mentors_start_the_day_with_their_daily_cap_free(db):
                         source_ref="test.new-answer", description="A new accepted answer", caused_by=ana)
     assert award is not None and award.credits == award.program.rate_accepted_answer
     assert ledger_check().ok
+
+
+def test_the_demo_shows_paid_flagged_and_cut_awards_and_says_why(db):
+    from io import StringIO
+
+    call_command("seed_demo", stdout=StringIO())
+    awards = Award.objects.all()
+    assert awards.filter(status="approved", cut_code="").exists()
+    flagged = awards.filter(status="pending").exclude(flag_code="")
+    assert set(flagged.values_list("flag_code", flat=True)) >= {"mutual", "pair_burst"}
+    cut = awards.filter(status="approved", cut_code__startswith="cap_")
+    assert cut.exists() and all(a.cut_params["paid"] < a.cut_params["original"] for a in cut)
+    assert all(a.flag_text for a in flagged) and all(a.cut_text for a in cut)
+    assert ledger_check().ok
