@@ -246,8 +246,11 @@ NOT_COVERED = {
     ),
     "incentives.Transfer.source_ref": "made by the code: app.model:id",
     "incentives.Award.source_ref": "made by the code: app.model:id",
-    "incentives.Award.flag_reason": "written by the code from people's and firms' names (hostile here)",
-    "incentives.Award.not_paid_reason": "written by the code: fixed sentences and the names of caps",
+    "incentives.Award.flag_params": (
+        "numbers and people's and firms' names (hostile here), put into a translated sentence by "
+        "incentives.reasons when shown and escaped by the template"
+    ),
+    "incentives.Award.cut_params": "numbers and a firm's name, rendered like flag_params",
     "incentives.AuditEntry.action": "a dotted action name chosen by the code",
     "incentives.AuditEntry.target": (
         "written by the code from program and item names and award descriptions, which are covered; the audit "
