@@ -99,12 +99,12 @@ def side_of(user: User) -> Side:
     recorded = (
         Award.objects.filter(Q(beneficiary=user, beneficiary_firm__isnull=False)
                              | Q(caused_by=user, caused_by_firm__isnull=False))
-        .values_list("beneficiary_id", "beneficiary_firm_id", "caused_by_firm_id").distinct()
+        .values_list("beneficiary_id", "beneficiary_firm_id", "caused_by_id", "caused_by_firm_id").distinct()
     )
-    for beneficiary_id, beneficiary_firm_id, caused_by_firm_id in recorded:
+    for beneficiary_id, beneficiary_firm_id, caused_by_id, caused_by_firm_id in recorded:
         if beneficiary_id == user.pk and beneficiary_firm_id:
             firm_ids.add(beneficiary_firm_id)
-        elif caused_by_firm_id:
+        if caused_by_id == user.pk and caused_by_firm_id:
             firm_ids.add(caused_by_firm_id)
     return Side(user=user, firm=firm, firm_ids=firm_ids)
 

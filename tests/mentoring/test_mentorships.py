@@ -252,3 +252,20 @@ def test_the_outcome_says_whether_and_where_the_firm_exports(mentorship, ana, ma
     assert mentorship.outcome == "not_yet" and list(mentorship.outcome_markets) == []
     with pytest.raises(ValidationError):
         services.mentorship_record_outcome(mentorship=mentorship, acting_user=ana, outcome="maybe")
+
+
+def test_a_confirmation_names_the_version_it_was_shown_and_a_changed_session_is_refused(
+    mentorship, ana, mateo, outside
+):
+    shown = log(mentorship, mateo, minutes=30)
+    services.session_update(session=shown, acting_user=mateo, date=shown.date, minutes=480)
+    with pytest.raises(ValidationError, match="changed this session") as refused:
+        services.session_confirm(session=shown, acting_user=ana)  # the instance ana was shown: version 1
+    assert refused.value.code == "changed"
+    with pytest.raises(ValidationError, match="now 480 minutes"):
+        services.session_confirm(session=Session.objects.get(pk=shown.pk), acting_user=ana, version=1)
+    with pytest.raises(ValidationError, match="changed this session"):
+        services.session_dispute(session=shown, acting_user=ana, reason="No fueron 480 minutos.")
+    assert outside.awards == [] and Session.objects.get(pk=shown.pk).status == Session.Status.PENDING
+    services.session_confirm(session=Session.objects.get(pk=shown.pk), acting_user=ana, version=2)
+    assert [a["minutes"] for a in outside.awards] == [480]

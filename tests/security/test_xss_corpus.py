@@ -630,7 +630,8 @@ def test_long_texts_carry_ten_payloads_each_and_no_page_runs_them(world, ana, ma
         {"goal": sent("mentoring.Mentorship.goal", accepted_goal)},
     )
     second = MentorshipRequest.objects.get(aspirant=ana, status=MentorshipRequest.Status.PENDING)
-    submit(as_mateo, reverse("mentoring:request_action", args=[second.pk, "accept"]), {"plan_template": ""})
+    submit(as_mateo, reverse("mentoring:request_action", args=[second.pk, "accept"]),
+           {"plan_template": "", "version": second.version})
     mentorship = Mentorship.objects.get(request=second)
     mentorship_url = reverse("mentoring:mentorship", args=[mentorship.pk])
     notes, dispute, corrected = chunk(start), chunk(start), chunk(start)
@@ -643,7 +644,7 @@ def test_long_texts_carry_ten_payloads_each_and_no_page_runs_them(world, ana, ma
     submit(
         as_ana,
         reverse("mentoring:session_action", args=[session.pk, "dispute"]),
-        {"reason": sent("mentoring.Session.dispute_reason", dispute)},
+        {"reason": sent("mentoring.Session.dispute_reason", dispute), "version": session.version},
     )
     page(as_mateo, mentorship_url, shows=nonces(accepted_goal, notes, dispute))
     submit(
