@@ -33,8 +33,8 @@ class AccountAdmin(ReadOnlyAdmin):
 
 @admin.register(Award)
 class AwardAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "beneficiary", "credits", "status", "source_ref"]
-    list_filter = ["status", "kind"]
+    list_display = ["id", "created_at", "kind", "beneficiary", "credits", "status", "flag_code", "cut_code", "source_ref"]
+    list_filter = ["status", "kind", "flag_code", "cut_code"]
     search_fields = ["source_ref", "description"]
 
 

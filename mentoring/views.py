@@ -249,8 +249,11 @@ def mentorship_detail(request, mentorship_id):
         session_form = forms.SessionForm(initial={"date": date, "minutes": suggested or 60})
     sessions = list(mentorship.sessions.all())
     confirmed_minutes = sum(s.minutes for s in sessions if s.status == Session.Status.CONFIRMED)
+    # After a refused confirmation: the session the mentor changed carries a note beside its new details.
+    changed = request.GET.get("changed", "")
     return render(request, "mentoring/mentorship_detail.html", {
         "mentorship": mentorship,
+        "changed_session_id": int(changed) if changed.isdigit() and len(changed) < 12 else None,
         "is_mentor": is_mentor,
         "other": mentorship.other_side(request.user),
         "goals": mentorship.goals.all(),
@@ -367,22 +370,27 @@ def milestone_action(request, milestone_id, action):
 @require_POST
 def session_action(request, session_id, action):
     session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-    back = redirect(reverse("mentoring:mentorship", args=[session.mentorship_id]) + f"#session-{session.pk}")
+    url = reverse("mentoring:mentorship", args=[session.mentorship_id])
+    back = redirect(f"{url}#session-{session.pk}")
+    # A decision refused because the mentor changed the session since the page was shown lands back on
+    # the session, showing its new details with a note, to be confirmed (or disputed) again.
+    changed = redirect(f"{url}?changed={session.pk}#session-{session.pk}")
     user = request.user
     if action == "confirm":
-        # A refusal because the mentor changed the session lands back on it, showing the new details.
         version = forms.seen_version(forms.ConfirmForm(request.POST))
-        _run(request, lambda: services.session_confirm(session=session, acting_user=user, version=version),
-             _("Session confirmed. Thank you."))
+        if not _run(request, lambda: services.session_confirm(session=session, acting_user=user, version=version),
+                    _("Session confirmed. Thank you.")) and version != session.version:
+            return changed
     elif action == "dispute":
         form = forms.DisputeForm(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return back
-        _run(request, lambda: services.session_dispute(session=session, acting_user=user,
-                                                        reason=form.cleaned_data["reason"],
-                                                        version=forms.seen_version(form)),
-             _("The mentor will see what is wrong and can correct the session."))
+        version = forms.seen_version(form)
+        if not _run(request, lambda: services.session_dispute(session=session, acting_user=user,
+                                                               reason=form.cleaned_data["reason"], version=version),
+                    _("The mentor will see what is wrong and can correct the session.")) and version != session.version:
+            return changed
     elif action == "update":
         form = forms.SessionForm(request.POST)
         if not form.is_valid():

@@ -258,7 +258,8 @@ def test_a_confirm_after_the_mentor_changed_the_session_is_refused_and_shows_the
     assert session.status == Session.Status.PENDING and outside.awards == []
     page = response.content.decode()
     assert "changed this session after you opened the page" in page and "480 minutes" in page
-    assert response.redirect_chain[-1][0].endswith(f"#session-{session.pk}")
+    assert response.redirect_chain[-1][0].endswith(f"?changed={session.pk}#session-{session.pk}")
+    assert "These are its new details: check them and confirm again." in page
     # Confirming again from the page that shows 480 minutes pays for what ana saw.
     client.post(confirm, {"version": shown_version(page, confirm)})
     session.refresh_from_db()
