@@ -201,7 +201,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
         except ValidationError as exc:
             await self._error(exc.code or "invalid", ref=kind, message=" ".join(exc.messages),
-                              client_id=frame.get("client_id"))
+                              client_id=frame.get("client_id"), retry_after=getattr(exc, "retry_after", None))
         except (KeyError, TypeError, ValueError):
             await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
         except Exception:
@@ -210,8 +210,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             log.exception("room frame %r failed", kind)
             await self.close(code=CLOSE_RECONNECT)
 
-    async def _error(self, code: str, *, ref=None, message: str = "", client_id=None):
+    async def _error(self, code: str, *, ref=None, message: str = "", client_id=None, retry_after=None):
         error = {"type": "error", "code": code}
+        if retry_after is not None:  # a RateLimited: seconds until one more is allowed
+            error["retry_after"] = retry_after
         if ref:
             error["ref"] = str(ref)[:40]
         if message:
@@ -255,7 +257,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                     if isinstance(result, ValidationError):
                         await self._error(
                             result.code or "invalid", ref="message", message=" ".join(result.messages),
-                            client_id=client_id,
+                            client_id=client_id, retry_after=getattr(result, "retry_after", None),
                         )
                     else:
                         await self.send(

@@ -55,6 +55,17 @@ def _navigation_counts_uncached(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_counted_afresh(monkeypatch):
+    # Rate limits count in the cache (config.ratelimit), which outlives a test (and Redis a run), while
+    # person ids repeat from test to test: each test counts under keys of its own.
+    import uuid
+
+    from config import ratelimit
+
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"puente:rate:{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     # A request by a person who reads Spanish activates Spanish in this thread; start each test afresh.
     from django.utils import translation
