@@ -65,6 +65,15 @@ def _rate_limits_counted_afresh(monkeypatch):
     monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"puente:rate:{uuid.uuid4().hex[:12]}")
 
 
+@pytest.fixture
+def no_rate_limits():
+    """For a test that builds its data through the services faster than any person may act."""
+    from config.ratelimit import rate_limits_lifted
+
+    with rate_limits_lifted():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     # A request by a person who reads Spanish activates Spanish in this thread; start each test afresh.
