@@ -17,7 +17,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -104,9 +104,11 @@ def refusal_text(action: str, retry_after: int) -> str:
 def _count_in_window(current_key: str, previous_key: str, timeout: int, cost: int) -> tuple[int, int]:
     """Adds `cost` to the current window's count; returns it and the previous window's count. On Redis
     it is one round trip (a pipeline), not Django's four (add, exists, incr, get): every message pays
-    it, before anything else (docs/PERFORMANCE.md)."""
-    if isinstance(cache, RedisCache):
-        return cache.count_and_read(current_key, previous_key, timeout, cost)
+    it, before anything else (docs/PERFORMANCE.md). The backend itself, not django.core.cache.cache:
+    that is a proxy, never an instance of RedisCache."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend.count_and_read(current_key, previous_key, timeout, cost)
     cache.add(current_key, 0, timeout)
     try:
         current = cache.incr(current_key, cost)
