@@ -303,7 +303,6 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     def _edit(self, message_id, body):
         self._room_or_refuse()
         message = self._message_in_room(message_id)
-        services.message_rate_check(user=self.user)
         try:
             services.message_edit(message=message, editor=self.user, body=body)
         except PermissionDenied:

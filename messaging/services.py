@@ -435,6 +435,7 @@ def message_edit(*, message: Message, editor: User, body: str) -> Message:
     body = _clean_body(body)
     if body == message.body:
         return message
+    message_rate_check(user=editor)
     MessageEdit.objects.create(message=message, body=message.body, edited_at=message.edited_at or message.created_at)
     mentioned = _mentioned_people(message.room, _mention_tokens(body), message.author)
     message.body = body

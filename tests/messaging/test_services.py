@@ -429,3 +429,15 @@ def test_the_digest_gathers_only_what_is_still_unread_in_the_readers_language(
     assert digest.to == [mateo.email] and digest.subject == "[Puente] 2 notificaciones sin leer en Puente"
     assert digest.body.count("#m") == 2
     assert not Notification.objects.filter(email=Notification.Email.HELD).exists()
+
+
+def test_edits_count_with_messages_whoever_calls_the_service(general, ana, settings):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "message": (2, 10)}
+    message = services.message_post(room=general, author=ana, body="Precio FOB 4.20")
+    services.message_edit(message=message, editor=ana, body="Precio FOB 4.30")
+    with pytest.raises(RateLimited):
+        services.message_edit(message=message, editor=ana, body="Precio FOB 4.40")
+    message.refresh_from_db()
+    assert message.body == "Precio FOB 4.30"
