@@ -47,7 +47,7 @@ _lifted: contextvars.ContextVar[bool] = contextvars.ContextVar("puente_rate_limi
 class RateLimited(ValidationError):
     """Too many of one action by one person. `retry_after`: whole seconds until one more is allowed."""
 
-    def __init__(self, message, *, action: str, retry_after: int):
+    def __init__(self, message, *, action: str = "", retry_after: int = 1):
         super().__init__(message, code="rate_limited")
         self.action = action
         self.retry_after = retry_after
