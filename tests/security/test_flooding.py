@@ -91,3 +91,30 @@ def test_a_room_message_past_the_limit_is_refused_on_the_room_page_with_429(clie
     response = client.post(url, {"body": "hola otra vez"})
     assert response.status_code == 429
     assert "You are sending messages too fast." in response.content.decode()
+
+
+def test_a_report_past_the_limit_answers_429_and_is_not_stored(client, ana, mateo, coffee, tight):
+    from messaging import services as messaging
+    from messaging.models import MessageReport
+
+    tight("report", 1, 3600)
+    room = room_general_for_cluster(cluster=coffee)
+    first, second = (messaging.message_post(room=room, author=mateo, body=f"Oferta {n}") for n in (1, 2))
+    client.force_login(ana)
+    assert client.post(reverse("messaging:report", args=[first.pk]), {"reason": "spam"}).status_code == 302
+    response = client.post(reverse("messaging:report", args=[second.pk]), {"reason": "spam"})
+    assert response.status_code == 429
+    assert "You have reported many messages in a short time." in response.content.decode()
+    assert MessageReport.objects.count() == 1
+
+
+def test_asking_to_join_is_limited(nadie, coffee, seafood, tight):
+    from clusters import services as clusters
+    from clusters.models import ClusterMembership
+    from config.ratelimit import RateLimited
+
+    tight("join_request", 1, 3600)
+    clusters.membership_join(cluster=seafood, user=nadie)
+    with pytest.raises(RateLimited):
+        clusters.membership_join(cluster=coffee, user=nadie, message="Exportamos café de Veracruz.")
+    assert not ClusterMembership.objects.filter(cluster=coffee, user=nadie).exists()
