@@ -15,6 +15,7 @@ from django_countries import countries
 
 from clusters.models import Cluster, ClusterMembership, Firm, FirmMember, Sector, User, fold_name
 from clusters.signals import membership_ended
+from config.ratelimit import rate_limit
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -120,6 +121,7 @@ def firm_request_join(*, firm: Firm, user: User, role: str = FirmMember.Role.STA
     """Asks to join an existing firm; one of its active members approves."""
     if FirmMember.objects.filter(user=user).exists():
         raise ValidationError(_("You already belong to a firm."), code="has_firm")
+    rate_limit(action="join_request", user=user)
     return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
 
 
@@ -205,6 +207,7 @@ def membership_join(*, cluster: Cluster, user: User, message: str = "") -> Clust
     if membership and membership.status == Status.PENDING:
         raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
 
+    rate_limit(action="join_request", user=user)
     was_turned_away = membership is not None and membership.status in (Status.REMOVED, Status.REJECTED)
     status = Status.ACTIVE if cluster.is_open and not was_turned_away else Status.PENDING
     now = timezone.now()

@@ -40,13 +40,13 @@ class RedisCache(DjangoRedisCache):
                 client = _clients.setdefault(key, RedisCacheClient(self._servers, **self._options))
         return client
 
-    def count_and_read(self, key: str, other_key: str, timeout: int) -> tuple[int, int]:
-        """Adds one to the count under `key` (kept `timeout` seconds) and reads the count under
+    def count_and_read(self, key: str, other_key: str, timeout: int, amount: int = 1) -> tuple[int, int]:
+        """Adds `amount` to the count under `key` (kept `timeout` seconds) and reads the count under
         `other_key`, in one round trip (a pipeline on the server that takes writes), where Django's
         API takes four (add, exists, incr, get). For the sliding-window rate limits."""
         key, other_key = self.make_and_validate_key(key), self.make_and_validate_key(other_key)
         pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
-        pipe.incr(key)
+        pipe.incr(key, amount)
         pipe.expire(key, timeout)
         pipe.get(other_key)
         count, _expiry, other = pipe.execute()

@@ -42,6 +42,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written COUNT/SECONDS ("20/10": at most 20 in any 10 seconds), as (count, seconds)."""
+    raw = os.environ.get(name, default)
+    count, slash, seconds = raw.strip().partition("/")
+    try:
+        value = (int(count), int(seconds))
+    except ValueError:
+        value = None
+    if not slash or value is None or value[0] < 1 or value[1] < 1:
+        raise ImproperlyConfigured(f"{name} must be COUNT/SECONDS with both at least 1, as in 20/10, not {raw!r}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -12,6 +12,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_rate,
     env_str,
     redis_url,
 )
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "clusters.middleware.PersonLanguageMiddleware",
     "clusters.middleware.OnboardingMiddleware",
+    "config.ratelimit.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -233,3 +235,22 @@ LOGGING = {
 
 # --- Puente -------------------------------------------------------------------------------------
 PUENTE_PAGE_SIZE = env_int("PUENTE_PAGE_SIZE", 24, minimum=1)
+
+# Rate limits per person (config/ratelimit.py, docs/SECURITY.md): at most COUNT per SECONDS, written
+# COUNT/SECONDS. Services count an action just before they write it.
+PUENTE_RATE_LIMITS = {
+    "message": env_rate("PUENTE_RATE_MESSAGE", "20/10"),  # messages and edits, by socket or form
+    "answer": env_rate("PUENTE_RATE_ANSWER", "10/600"),
+    "question": env_rate("PUENTE_RATE_QUESTION", "5/600"),
+    "vote": env_rate("PUENTE_RATE_VOTE", "60/600"),
+    "mentorship_request": env_rate("PUENTE_RATE_MENTORSHIP_REQUEST", "5/3600"),
+    "mentorship_withdraw": env_rate("PUENTE_RATE_MENTORSHIP_WITHDRAW", "5/3600"),
+    "mention": env_rate("PUENTE_RATE_MENTION", "20/600"),  # people notified by @mentions
+    "report": env_rate("PUENTE_RATE_REPORT", "10/3600"),
+    "redemption": env_rate("PUENTE_RATE_REDEMPTION", "5/3600"),
+    "join_request": env_rate("PUENTE_RATE_JOIN_REQUEST", "10/3600"),  # asking to join a cluster or a firm
+}
+# Notification emails to one person: the first PUENTE_EMAIL_BURST in each PUENTE_EMAIL_WINDOW seconds
+# go out at once; the rest wait for `send_notification_digests`, one email that gathers them.
+PUENTE_EMAIL_BURST = env_int("PUENTE_EMAIL_BURST", 3, minimum=1)
+PUENTE_EMAIL_WINDOW = env_int("PUENTE_EMAIL_WINDOW", 3600, minimum=60)

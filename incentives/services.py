@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters.models import Agency, Cluster, User
+from config.ratelimit import rate_limit
 from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
 from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
 from incentives.models import Account, AuditEntry, CatalogItem, Program, Redemption, Transfer
@@ -115,6 +116,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
     existing = Redemption.objects.filter(request_transfer__idempotency_key=key).first()
     if existing is not None:
         return existing
+    rate_limit(action="redemption", user=person)
     if item.stock < 1:
         raise ValidationError(_("“%(item)s” is out of stock.") % {"item": item.name}, code="stock")
     wallet = wallet_for(user=person, agency=item.agency)

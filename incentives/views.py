@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.ratelimit import RateLimited
 from incentives import impact, selectors, services
 from incentives.forms import CatalogItemForm, FundForm, LedgerFilterForm, ProgramForm, ReasonForm, RedeemForm
 from incentives.models import Award, CatalogItem, Redemption
@@ -65,6 +66,8 @@ def redeem(request, item_id):
     else:
         try:
             services.redemption_request(item=item, person=request.user, idempotency_key=form.cleaned_data["key"])
+        except RateLimited:
+            raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from clusters.models import LANGUAGE_CHOICES, Cluster, ClusterMembership, Sector, User
 from clusters.services import country_codes
 from clusters.topics import Topic
+from config.ratelimit import rate_limit
 from mentoring import external
 from mentoring.models import (
     AspirantNeeds,
@@ -262,6 +263,7 @@ def request_create(*, aspirant: User, mentor: User, goal: str) -> MentorshipRequ
             % {"limit": limit},
             code="too_many_open",
         )
+    rate_limit(action="mentorship_request", user=aspirant)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -476,6 +478,7 @@ def request_withdraw(*, request: MentorshipRequest, acting_user: User) -> Mentor
     request = _locked_request(request)
     _require_aspirant_of(request, acting_user)
     _require_open(request)
+    rate_limit(action="mentorship_withdraw", user=acting_user)
     request.status = RequestStatus.WITHDRAWN
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])

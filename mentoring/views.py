@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.ratelimit import RateLimited
 from mentoring import forms, selectors, services
 from mentoring.models import Mentorship, Session
 
@@ -28,6 +29,8 @@ def _run(request, action, success: str) -> bool:
     """Calls a service; turns a broken rule or a missing right into a message for the person."""
     try:
         action()
+    except RateLimited:
+        raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
         return False

@@ -21,8 +21,9 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from config.ratelimit import RateLimited, refusal_text
 from messaging import events, presence, selectors, services
 from messaging.hub import get_hub
 from messaging.sockets import (
@@ -200,8 +201,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self._error("forbidden", ref=kind, client_id=frame.get("client_id"))
             await self.close(code=CLOSE_FORBIDDEN)
         except ValidationError as exc:
-            await self._error(exc.code or "invalid", ref=kind, message=" ".join(exc.messages),
-                              client_id=frame.get("client_id"))
+            await self._error(exc.code or "invalid", ref=kind, message=self._said(exc),
+                              client_id=frame.get("client_id"), retry_after=getattr(exc, "retry_after", None))
         except (KeyError, TypeError, ValueError):
             await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
         except Exception:
@@ -210,8 +211,18 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             log.exception("room frame %r failed", kind)
             await self.close(code=CLOSE_RECONNECT)
 
-    async def _error(self, code: str, *, ref=None, message: str = "", client_id=None):
+    def _said(self, exc: ValidationError) -> str:
+        """The refusal for the person. A rate limit's sentence is written again in their language: the
+        service wrote it in whatever language the socket's thread had."""
+        if isinstance(exc, RateLimited) and exc.action:
+            with translation.override(getattr(self.user, "language", "") or None):
+                return refusal_text(exc.action, exc.retry_after)
+        return " ".join(exc.messages)
+
+    async def _error(self, code: str, *, ref=None, message: str = "", client_id=None, retry_after=None):
         error = {"type": "error", "code": code}
+        if retry_after is not None:  # a RateLimited: seconds until one more is allowed
+            error["retry_after"] = retry_after
         if ref:
             error["ref"] = str(ref)[:40]
         if message:
@@ -254,8 +265,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                 for (_body, client_id, _reply_to), result in zip(batch, results, strict=True):
                     if isinstance(result, ValidationError):
                         await self._error(
-                            result.code or "invalid", ref="message", message=" ".join(result.messages),
-                            client_id=client_id,
+                            result.code or "invalid", ref="message", message=self._said(result),
+                            client_id=client_id, retry_after=getattr(result, "retry_after", None),
                         )
                     else:
                         await self.send(
@@ -301,7 +312,6 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     def _edit(self, message_id, body):
         self._room_or_refuse()
         message = self._message_in_room(message_id)
-        services.message_rate_check(user=self.user)
         try:
             services.message_edit(message=message, editor=self.user, body=body)
         except PermissionDenied:

@@ -150,6 +150,13 @@ class Notification(models.Model):
     """Something a person should see: a mention, an award, a mentorship request. Shown on the
     notifications page and counted in the navigation badge until read."""
 
+    class Email(models.TextChoices):
+        # Whether it was emailed: not at all, at once, or held for the person's next digest (then gathered).
+        NONE = "", _("not emailed")
+        SENT = "sent", _("emailed")
+        HELD = "held", _("held for the digest")
+        GATHERED = "gathered", _("emailed in a digest")
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
@@ -162,12 +169,16 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(_("email"), max_length=8, choices=Email.choices, default=Email.NONE, blank=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient"], condition=models.Q(email="held"), name="notification_email_held"),
+        ]
 
     def __str__(self):
         return f"{self.kind} for {self.recipient_id}"

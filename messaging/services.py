@@ -6,22 +6,21 @@ consumer turns into an error frame), and schedules its live update with events.*
 """
 
 import re
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
-from config.cache import RedisCache
+from config.ratelimit import email_allowed_now, rate_limit
 from messaging import events, presence, selectors
 from messaging.models import (
     Message,
@@ -37,8 +36,6 @@ from messaging.models import (
 MAX_BODY = 4000
 # Seconds after posting during which the author may edit or delete (settings.PUENTE_MESSAGE_EDIT_WINDOW).
 DEFAULT_EDIT_WINDOW = 15 * 60
-RATE_LIMIT_COUNT = 20
-RATE_LIMIT_SECONDS = 10
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -308,30 +305,9 @@ def _clean_body(body: str) -> str:
 
 
 def message_rate_check(*, user: User) -> None:
-    """At most RATE_LIMIT_COUNT messages per RATE_LIMIT_SECONDS per person, counted in the cache so it
-    holds across processes with Redis. A sliding window estimated from two fixed ones."""
-    now = time.time()
-    window = int(now // RATE_LIMIT_SECONDS)
-    key = f"puente:rate:msg:{user.pk}:"
-    current, previous = _count_in_window(key + str(window), key + str(window - 1), RATE_LIMIT_SECONDS * 3)
-    elapsed = (now % RATE_LIMIT_SECONDS) / RATE_LIMIT_SECONDS
-    if current + previous * (1 - elapsed) > RATE_LIMIT_COUNT:
-        raise ValidationError(_("You are sending messages too fast. Wait a few seconds."), code="rate_limited")
-
-
-def _count_in_window(current_key: str, previous_key: str, timeout: int) -> tuple[int, int]:
-    """Adds one to the current window's count; returns it and the previous window's count. On Redis
-    it is one round trip (a pipeline), not Django's four (add, exists, incr, get): every message pays
-    it, before anything else (docs/PERFORMANCE.md)."""
-    if isinstance(cache, RedisCache):
-        return cache.count_and_read(current_key, previous_key, timeout)
-    cache.add(current_key, 0, timeout)
-    try:
-        current = cache.incr(current_key)
-    except ValueError:  # expired between add and incr
-        cache.set(current_key, 1, timeout)
-        current = 1
-    return current, cache.get(previous_key) or 0
+    """At most settings.PUENTE_RATE_LIMITS["message"] messages (and edits) per person, counted in the
+    cache so it holds across processes with Redis (config.ratelimit)."""
+    rate_limit(action="message", user=user)
 
 
 @transaction.atomic
@@ -340,6 +316,7 @@ def message_post(
 ) -> Message:
     """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
     prev_id = _lock_room_for_posting(room, author)
+    message_rate_check(user=author)
     message, _new = _post_locked(room, author, body, client_id, reply_to, prev_id)
     return message
 
@@ -400,6 +377,9 @@ def _post_locked(room, author, body, client_id, reply_to, prev_id) -> tuple[Mess
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
     mentioned = _mentioned_people(room, _mention_tokens(body), author)
+    if mentioned and not (client_id and Message.objects.filter(author=author, client_id=client_id).exists()):
+        # Each person notified counts; a retry of a stored message notifies nobody again, so costs nothing.
+        rate_limit(action="mention", user=author, cost=len(mentioned))
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -455,6 +435,7 @@ def message_edit(*, message: Message, editor: User, body: str) -> Message:
     body = _clean_body(body)
     if body == message.body:
         return message
+    message_rate_check(user=editor)
     MessageEdit.objects.create(message=message, body=message.body, edited_at=message.edited_at or message.created_at)
     mentioned = _mentioned_people(message.room, _mention_tokens(body), message.author)
     message.body = body
@@ -493,6 +474,7 @@ def message_report(*, message: Message, reporter: User, reason: str = "") -> Mes
         raise ValidationError(_("Only messages in cluster rooms can be reported."), code="not_cluster")
     if message.author_id == reporter.pk:
         raise ValidationError(_("You cannot report your own message."), code="own")
+    rate_limit(action="report", user=reporter)
     report, created = MessageReport.objects.get_or_create(
         message=message, reporter=reporter, defaults={"reason": (reason or "").strip()[:500]}
     )
@@ -566,14 +548,19 @@ def notification_create(
     url = url or ""
     if not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
         url = ""  # only our own paths or web links end up in an href
+    wants_email = email_if_offline and recipient.email and not presence.user_is_online(user_id=recipient.pk)
+    # Past the first few emails to one person in a while, the rest wait for their digest.
+    email = Notification.Email.NONE
+    if wants_email:
+        email = Notification.Email.SENT if email_allowed_now(user_id=recipient.pk) else Notification.Email.HELD
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind[:40], text=str(text)[:300], url=url[:300], actor=actor
+        recipient=recipient, kind=kind[:40], text=str(text)[:300], url=url[:300], actor=actor, email=email
     )
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
     events.notification_created_on_commit(notification, unread=unread)
     _nav_counts_changed(recipient.pk)
-    if email_if_offline and recipient.email and not presence.user_is_online(user_id=recipient.pk):
-        subject, link = str(text), f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+    if email == Notification.Email.SENT:
+        subject, link = str(text), _absolute(url)
         body = f"{text}\n\n{link}\n"
         transaction.on_commit(
             lambda: send_mail(
@@ -582,6 +569,48 @@ def notification_create(
             )
         )
     return notification
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def notification_digests_send() -> int:
+    """Sends each person whose notification emails were held (config.ratelimit.email_allowed_now) one
+    email that gathers those still unread; returns how many were sent. Each person is one transaction:
+    running it twice sends nothing new. The operator runs it every few minutes
+    (`send_notification_digests`)."""
+    recipient_ids = (
+        Notification.objects.filter(email=Notification.Email.HELD).values_list("recipient_id", flat=True).distinct()
+    )
+    sent = 0
+    for recipient in User.objects.filter(pk__in=list(recipient_ids)):
+        with transaction.atomic():
+            held = list(
+                Notification.objects.select_for_update()
+                .filter(recipient=recipient, email=Notification.Email.HELD)
+                .order_by("pk")
+            )
+            Notification.objects.filter(pk__in=[note.pk for note in held]).update(email=Notification.Email.GATHERED)
+            unread = [note for note in held if note.read_at is None]
+            if unread and recipient.email and recipient.is_active:
+                _send_digest(recipient, unread)
+                sent += 1
+    return sent
+
+
+def _send_digest(recipient: User, notes: list[Notification]) -> None:
+    with translation.override(recipient.language or None):
+        subject = ngettext(
+            "%(count)d unread notification on Puente", "%(count)d unread notifications on Puente", len(notes)
+        ) % {"count": len(notes)}
+        lines = [f"- {note.text}\n  {_absolute(note.url)}" if note.url else f"- {note.text}" for note in notes]
+        footer = _("All your notifications: %(url)s") % {"url": _absolute(reverse("messaging:notifications"))}
+    body = "\n".join([subject + ":", "", *lines, "", footer, ""])
+    transaction.on_commit(
+        lambda: send_mail(subject=f"[Puente] {subject}"[:200], message=body, from_email=None,
+                          recipient_list=[recipient.email], fail_silently=True)
+    )
 
 
 @transaction.atomic

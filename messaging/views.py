@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clusters import selectors as cluster_selectors
 from clusters.models import User
+from config.ratelimit import RateLimited, marked_rate_limited
 from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
 from messaging.models import Message, Room
@@ -54,7 +55,7 @@ def rooms(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def room(request, room_id):
     room = selectors.room_for_user(user=request.user, room_id=room_id)
-    form = MessageForm()
+    form, refusal = MessageForm(), None
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid():
@@ -63,13 +64,13 @@ def room(request, room_id):
             if data.get("reply_to"):
                 reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).first()
             try:
-                services.message_rate_check(user=request.user)
                 message = services.message_post(
                     room=room, author=request.user, body=data["body"], client_id=data.get("client_id") or "",
                     reply_to=reply_to,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 messages.error(request, _error_text(exc))
+                refusal = exc
             else:
                 return redirect(_room_url(room.pk, message.pk))
         else:
@@ -103,7 +104,7 @@ def room(request, room_id):
         message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
         if divider_id is None and before_id is None and message.pk > last_read_id and message.author_id != request.user.pk:
             divider_id = message.pk if last_read_id else None
-    return render(
+    return marked_rate_limited(render(
         request,
         "messaging/room.html",
         {
@@ -128,7 +129,7 @@ def room(request, room_id):
             "position": position,
             "max_body": services.MAX_BODY,
         },
-    )
+    ), refusal)
 
 
 @login_required
@@ -223,6 +224,8 @@ def message_report(request, message_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.message_report(message=message, reporter=request.user, reason=form.cleaned_data["reason"])
+        except RateLimited:
+            raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:

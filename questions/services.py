@@ -17,6 +17,7 @@ from django_countries import countries
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
+from config.ratelimit import rate_limit
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import services as messaging_services
 from questions import credits, events, search_cache
@@ -226,6 +227,7 @@ def question_ask(
     _require_member(user=author, cluster=cluster)
     title = _clean_title(title)
     body = _clean_body(body, limit=BODY_MAX, required=False)
+    rate_limit(action="question", user=author)
     now = timezone.now()
     question = Question.objects.create(
         cluster=cluster,
@@ -378,6 +380,7 @@ def answer_post(*, question: Question, author: User, body: str) -> Answer:
     if question.is_closed:
         raise ValidationError(_("This question is closed to new answers."), code="closed")
     body = _clean_body(body, limit=ANSWER_MAX, required=True)
+    rate_limit(action="answer", user=author)
     now = timezone.now()
     answer = Answer.objects.create(question=question, author=author, body=body, body_html=render_markdown(body),
                                    created_at=now)
@@ -518,6 +521,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
     vote = Vote.objects.select_for_update().filter(user=user, **lookup).first()
     if vote is not None and vote.value == value:
         raise ValidationError(_("You have already voted on this."), code="already_voted")
+    rate_limit(action="vote", user=user)
     if vote is None:
         try:
             with transaction.atomic():

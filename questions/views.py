@@ -19,6 +19,7 @@ from clusters import roles
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
 from config.cache import read_many
+from config.ratelimit import RateLimited, marked_rate_limited
 from messaging import header
 from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
@@ -247,7 +248,7 @@ def _ask_initial(request) -> dict:
 
 def _ask_with_form(request, *, cluster, form, template_extra: dict, create):
     """Shared by asking and promoting: "check" re-renders with similar questions, "post" creates."""
-    similar = None
+    similar, refusal = None, None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "check" in request.POST:
@@ -257,14 +258,15 @@ def _ask_with_form(request, *, cluster, form, template_extra: dict, create):
                 question = create(data)
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, _error_text(exc))
+                refusal = exc
             else:
                 messages.success(request, _("Your question is posted."))
                 return redirect(question.get_absolute_url())
     elif request.method == "POST" and "check" in request.POST:
         similar = selectors.similar_questions(user=request.user, cluster=cluster, title=request.POST.get("title", ""))
-    return render(request, "questions/ask.html", {
+    return marked_rate_limited(render(request, "questions/ask.html", {
         "cluster": cluster, "form": form, "similar": similar, **template_extra,
-    })
+    }), refusal)
 
 
 @login_required
@@ -368,7 +370,7 @@ def detail(request, question_id):
     data, role = _question_page_data(request, question_id)
     question = data["question"]
     rights = _rights(request, question.cluster, question, role=role)
-    form = AnswerForm()
+    form, refusal = AnswerForm(), None
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={question.get_absolute_url()}")
@@ -381,6 +383,7 @@ def detail(request, question_id):
                 return redirect(question.get_absolute_url())
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
+                refusal = exc
             else:
                 messages.success(request, _("Your answer is posted."))
                 return redirect(f"{question.get_absolute_url()}#a{answer.pk}")
@@ -398,9 +401,9 @@ def detail(request, question_id):
         "following": following,
         "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
     }
-    return render(request, "questions/detail.html", {
+    return marked_rate_limited(render(request, "questions/detail.html", {
         **context, "content_html": question_content(request, context, kept_as=data.get("kept_as")),
-    })
+    }), refusal)
 
 
 @require_GET
@@ -458,6 +461,8 @@ def answer_edit(request, answer_id):
 def _run(request, action, url: str, success: str):
     try:
         action()
+    except RateLimited:
+        raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:

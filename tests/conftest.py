@@ -55,6 +55,24 @@ def _navigation_counts_uncached(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_counted_afresh(monkeypatch):
+    # Rate limits count in the cache (config.ratelimit), which outlives a test (and Redis a run), while
+    # person ids repeat from test to test: each test counts under keys of its own.
+    import uuid
+
+    from config import ratelimit
+
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"puente:rate:{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    """For a test that acts through the services faster than any person may (building its data, racing
+    threads): limits no one reaches, in every thread; the counting itself still runs."""
+    settings.PUENTE_RATE_LIMITS = dict.fromkeys(settings.PUENTE_RATE_LIMITS, (10**9, 10))
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     # A request by a person who reads Spanish activates Spanish in this thread; start each test afresh.
     from django.utils import translation

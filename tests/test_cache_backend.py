@@ -79,3 +79,28 @@ def test_count_and_read_counts_keeps_for_the_timeout_and_reads_the_other_count(r
     assert 0 < client.ttl(cache.make_and_validate_key("window-now")) <= 30
     assert cache.get("window-now") == 2  # the same key Django's API reads
     cache.delete_many(["window-now", "window-before"])
+
+
+def test_count_and_read_adds_the_amount_it_is_given(redis_only):
+    cache.delete_many(["window-cost", "window-cost-before"])
+    assert cache.count_and_read("window-cost", "window-cost-before", 30, 3) == (3, 0)
+    assert cache.count_and_read("window-cost", "window-cost-before", 30, 2) == (5, 0)
+    cache.delete("window-cost")
+
+
+def test_rate_limits_count_on_redis_with_one_round_trip(redis_only, ana, settings, monkeypatch):
+    from config.ratelimit import RateLimited, rate_limit
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mention": (4, 60)}
+    trips = []
+    real = RedisCache.count_and_read
+    monkeypatch.setattr(RedisCache, "count_and_read", lambda self, *args: trips.append(args) or real(self, *args))
+    rate_limit(action="mention", user=ana, cost=3)
+    rate_limit(action="mention", user=ana)
+    try:
+        rate_limit(action="mention", user=ana)
+    except RateLimited as exc:
+        assert exc.retry_after >= 1
+    else:
+        raise AssertionError("the fifth mention in a minute went through")
+    assert len(trips) == 3

@@ -42,7 +42,9 @@ def race(n, work):
     return results
 
 
-def test_fifty_threads_redeeming_ten_from_a_wallet_of_a_hundred(postgres_only, program, rafael, mateo, agency):
+def test_fifty_threads_redeeming_ten_from_a_wallet_of_a_hundred(
+    postgres_only, program, rafael, mateo, agency, no_rate_limits
+):
     mint, pool = program_accounts(program=program)
     wallet = wallet_for(user=mateo, agency=agency)
     transfer_post(from_account=mint, to_account=pool, amount=100, kind="fund", idempotency_key="f")

@@ -43,7 +43,7 @@ def world(program, rafael, coffee, agency):
 # Fewer examples on PostgreSQL, where each one costs more; SQLite runs explore the most.
 @settings(max_examples=15 if django_settings.IS_POSTGRES else 40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
-def test_every_sequence_of_operations_keeps_every_invariant(world, rafael, coffee, ops):
+def test_every_sequence_of_operations_keeps_every_invariant(world, rafael, coffee, no_rate_limits, ops):
     program, people, items = world
     with transaction.atomic():
         for op, i, amount in ops:

@@ -16,7 +16,7 @@ LAYOUT = 4
 
 
 @pytest.fixture
-def busy(funded, rafael, agency, mateo, ana, coffee):
+def busy(funded, rafael, agency, mateo, ana, coffee, no_rate_limits):
     item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="freight", name="Voucher", price=10,
                                       stock=50)
 

@@ -99,7 +99,7 @@ class MentoringWorld(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_random_journeys_keep_capacity_and_request_rules():
+def test_random_journeys_keep_capacity_and_request_rules(no_rate_limits):
     run_state_machine_as_test(
         MentoringWorld,
         settings=settings(max_examples=8, stateful_step_count=15, deadline=None,

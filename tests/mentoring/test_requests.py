@@ -249,3 +249,41 @@ def test_accepted_answers_are_counted_for_mentors_only(mateo, mateo_profile, ana
     assert MentorProfile.objects.get(user=mateo).accepted_answers == 0
     services.mentor_accepted_answers_adjust(user=ana, delta=1)
     assert not MentorProfile.objects.filter(user=ana).exists()
+
+
+# --- Flooding (docs/SECURITY.md, "Rate limits") ------------------------------------------------------
+
+
+def test_15_request_and_withdraw_cycles_stop_at_the_limit_and_the_mentor_gets_a_few_emails(
+    real_outside, ana, mateo, mateo_profile, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from config.ratelimit import RateLimited
+    from messaging.models import Notification
+
+    limit, _seconds = settings.PUENTE_RATE_LIMITS["mentorship_request"]
+    refused = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(15):
+            try:
+                request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+                services.request_withdraw(request=request, acting_user=ana)
+            except RateLimited as exc:
+                refused.append(exc)
+    assert MentorshipRequest.objects.filter(aspirant=ana).count() == limit < 15
+    assert refused[0].code == "rate_limited" and refused[0].action == "mentorship_request"
+    assert refused[0].messages[0].startswith("You have sent many mentorship requests in a short time. Try again in ")
+    assert Notification.objects.filter(recipient=mateo, kind="mentoring.request").count() == limit
+    assert len([mail for mail in mailoutbox if mail.to == [mateo.email]]) == settings.PUENTE_EMAIL_BURST
+
+
+def test_withdrawals_are_limited_on_their_own(ana, mateo, mateo_profile, settings):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mentorship_withdraw": (1, 3600)}
+    first = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    services.request_withdraw(request=first, acting_user=ana)
+    second = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    with pytest.raises(RateLimited):
+        services.request_withdraw(request=second, acting_user=ana)
+    second.refresh_from_db()
+    assert second.status == Status.PENDING

@@ -191,7 +191,31 @@ async def test_the_21st_message_in_10_seconds_is_rate_limited_and_not_stored(gen
     await send(socket, {"type": "message", "body": "uno más", "client_id": "r20"})
     error = await receive(socket, "error")
     assert error["code"] == "rate_limited" and error["client_id"] == "r20"
+    assert 1 <= error["retry_after"] <= 20
     assert await acount() == 20
+    await socket.disconnect()
+
+
+async def test_a_mention_past_the_limit_is_answered_with_a_rate_limited_frame_in_the_writers_language(
+    general, ana, mateo, settings
+):
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mention": (2, 600)}
+    ana.language = "es"
+    await database_sync_to_async(ana.save)(update_fields=["language"])
+    socket = await open_socket(ana, general.pk)
+    for i in range(2):
+        await send(socket, {"type": "message", "body": f"@mateo hola {i}", "client_id": f"m{i}"})
+        await receive(socket, "ack")
+    await send(socket, {"type": "message", "body": "@mateo ¿me lees?", "client_id": "m2"})
+    error = await receive(socket, "error")
+    assert error["code"] == "rate_limited" and error["ref"] == "message" and error["client_id"] == "m2"
+    assert error["retry_after"] > 60
+    assert error["message"].startswith("Has mencionado a muchas personas en poco tiempo.")
+    assert "Vuelve a intentarlo en" in error["message"]
+    assert await acount() == 2
+    # The socket stays open, and a message without mentions goes through.
+    await send(socket, {"type": "message", "body": "hola a todos", "client_id": "m3"})
+    assert (await receive(socket, "ack"))["client_id"] == "m3"
     await socket.disconnect()
 
 

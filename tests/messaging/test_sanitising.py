@@ -124,7 +124,7 @@ def test_no_payload_survives_rendering(general, ana, mateo, payload):
     assert problems(events.message_frame(message)["html"]) == []
 
 
-def test_no_payload_survives_an_edit(general, ana):
+def test_no_payload_survives_an_edit(general, ana, no_rate_limits):
     message = services.message_post(room=general, author=ana, body="hola")
     for payload in PAYLOADS:
         services.message_edit(message=message, editor=ana, body=payload + " ")
@@ -132,7 +132,7 @@ def test_no_payload_survives_an_edit(general, ana):
         assert problems(message.body_html) == [], payload
 
 
-def test_the_room_page_shows_every_payload_harmlessly(client, general, ana, mateo):
+def test_the_room_page_shows_every_payload_harmlessly(client, general, ana, mateo, no_rate_limits):
     for payload in PAYLOADS:
         services.message_post(room=general, author=mateo, body=payload)
     client.force_login(ana)

@@ -120,7 +120,9 @@ def test_the_rate_limit_window_slides_across_the_boundary_and_forgets_after_it(a
     cache.clear()
     start = 1_800_000_000.0  # a multiple of the 10 s window
     clock = [start + 9.9]
-    monkeypatch.setattr(services.time, "time", lambda: clock[0])
+    from config import ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
     for _ in range(20):
         services.message_rate_check(user=ana)
     clock[0] = start + 10.05  # a new window, but the last one's 20 still count for almost all of them
@@ -369,3 +371,73 @@ def test_an_award_change_notifies_the_person_it_is_for(ana):
     note = Notification.objects.get(recipient=ana)
     assert note.kind == "award" and "15" in note.text and note.url == reverse("incentives:wallet")
     assert any(receiver() is receivers.on_award_changed for _key, receiver, *_ in award_changed.receivers)
+
+
+# --- Flooding (docs/SECURITY.md, "Rate limits") ------------------------------------------------------
+
+
+def test_a_flood_of_mentions_stops_at_the_limit_and_the_person_mentioned_gets_a_few_emails(
+    general, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "message": (1000, 10)}  # mentions alone here
+    limit, _seconds = settings.PUENTE_RATE_LIMITS["mention"]
+    refused = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(limit + 5):
+            try:
+                services.message_post(room=general, author=ana, body=f"@mateo ¿viste esto? {i}")
+            except RateLimited as exc:
+                refused.append(exc)
+    assert Message.objects.filter(author=ana).count() == limit and len(refused) == 5
+    assert refused[0].code == "rate_limited" and refused[0].action == "mention"
+    assert "without the @mentions" in refused[0].messages[0]
+    assert Notification.objects.filter(recipient=mateo, kind="mention").count() == limit
+    assert len([mail for mail in mailoutbox if mail.to == [mateo.email]]) == settings.PUENTE_EMAIL_BURST
+    # Without mentions she may go on talking.
+    services.message_post(room=general, author=ana, body="Sigo aquí, sin mencionar a nadie.")
+
+
+def test_every_person_mentioned_counts_and_a_retried_message_costs_nothing(general, ana, mateo, lucia, settings):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mention": (3, 600)}
+    first = services.message_post(room=general, author=ana, body="@mateo @lucia ¿quién va a la feria?", client_id="c1")
+    assert services.message_post(room=general, author=ana, body="@mateo @lucia ¿quién va?", client_id="c1") == first
+    services.message_post(room=general, author=ana, body="@mateo ¿y tú?")
+    with pytest.raises(RateLimited):
+        services.message_post(room=general, author=ana, body="@lucia ¿y tú?")
+
+
+def test_the_digest_gathers_only_what_is_still_unread_in_the_readers_language(
+    general, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.PUENTE_EMAIL_BURST = 1
+    mateo.language = "es"
+    mateo.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(4):
+            services.message_post(room=general, author=ana, body=f"@mateo pregunta {i}")
+    assert len(mailoutbox) == 1
+    held = list(Notification.objects.filter(recipient=mateo, email=Notification.Email.HELD).order_by("pk"))
+    assert len(held) == 3
+    services.notifications_mark_read(user=mateo, notification_ids=[held[0].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notification_digests_send() == 1
+    digest = mailoutbox[-1]
+    assert digest.to == [mateo.email] and digest.subject == "[Puente] 2 notificaciones sin leer en Puente"
+    assert digest.body.count("#m") == 2
+    assert not Notification.objects.filter(email=Notification.Email.HELD).exists()
+
+
+def test_edits_count_with_messages_whoever_calls_the_service(general, ana, settings):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "message": (2, 10)}
+    message = services.message_post(room=general, author=ana, body="Precio FOB 4.20")
+    services.message_edit(message=message, editor=ana, body="Precio FOB 4.30")
+    with pytest.raises(RateLimited):
+        services.message_edit(message=message, editor=ana, body="Precio FOB 4.40")
+    message.refresh_from_db()
+    assert message.body == "Precio FOB 4.30"

@@ -176,7 +176,7 @@ def test_the_question_page_carries_its_live_update_marker(client, question, ana,
 
 
 def test_the_list_page_query_count_stays_the_same_with_1000_answers(
-    client, coffee, question, ana, django_assert_num_queries
+    client, coffee, question, ana, django_assert_num_queries, no_rate_limits
 ):
     client.force_login(ana)
     url = reverse("questions:cluster", args=[coffee.slug])
@@ -296,7 +296,7 @@ def test_only_the_author_or_a_facilitator_may_open_the_edit_forms(client, questi
 
 
 def test_the_waiting_queue_query_count_stays_the_same_as_questions_grow(
-    client, coffee, ana, mateo, django_assert_num_queries
+    client, coffee, ana, mateo, django_assert_num_queries, no_rate_limits
 ):
     from mentoring.models import MentorProfile
 

@@ -248,7 +248,8 @@ def search(client, text) -> str:
 
 
 def test_kept_search_results_are_the_same_and_cost_no_search_query(
-    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries
+    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries,
+    no_rate_limits,
 ):
     from questions import search_cache, selectors
 
@@ -340,7 +341,8 @@ def test_joining_a_cluster_or_a_cluster_opening_changes_the_results_at_once(
 
 
 def test_the_search_page_query_count_is_fixed_kept_or_not_and_with_more_results(
-    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries
+    kept_searches, client, coffee, ana, mateo, django_capture_on_commit_callbacks, django_assert_num_queries,
+    no_rate_limits,
 ):
     client.force_login(ana)
     with django_capture_on_commit_callbacks(execute=True):

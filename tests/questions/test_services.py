@@ -206,3 +206,76 @@ def test_edits_keep_the_previous_text(question, answer, ana, mateo, lucia):
     services.answer_edit(answer=answer, acting_user=lucia, body="Moderado")
     question.refresh_from_db()
     assert question.body_html == "<p>Nuevo detalle</p>\n"
+
+
+# --- Flooding (docs/SECURITY.md, "Rate limits") ------------------------------------------------------
+
+
+def _answer_many(question, author, times: int) -> tuple[int, list]:
+    posted, refused = 0, []
+    for i in range(times):
+        try:
+            services.answer_post(question=question, author=author, body=f"Respuesta {i}: registra la instalación en la FDA.")
+        except ValidationError as exc:
+            refused.append(exc)
+        else:
+            posted += 1
+    return posted, refused
+
+
+def _mail_to(outbox, person) -> list:
+    return [mail for mail in outbox if mail.to == [person.email]]
+
+
+def test_25_answers_in_a_minute_stop_at_the_limit_with_a_clear_error_and_the_asker_gets_a_few_emails(
+    question, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from config.ratelimit import RateLimited
+    from messaging.services import notification_digests_send
+
+    limit, _seconds = settings.PUENTE_RATE_LIMITS["answer"]
+    with django_capture_on_commit_callbacks(execute=True):
+        posted, refused = _answer_many(question, mateo, 25)
+    assert posted == limit == Answer.objects.filter(question=question).count() < 25
+    assert len(refused) == 25 - limit and all(isinstance(exc, RateLimited) for exc in refused)
+    assert refused[0].code == "rate_limited" and refused[0].retry_after > 0
+    assert refused[0].messages[0].startswith("You have posted many answers in a short time. Try again in ")
+    # Ana was offline: the first few answers reached her by email at once, the rest wait for her digest.
+    assert len(_mail_to(mailoutbox, ana)) == settings.PUENTE_EMAIL_BURST
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_digests_send() == 1
+    mails = _mail_to(mailoutbox, ana)
+    assert len(mails) == settings.PUENTE_EMAIL_BURST + 1
+    assert mails[-1].body.count("answered your question") == limit - settings.PUENTE_EMAIL_BURST
+
+
+def test_without_rate_limits_25_answers_still_send_the_asker_a_few_emails_and_one_digest(
+    question, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from config.ratelimit import rate_limits_lifted
+    from messaging.services import notification_digests_send
+
+    with django_capture_on_commit_callbacks(execute=True), rate_limits_lifted():
+        assert _answer_many(question, mateo, 25) == (25, [])
+    assert len(_mail_to(mailoutbox, ana)) == settings.PUENTE_EMAIL_BURST
+    assert Notification.objects.filter(recipient=ana, email=Notification.Email.HELD).count() == 25 - 3
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_digests_send()
+        assert notification_digests_send() == 0  # nothing held any more
+    mails = _mail_to(mailoutbox, ana)
+    assert len(mails) == settings.PUENTE_EMAIL_BURST + 1
+    assert mails[-1].subject == "[Puente] 22 unread notifications on Puente"
+    assert mails[-1].body.count(question.get_absolute_url()) == 22
+
+
+def test_questions_and_votes_are_limited_too(coffee, question, ana, mateo, settings):
+    from config.ratelimit import RateLimited
+
+    settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "question": (1, 600), "vote": (1, 600)}
+    with pytest.raises(RateLimited):  # Ana asked `question` a moment ago
+        services.question_ask(cluster=coffee, author=ana, title="¿Cuánto cuesta el flete a Hamburgo?")
+    other = services.question_ask(cluster=coffee, author=mateo, title="¿Cuánto cuesta el flete a Hamburgo?")
+    services.vote_cast(user=ana, question=other, value=Vote.UP)
+    with pytest.raises(RateLimited):
+        services.vote_cast(user=ana, question=other, value=Vote.DOWN)
+    assert Vote.objects.get(user=ana).value == Vote.UP

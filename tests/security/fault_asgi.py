@@ -3,7 +3,8 @@ rate limit lifted: three people exchanging 1,000 messages would otherwise wait m
 (20 per 10 seconds) that the test is not about. The rate check itself still runs, so each message
 still asks the cache (Redis) as in production."""
 
-from config.asgi import application  # noqa: F401  (sets Django up before messaging is imported)
-from messaging import services
+import os
 
-services.RATE_LIMIT_COUNT = 1_000_000
+os.environ["PUENTE_RATE_MESSAGE"] = "1000000/10"  # read by config.settings, below
+
+from config.asgi import application  # noqa: F401
