@@ -37,8 +37,9 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 # Serves over ASGI with Daphne (runserver is Daphne's when `daphne` is installed): HTTP and websockets.
+# Links in mails point at the address served here, unless SITE_URL says otherwise.
 run: demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
