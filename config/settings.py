@@ -121,12 +121,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer --------------------------------------------------------------------
 REDIS_URL = redis_url("REDIS_URL")
+# Every key Puente writes to Redis starts with this (cache, channel layer, presence), so that one Redis
+# database can hold two sites (the browser tests' server beside the tests' own keys) and each can
+# delete its own keys.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "puente:")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": REDIS_KEY_PREFIX.rstrip(":")}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30, "prefix": f"{REDIS_KEY_PREFIX}asgi"},
         }
     }
 else:
