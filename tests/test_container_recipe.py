@@ -73,3 +73,9 @@ def test_the_readme_installs_the_lock_that_make_and_the_image_install():
     (install,) = [words for words in documented_commands() if "install" in words]
     assert install[-2:] == ["-r", "requirements.lock"] and "--require-hashes" in install
     assert "requirements.lock" in (ROOT / "Makefile").read_text()
+
+
+def test_the_deployment_guide_points_at_the_one_nginx_configuration():
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text()
+    assert "deploy/nginx.conf" in guide
+    assert "```nginx" not in guide and "upstream puente" not in guide  # no second copy to drift
