@@ -10,6 +10,7 @@ one when it closes, with the close code and who closed it.
 
 import json
 import logging
+import re
 import time
 import traceback
 import uuid
@@ -18,6 +19,8 @@ from django.utils.functional import empty
 
 request_log = logging.getLogger("puente.request")
 socket_log = logging.getLogger("puente.websocket")
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # The fields a request or socket line may carry, in the order the JSON shows them.
 FIELDS = ("request_id", "user_id", "method", "path", "status", "duration_ms", "code", "closed_by")
@@ -88,7 +91,9 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request_id = request.headers.get("X-Request-ID", "")
+        if not REQUEST_ID.fullmatch(request_id):  # absent, or not the kind of id a proxy makes
+            request_id = uuid.uuid4().hex
         request.request_id = request_id
         response = self.get_response(request)
         response["X-Request-ID"] = request_id

@@ -198,3 +198,10 @@ async def test_a_socket_the_server_closes_is_logged_with_the_servers_code(caplog
     await socket.wait()
     (line,) = [r for r in caplog.records if r.name == "puente.websocket"]
     assert line.getMessage() == "websocket refused /ws/rooms/7/ user=- code=4403"
+
+
+def test_a_request_id_that_is_not_an_id_is_replaced(client, caplog, db):
+    caplog.set_level(logging.INFO)
+    response = client.get("/no-such-page/", headers={"X-Request-ID": "x" * 65})
+    (line,) = request_lines(caplog, "/no-such-page/")
+    assert line.request_id == response["X-Request-ID"] and len(line.request_id) == 32
