@@ -68,6 +68,7 @@ def logging_settings(*, log_format: str, level: str) -> dict:
             "django.request": {**quiet, "level": "ERROR"},
             "django.server": {**quiet, "level": "ERROR"},
             "django.channels.server": {**quiet, "level": "ERROR"},  # Daphne's access log
+            "daphne": {**quiet, "level": "WARNING"},  # runserver has said where it listens
             "uvicorn": quiet,  # its start-up and shutdown lines, in the same format as ours
             "uvicorn.access": {**quiet, "level": "ERROR"},
         },
