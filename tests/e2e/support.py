@@ -96,7 +96,6 @@ class LiveSite:
             "DJANGO_DEBUG": "true",
             "PUENTE_TESTING": "true",
             "EMAIL_URL": f"file://{self.mail_dir}",
-            "SITE_URL": "http://127.0.0.1",
             "LOG_LEVEL": "WARNING",
         })
         self.env = env
@@ -116,7 +115,8 @@ class LiveSite:
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**self.env, "SITE_URL": f"http://127.0.0.1:{port}"},  # links in its mail
+            stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
         _wait_for_port(port, process)
