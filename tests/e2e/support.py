@@ -113,10 +113,10 @@ class LiveSite:
 
     def start_server(self) -> str:
         port = free_port()
+        self.env["SITE_URL"] = f"http://127.0.0.1:{port}"  # links in mail point at this server
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT, env={**self.env, "SITE_URL": f"http://127.0.0.1:{port}"},  # links in its mail
-            stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
         _wait_for_port(port, process)
