@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for websockets under /ws/."""
+"""ASGI entry point: Django for HTTP, Channels for websockets under /ws/; around them the start-up check
+and /healthz and /readyz (config/health.py)."""
 
 import os
 
@@ -14,13 +15,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.daphne import allow_rfc_close_codes  # noqa: E402
+from config.health import HealthAndLifespan  # noqa: E402
+from config.logs import WebsocketLog  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 allow_rfc_close_codes()
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+application = HealthAndLifespan(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(WebsocketLog(URLRouter(websocket_urlpatterns)))
+            ),
+        }
+    )
 )

@@ -40,6 +40,18 @@ class RedisCache(DjangoRedisCache):
                 client = _clients.setdefault(key, RedisCacheClient(self._servers, **self._options))
         return client
 
+    def clear(self):
+        """Deletes this site's keys, everything under REDIS_KEY_PREFIX (cache, presence, channel layer),
+        where Django's flushes the whole Redis database: another site's keys may live in it (the
+        browser tests' server shares the tests' database)."""
+        if not self.key_prefix:
+            return self._cache.clear()
+        client = self._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{self.key_prefix}:*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+        return True
+
     def count_and_read(self, key: str, other_key: str, timeout: int, amount: int = 1) -> tuple[int, int]:
         """Adds `amount` to the count under `key` (kept `timeout` seconds) and reads the count under
         `other_key`, in one round trip (a pipeline on the server that takes writes), where Django's

@@ -18,15 +18,18 @@ from django.conf import settings
 
 PRESENCE_TTL = 60
 PRESENCE_HEARTBEAT = 20
-_PREFIX = "puente:presence:"
+
+
+def _prefix() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}presence:"
 
 
 def _room_key(room_id: int) -> str:
-    return f"{_PREFIX}room:{room_id}"
+    return f"{_prefix()}room:{room_id}"
 
 
 def _user_key(user_id: int) -> str:
-    return f"{_PREFIX}user:{user_id}"
+    return f"{_prefix()}user:{user_id}"
 
 
 def _ids(entries) -> set[int]:
@@ -157,7 +160,7 @@ async def keep_mark(name: str, ttl: float) -> bool:
     """Keeps a mark called `name` for another `ttl` seconds; whether it was still there. A mark that was
     set and kept in time and is gone tells its keeper that Redis lost its data (it restarted empty or
     was flushed) although every call still succeeds."""
-    key = f"{_PREFIX}mark:{name}"
+    key = f"{_prefix()}mark:{name}"
     if settings.REDIS_URL:
         client = _async_redis()
         if await client.set(key, 1, ex=math.ceil(ttl), xx=True):

@@ -14,7 +14,37 @@ from django.utils import timezone
 
 from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
 from tests.e2e.support import browser, live_site, shots  # noqa: F401  (one browser and one server per run)
-from tests.support import IN_CI, need  # noqa: F401
+from tests.support import IN_CI, delete_redis_keys, need  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, which must also go at the end on PostgreSQL: the connections that
+    worker threads of async tests opened and never gave back (idle sessions) made Django's DROP
+    DATABASE fail, and the database stayed behind. They are ended first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keys_deleted_after_the_run():
+    """The run's keys in the configured Redis database (under REDIS_KEY_PREFIX) are deleted at the end,
+    also after Ctrl-C; and at the start, in case an earlier run was killed before its end."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        yield
+        return
+    delete_redis_keys(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
+    yield
+    delete_redis_keys(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
 
 
 @pytest.fixture(autouse=True)

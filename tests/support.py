@@ -29,3 +29,24 @@ async def open_socket_as(user, path: str):
     connected, _ = await socket.connect()
     assert connected
     return socket
+
+
+def delete_redis_keys(url: str, prefix: str) -> int:
+    """Deletes the keys under `prefix` in the Redis database `url` names (never the whole database:
+    another site's keys may live beside them); how many were deleted."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        deleted = 0
+        batch = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                deleted += client.delete(*batch)
+                batch = []
+        if batch:
+            deleted += client.delete(*batch)
+        return deleted
+    finally:
+        client.close()

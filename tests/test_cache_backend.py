@@ -104,3 +104,29 @@ def test_rate_limits_count_on_redis_with_one_round_trip(redis_only, ana, setting
     else:
         raise AssertionError("the fifth mention in a minute went through")
     assert len(trips) == 3
+
+
+def test_clearing_the_cache_deletes_this_sites_keys_and_leaves_another_sites(redis_only):
+    import redis
+
+    other = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        other.set("another-site:1:kept", 1)
+        cache.set("cleared", 1)
+        cache.clear()
+        assert cache.get("cleared") is None
+        assert other.get("another-site:1:kept") == b"1"
+    finally:
+        other.delete("another-site:1:kept")
+        other.close()
+
+
+def test_every_key_puente_writes_to_redis_starts_with_its_prefix(redis_only):
+    from channels.layers import get_channel_layer
+
+    from messaging import presence
+
+    prefix = settings.REDIS_KEY_PREFIX
+    assert cache.make_and_validate_key("x").startswith(prefix)
+    assert get_channel_layer().prefix.startswith(prefix)
+    assert presence._room_key(1).startswith(prefix)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.support import need
+from tests.support import delete_redis_keys, need
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PUENTE_CHROMIUM", "/usr/bin/chromium")
@@ -62,6 +62,13 @@ def _fresh_postgres_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class LiveSite:
     """One running Puente: its address, its environment and the mail it has sent."""
 
@@ -71,25 +78,24 @@ class LiveSite:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            # Named after this run's database, so that runs on different databases never share one.
-            base = urlsplit(database_url).path.lstrip("/") or "puente"
-            env["DATABASE_URL"] = _fresh_postgres_database(database_url, f"{base}_{name}")
+        # Named after this run's database, so that runs on different databases never share one.
+        base = urlsplit(database_url).path.lstrip("/") if database_url.startswith(("postgres://", "postgresql://")) else ""
+        self.admin_url = self.database_name = None
+        if base:
+            self.database_name = f"{base}_{name}"
+            self.admin_url = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
+            env["DATABASE_URL"] = _fresh_postgres_database(database_url, self.database_name)
         else:
             env["DATABASE_URL"] = f"sqlite:///{workdir / 'puente.sqlite3'}"
-        if os.environ.get("REDIS_URL"):
-            # The run's Redis database number plus 8: apart from the tests' own, and from other runs'.
-            redis_parts = urlsplit(os.environ["REDIS_URL"])
-            redis_db = (int(redis_parts.path.lstrip("/") or 0) + 8) % 16
-            env["REDIS_URL"] = urlunsplit(redis_parts._replace(path=f"/{redis_db}"))
-            import redis
-
-            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        # The run's own Redis database, with keys of its own beside the tests' (deleted in stop()).
+        self.redis_url = os.environ.get("REDIS_URL") or None
+        self.redis_prefix = env["REDIS_KEY_PREFIX"] = f"{base or 'puente'}_{name}:"
+        if self.redis_url:
+            delete_redis_keys(self.redis_url, self.redis_prefix)  # a killed run's leftovers
         env.update({
             "DJANGO_DEBUG": "true",
             "PUENTE_TESTING": "true",
             "EMAIL_URL": f"file://{self.mail_dir}",
-            "SITE_URL": "http://127.0.0.1",
             "LOG_LEVEL": "WARNING",
         })
         self.env = env
@@ -107,6 +113,7 @@ class LiveSite:
 
     def start_server(self) -> str:
         port = free_port()
+        self.env["SITE_URL"] = f"http://127.0.0.1:{port}"  # links in mail point at this server
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -116,6 +123,7 @@ class LiveSite:
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
+        """Stops the servers and deletes what they kept: their database and their Redis keys."""
         for process in self.processes:
             process.terminate()
         for process in self.processes:
@@ -124,6 +132,10 @@ class LiveSite:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.log.close()
+        if self.database_name:
+            _drop_postgres_database(self.admin_url, self.database_name)
+        if self.redis_url:
+            delete_redis_keys(self.redis_url, self.redis_prefix)
 
     def mails_to(self, address: str) -> list[str]:
         found = []

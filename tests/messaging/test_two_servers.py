@@ -8,81 +8,45 @@ test run's own database, so what the test writes (committed: transactional test)
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import servers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 @pytest.fixture
 def two_servers(postgres_only, redis_only, transactional_db, tmp_path):
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.REDIS_URL,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DJANGO_DEBUG": "true",
-        "PUENTE_TESTING": "true",
-        "LOG_LEVEL": "WARNING",
-        "DB_POOL_MIN": "0",
-        "DB_POOL_MAX": "4",
-        "PAGE_CONCURRENCY": "2",  # below the small pool (settings insist)
-    })
-    ports, processes = [free_port(), free_port()], []
-    log = open(tmp_path / "daphne.log", "ab")  # noqa: SIM115 - closed below
+    env = servers.server_environment(
+        DATABASE_URL=servers.database_url(connection),
+        REDIS_URL=settings.REDIS_URL,
+        SECRET_KEY=settings.SECRET_KEY,
+        DJANGO_DEBUG="true",
+        PUENTE_TESTING="true",
+        LOG_LEVEL="WARNING",
+        DB_POOL_MIN="0",
+        DB_POOL_MAX="4",
+        PAGE_CONCURRENCY="2",  # below the small pool (settings insist)
+    )
+    ports, processes = [servers.free_port(), servers.free_port()], []
+    log = open(tmp_path / "servers.log", "ab")  # noqa: SIM115 - closed below
     try:
-        # One of each server the project supports: Daphne (`make run`) and uvicorn (production).
+        # One of each server the project supports: Daphne (`make run`) and uvicorn (production, as the
+        # README runs it).
         commands = [
-            ["-m", "daphne", "-b", "127.0.0.1", "-p", str(ports[0]), "config.asgi:application"],
-            ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(ports[1]), "--ws", "websockets-sansio",
-             "--loop", "uvloop", "--http", "httptools", "--lifespan", "off", "config.asgi:application"],
+            ["daphne", "-b", "127.0.0.1", "-p", str(ports[0]), "config.asgi:application"],
+            servers.documented_server_command(port=ports[1]),
         ]
-        for command in commands:
-            processes.append(subprocess.Popen(
-                [sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            ))
-        for port, process in zip(ports, processes, strict=True):
-            wait_for_port(port, process)
+        for command, port in zip(commands, ports, strict=True):
+            processes.append(servers.start(command, env=env, log=log, port=port))
         yield ports
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        servers.stop(processes)
         log.close()
 
 
