@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "messaging",
     "questions",
     "mentoring",
+    "home",  # the signed-in home page: reads every app above, imported by none
 ]
 
 MIDDLEWARE = [
