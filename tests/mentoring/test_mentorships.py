@@ -252,3 +252,20 @@ def test_the_outcome_says_whether_and_where_the_firm_exports(mentorship, ana, ma
     assert mentorship.outcome == "not_yet" and list(mentorship.outcome_markets) == []
     with pytest.raises(ValidationError):
         services.mentorship_record_outcome(mentorship=mentorship, acting_user=ana, outcome="maybe")
+
+
+def test_a_plan_from_a_template_reads_in_each_readers_language(mentorship, mateo):
+    from django.utils import translation
+
+    from mentoring.models import Goal
+
+    with translation.override("en"):  # the mentor who applies it reads English
+        services.plan_apply_template(mentorship=mentorship, acting_user=mateo, template_key="first-shipment-us")
+    goal = Goal.objects.prefetch_related("milestones").get(mentorship=mentorship)
+    first = goal.milestones.all()[0]
+    with translation.override("es"):
+        assert goal.display_title == "Primer envío a Estados Unidos"
+        assert first.display_title.startswith("Registro")
+    with translation.override("pt-br"):
+        assert goal.display_title.startswith("Primeir")
+    assert goal.title == "First shipment to the United States"  # kept as a fallback
