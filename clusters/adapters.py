@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+from django.utils import translation
 
 from clusters.models import fold_name
 
@@ -17,12 +18,18 @@ class AccountAdapter(DefaultAccountAdapter):
         key = super()._get_login_attempts_cache_key(request, **credentials)
         return fold_name(key)
 
+    def add_message(self, request, *args, **kwargs):
+        # "Signed in as …" is written while the request still speaks the browser's language (the person
+        # was anonymous when it began); they read it on their next page, in their own.
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        with translation.override(language or translation.get_language()):
+            return super().add_message(request, *args, **kwargs)
+
     def get_signup_redirect_url(self, request):
         return self.get_login_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
         # The language the person signed up in is the one they read their mails in.
-        from django.utils import translation
-
         user.language = (translation.get_language() or "en").lower()
         return super().save_user(request, user, form, commit=commit)
