@@ -21,3 +21,9 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
 ]
+
+# Error pages in the site's layout and the reader's language (home.errors).
+handler400 = "home.errors.bad_request"
+handler403 = "home.errors.permission_denied"
+handler404 = "home.errors.page_not_found"
+handler500 = "home.errors.server_error"
