@@ -9,6 +9,7 @@ from clusters.models import Cluster
 # Names and texts the site writes itself are kept as a kind and its parameters and put into words when
 # shown, in the reader's language: the person who caused them may read another one.
 ROOM_NAMES = {"mentorship": _("Mentorship: %(mentor)s and %(mentee)s")}
+GENERAL_ROOM_NAME = _("General")  # every cluster's first room, whatever language it was made in
 NOTIFICATION_TEXTS = {"mention": _("%(name)s mentioned you in %(room)s")}
 
 
@@ -24,6 +25,8 @@ def _words(template, params: dict, fallback: str) -> str:
 def room_display_name(*, kind: str, name: str, params: dict) -> str:
     """A room's name in the active language: the site's own names from their parameters, people's
     names for their rooms as they wrote them."""
+    if params.get("general"):
+        return str(GENERAL_ROOM_NAME)
     return _words(ROOM_NAMES.get(kind), params, name)
 
 
@@ -79,8 +82,13 @@ class Room(models.Model):
         return self.name
 
     @property
+    def name_parameters(self) -> dict:
+        """What room_display_name needs besides the kind and the stored name."""
+        return {"general": True} if self.is_general else self.name_params
+
+    @property
     def display_name(self) -> str:
-        return room_display_name(kind=self.kind, name=self.name, params=self.name_params)
+        return room_display_name(kind=self.kind, name=self.name, params=self.name_parameters)
 
     @property
     def group_name(self) -> str:

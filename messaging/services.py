@@ -433,7 +433,7 @@ def _notify_mentioned(room: Room, author: User, message: Message, mentioned: lis
     muted_ids = set(
         ReadPosition.objects.filter(room=room, user__in=mentioned, muted=True).values_list("user_id", flat=True)
     )
-    params = {"name": author.display_name, "room": room.name, "room_kind": room.kind, "room_params": room.name_params}
+    params = {"name": author.display_name, "room": room.name, "room_kind": room.kind, "room_params": room.name_parameters}
     for person in mentioned:
         # Shown in the reader's language (Notification.display_text); the text kept for the mail and the
         # live frame is written in theirs too, not in the author's.

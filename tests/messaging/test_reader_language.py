@@ -43,7 +43,7 @@ def test_a_mention_by_an_english_speaker_reads_in_the_spanish_readers_language(c
     mateo.language = "pt-br"
     mateo.save(update_fields=["language"])
     page = client.get(reverse("messaging:notifications")).content.decode()
-    assert "Ana Martínez mencionou você em General" in page
+    assert "Ana Martínez mencionou você em Geral" in page
     assert "mentioned you" not in page and "te mencionó" not in page
 
 
@@ -53,3 +53,10 @@ def test_a_mention_in_a_mentorship_room_names_the_room_in_the_readers_language(a
     note = Notification.objects.get()
     with translation.override("es"):
         assert note.display_text == "Mateo Restrepo te mencionó en Mentoría: Mateo Restrepo y Ana Martínez"
+
+
+def test_a_clusters_general_room_is_named_in_the_readers_language(coffee):
+    with translation.override("en"):
+        room = services.room_general_for_cluster(cluster=coffee)
+    with translation.override("pt-br"):
+        assert room.display_name == "Geral"
