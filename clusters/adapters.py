@@ -18,13 +18,20 @@ class AccountAdapter(DefaultAccountAdapter):
         key = super()._get_login_attempts_cache_key(request, **credentials)
         return fold_name(key)
 
-    def add_message(self, request, *args, **kwargs):
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
         # "Signed in as …" is written while the request still speaks the browser's language (the person
-        # was anonymous when it began); they read it on their next page, in their own.
+        # was anonymous when it began); they read it on their next page, in their own. Someone who has
+        # not told us their name yet is greeted by the onboarding page instead.
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        signed_in = user is not None and user.is_authenticated
+        if message_template == "account/messages/logged_in.txt" and signed_in and not user.name:
+            return None
+        language = getattr(user, "language", "") if signed_in else ""
         with translation.override(language or translation.get_language()):
-            return super().add_message(request, *args, **kwargs)
+            return super().add_message(
+                request, level, message_template=message_template, message_context=message_context,
+                extra_tags=extra_tags, message=message,
+            )
 
     def get_signup_redirect_url(self, request):
         return self.get_login_redirect_url(request)
@@ -33,3 +40,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # The language the person signed up in is the one they read their mails in.
         user.language = (translation.get_language() or "en").lower()
         return super().save_user(request, user, form, commit=commit)
+
+
+def user_display(user) -> str:
+    """How allauth's pages and mails name a person: the name they gave, else their address (never a
+    name made up from it)."""
+    return user.name or user.email

@@ -38,7 +38,8 @@ def test_one_click_in_the_mail_confirms_and_leads_to_onboarding_without_a_made_u
     assert user.emailaddress_set.get().verified
     page = client.get(reverse("clusters:onboarding")).content.decode()
     assert "Tu cuenta" in page  # the account menu, until she says her name
-    assert ">valeria<" not in page and 'value="valeria"' not in page
+    assert "valeria<" not in page and 'value="valeria"' not in page and "valeria." not in page
+    assert "Iniciaste sesión" not in page  # the onboarding page greets her instead
 
 
 def test_the_onboarding_page_marks_its_two_firm_forms_so_only_the_chosen_one_shows(client, sector):
