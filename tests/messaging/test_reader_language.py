@@ -60,3 +60,12 @@ def test_a_clusters_general_room_is_named_in_the_readers_language(coffee):
         room = services.room_general_for_cluster(cluster=coffee)
     with translation.override("pt-br"):
         assert room.display_name == "Geral"
+
+
+def test_a_hostile_name_in_a_mentorship_rooms_name_is_escaped_when_put_into_words(client, ana, mateo):
+    mateo.name = "<img src=x onerror=alert(1)>"
+    mateo.save(update_fields=["name"])
+    services.room_create_mentorship(mentor=mateo, mentee=ana)
+    client.force_login(ana)
+    page = client.get(reverse("messaging:rooms")).content.decode()
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
