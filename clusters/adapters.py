@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+from django.utils import translation
 
 from clusters.models import fold_name
 
@@ -17,12 +18,31 @@ class AccountAdapter(DefaultAccountAdapter):
         key = super()._get_login_attempts_cache_key(request, **credentials)
         return fold_name(key)
 
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        # "Signed in as …" is written while the request still speaks the browser's language (the person
+        # was anonymous when it began); they read it on their next page, in their own. Someone who has
+        # not told us their name yet is greeted by the onboarding page instead.
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if message_template == "account/messages/logged_in.txt" and signed_in and not user.name:
+            return None
+        language = getattr(user, "language", "") if signed_in else ""
+        with translation.override(language or translation.get_language()):
+            return super().add_message(
+                request, level, message_template=message_template, message_context=message_context,
+                extra_tags=extra_tags, message=message,
+            )
+
     def get_signup_redirect_url(self, request):
         return self.get_login_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
         # The language the person signed up in is the one they read their mails in.
-        from django.utils import translation
-
         user.language = (translation.get_language() or "en").lower()
         return super().save_user(request, user, form, commit=commit)
+
+
+def user_display(user) -> str:
+    """How allauth's pages and mails name a person: the name they gave, else their address (never a
+    name made up from it)."""
+    return user.name or user.email

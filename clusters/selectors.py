@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, User
+from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -150,3 +150,8 @@ def agencies_of_user(*, user: User) -> QuerySet[Agency]:
 
 def active_clusters_preview(*, limit: int = 6) -> list[Cluster]:
     return list(clusters_directory()[:limit])
+
+
+def sector_of_person(*, user: User) -> Sector | None:
+    """The first sector of the person's firm (the one they registered or asked to join): 1 query."""
+    return Sector.objects.filter(firms__members__user=user).order_by("name").first()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from clusters import selectors, services
 from clusters.forms import DirectoryFilterForm, JoinForm, LanguageForm, OnboardingForm
 from clusters.models import ClusterMembership, Firm, FirmMember
+from clusters.nav import nav_person
 
 
 def _error_text(exc: ValidationError | PermissionDenied) -> str:
@@ -92,6 +93,8 @@ def cluster_detail(request, slug):
             "firms": list(selectors.cluster_member_firms(cluster=cluster)[:60]),
             "join_form": JoinForm(),
             "is_facilitator": bool(membership and membership.is_facilitator) or request.user.is_superuser,
+            # While a request waits, the page suggests completing the firm's profile (kept, see clusters.nav).
+            "firm_id": nav_person(user=request.user)["firm_id"] if membership and membership.is_pending else None,
         },
     )
 
@@ -109,6 +112,8 @@ def cluster_join(request, slug):
     else:
         if membership.is_active:
             messages.success(request, _("Welcome to %(cluster)s.") % {"cluster": cluster.name})
+            # Straight into the conversation: the cluster's general room (messaging finds or makes it).
+            return redirect("messaging:cluster_general", slug=cluster.slug)
         else:
             messages.info(request, _("Your request has been sent to the facilitators of %(cluster)s.") % {
                 "cluster": cluster.name
@@ -296,7 +301,9 @@ def onboarding(request):
         else:
             translation.activate(data["language"])
             messages.success(request, _("Thank you. Now find the clusters of your sector."))
-            response = redirect("clusters:directory")
+            sector = selectors.sector_of_person(user=user)
+            directory = reverse("clusters:directory")
+            response = redirect(f"{directory}?sector={sector.slug}" if sector else directory)
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], max_age=365 * 24 * 60 * 60)
             return response
     return render(request, "clusters/onboarding.html", {"form": form, "has_firm": has_firm})

@@ -33,6 +33,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_DEBUG is false.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "home.errors.csrf_failure"  # a page in the reader's language, with a way back
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "messaging",
     "questions",
     "mentoring",
+    "home",  # the signed-in home page: reads every app above, imported by none
 ]
 
 MIDDLEWARE = [
@@ -158,7 +160,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True  # the link in the mail confirms: no second "Confirm" page
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
@@ -166,6 +168,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Puente] "
 ACCOUNT_ADAPTER = "clusters.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "clusters.adapters.user_display"
 # allauth's defaults are kept (login failures, sign-ups, confirmation and reset mails per IP and per
 # key) and stored in the cache above: Redis in production, so every process counts the same tries.
 ACCOUNT_RATE_LIMITS = {

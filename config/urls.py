@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clusters import views as cluster_views
+from home import views as home_views
 
 # The admin signs in through allauth's login, so it shares its rate limits and email verification.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -10,7 +11,7 @@ admin.site.site_header = "Puente"
 admin.site.site_title = "Puente admin"
 
 urlpatterns = [
-    path("", cluster_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("language/", cluster_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
@@ -20,3 +21,9 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
 ]
+
+# Error pages in the site's layout and the reader's language (home.errors).
+handler400 = "home.errors.bad_request"
+handler403 = "home.errors.permission_denied"
+handler404 = "home.errors.page_not_found"
+handler500 = "home.errors.server_error"

@@ -9,10 +9,10 @@ from django.utils import translation
 from clusters.models import Cluster, User
 
 
-def room_for_mentorship(*, mentor: User, mentee: User, name: str):
+def room_for_mentorship(*, mentor: User, mentee: User):
     from messaging.services import room_create_mentorship
 
-    return room_create_mentorship(mentor=mentor, mentee=mentee, name=name)
+    return room_create_mentorship(mentor=mentor, mentee=mentee)
 
 
 def room_close(*, room) -> None:

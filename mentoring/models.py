@@ -7,6 +7,7 @@ from django_countries.fields import CountryField
 
 from clusters.models import LANGUAGE_CHOICES, Cluster, Sector
 from clusters.topics import Topic
+from mentoring.plans import template_text
 
 
 class MentorProfile(models.Model):
@@ -225,6 +226,8 @@ class Goal(models.Model):
 
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(_("goal"), max_length=200)
+    # The plan template it came from (mentoring.plans): then its title is shown in the reader's language.
+    source = models.CharField(max_length=60, blank=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -234,10 +237,16 @@ class Goal(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def display_title(self) -> str:
+        return (self.source and template_text(self.source)) or self.title
+
 
 class Milestone(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("milestone"), max_length=200)
+    # "<template key>:<index>" for a milestone made from a plan template (see Goal.source).
+    source = models.CharField(max_length=60, blank=True, editable=False)
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -248,6 +257,10 @@ class Milestone(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        return (self.source and template_text(self.source)) or self.title
 
     @property
     def is_done(self) -> bool:

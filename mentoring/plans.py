@@ -67,3 +67,18 @@ BY_KEY = {template.key: template for template in TEMPLATES}
 
 def template_choices() -> list[tuple[str, str]]:
     return [(template.key, template.title) for template in TEMPLATES]
+
+
+def template_text(source: str) -> str | None:
+    """The words, in the active language, of a goal ("first-shipment-us") or a milestone
+    ("first-shipment-us:2") made from a template; None when `source` names none."""
+    key, _sep, index = source.partition(":")
+    template = BY_KEY.get(key)
+    if template is None:
+        return None
+    if not index:
+        return str(template.title)
+    try:
+        return str(template.milestones[int(index)])
+    except (ValueError, IndexError):
+        return None

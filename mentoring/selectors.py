@@ -278,3 +278,18 @@ def waiting_counts(*, user: User) -> dict[str, int]:
         "requests": MentorshipRequest.objects.filter(mentor=user, status=MentorshipRequest.Status.PENDING).count(),
         "sessions": Session.objects.filter(mentorship__mentee=user, status=Session.Status.PENDING).count(),
     }
+
+
+def next_milestone_for_mentee(*, user: User) -> Milestone | None:
+    """The next milestone not yet done in this person's running mentorships as a mentee (soonest due
+    first, undated ones after), with its goal and mentorship: 1 query."""
+    return (
+        Milestone.objects.filter(
+            goal__mentorship__mentee=user,
+            goal__mentorship__status__in=Mentorship.RUNNING_STATUSES,
+            done_at__isnull=True,
+        )
+        .select_related("goal", "goal__mentorship", "goal__mentorship__mentor")
+        .order_by(F("due_on").asc(nulls_last=True), "goal__position", "position", "pk")
+        .first()
+    )

@@ -365,11 +365,8 @@ def request_accept(*, request: MentorshipRequest, acting_user: User, plan_templa
         mentor=mentor, mentee=mentee, request=request, goal=request.goal, started_at=now,
         cluster=_shared_cluster(mentor=mentor, mentee=mentee),
     )
-    mentorship.room = external.room_for_mentorship(
-        mentor=mentor, mentee=mentee,
-        name=(_("Mentorship: %(mentor)s and %(mentee)s") % {
-            "mentor": mentor.display_name, "mentee": mentee.display_name})[:80],
-    )
+    # The room's name is put into words by messaging when shown, in the reader's language.
+    mentorship.room = external.room_for_mentorship(mentor=mentor, mentee=mentee)
     mentorship.save(update_fields=["room"])
     if plan_template:
         _apply_template(mentorship=mentorship, template_key=plan_template)
@@ -655,9 +652,13 @@ def feedback_give(*, mentorship: Mentorship, acting_user: User, rating: int, tex
 def _apply_template(*, mentorship: Mentorship, template_key: str) -> Goal:
     template = PLAN_TEMPLATES[template_key]
     position = mentorship.goals.count()
-    goal = Goal.objects.create(mentorship=mentorship, title=str(template.title), position=position)
+    # The titles are kept as a fallback; the pages show them from the template, in the reader's language.
+    goal = Goal.objects.create(
+        mentorship=mentorship, title=str(template.title), source=template.key, position=position
+    )
     Milestone.objects.bulk_create(
-        Milestone(goal=goal, title=str(title), position=i) for i, title in enumerate(template.milestones)
+        Milestone(goal=goal, title=str(title), source=f"{template.key}:{i}", position=i)
+        for i, title in enumerate(template.milestones)
     )
     return goal
 

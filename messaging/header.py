@@ -48,7 +48,7 @@ def _person_values(request, user) -> tuple:
     counts, bits = values
     bits = with_superuser(bits, user)
     return (
-        user.display_name, bool(user.wants_to_mentor), user.is_staff, bits["agency_staff"], bits["firm_id"],
+        user.name, bool(user.wants_to_mentor), user.is_staff, bits["agency_staff"], bits["firm_id"],
         counts["messages"], counts["notifications"],
     )
 

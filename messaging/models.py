@@ -6,6 +6,29 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
 
+# Names and texts the site writes itself are kept as a kind and its parameters and put into words when
+# shown, in the reader's language: the person who caused them may read another one.
+ROOM_NAMES = {"mentorship": _("Mentorship: %(mentor)s and %(mentee)s")}
+GENERAL_ROOM_NAME = _("General")  # every cluster's first room, whatever language it was made in
+NOTIFICATION_TEXTS = {"mention": _("%(name)s mentioned you in %(room)s")}
+
+
+def _words(template, params: dict, fallback: str) -> str:
+    if template is None or not params:
+        return fallback
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+def room_display_name(*, kind: str, name: str, params: dict) -> str:
+    """A room's name in the active language: the site's own names from their parameters, people's
+    names for their rooms as they wrote them."""
+    if params.get("general"):
+        return str(GENERAL_ROOM_NAME)
+    return _words(ROOM_NAMES.get(kind), params, name)
+
 
 class Room(models.Model):
     """A place to talk. Who may read it depends on its kind:
@@ -35,6 +58,8 @@ class Room(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     is_archived = models.BooleanField(_("archived"), default=False)
+    # For rooms the site names (ROOM_NAMES[kind]): the parameters of that name; `name` is then a fallback.
+    name_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-is_general", "name"]
@@ -55,6 +80,15 @@ class Room(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def name_parameters(self) -> dict:
+        """What room_display_name needs besides the kind and the stored name."""
+        return {"general": True} if self.is_general else self.name_params
+
+    @property
+    def display_name(self) -> str:
+        return room_display_name(kind=self.kind, name=self.name, params=self.name_parameters)
 
     @property
     def group_name(self) -> str:
@@ -162,6 +196,8 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=40)
     text = models.CharField(_("text"), max_length=300)
+    # For kinds in NOTIFICATION_TEXTS: what the text says, put into words when shown (display_text).
+    params = models.JSONField(default=dict, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=300, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -186,6 +222,17 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (the reader's), from the kind and its parameters; `text` for
+        kinds written in words (and for notifications from before parameters were kept)."""
+        params = dict(self.params or {})
+        if "room_kind" in params:
+            params["room"] = room_display_name(
+                kind=params.pop("room_kind"), name=params.get("room", ""), params=params.pop("room_params", {})
+            )
+        return _words(NOTIFICATION_TEXTS.get(self.kind), params, self.text)
 
 
 class MessageReport(models.Model):

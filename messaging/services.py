@@ -31,6 +31,7 @@ from messaging.models import (
     Room,
     RoomMember,
     RoomSuspension,
+    room_display_name,
 )
 
 MAX_BODY = 4000
@@ -154,11 +155,16 @@ def room_create_topic(*, cluster: Cluster, creator: User, name: str, topic: str 
 
 
 @transaction.atomic
-def room_create_mentorship(*, mentor: User, mentee: User, name: str) -> Room:
-    """A private room holding exactly the mentor and the mentee (called by mentoring)."""
+def room_create_mentorship(*, mentor: User, mentee: User, name: str = "") -> Room:
+    """A private room holding exactly the mentor and the mentee (called by mentoring). Its name is put
+    into words when shown, in the reader's language (Room.display_name); `name` is kept as a fallback."""
     if mentor.pk == mentee.pk:
         raise ValidationError(_("A mentor cannot mentor themselves."), code="self")
-    room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name=str(name or _("Mentorship"))[:80], created_by=mentor)
+    params = {"mentor": mentor.display_name, "mentee": mentee.display_name}
+    fallback = name or room_display_name(kind=Room.Kind.MENTORSHIP, name="", params=params)
+    room = Room.objects.create(
+        kind=Room.Kind.MENTORSHIP, name=str(fallback)[:80], name_params=params, created_by=mentor
+    )
     RoomMember.objects.bulk_create([RoomMember(room=room, user=mentor), RoomMember(room=room, user=mentee)])
     return room
 
@@ -407,10 +413,14 @@ def _notify_mentioned(room: Room, author: User, message: Message, mentioned: lis
     muted_ids = set(
         ReadPosition.objects.filter(room=room, user__in=mentioned, muted=True).values_list("user_id", flat=True)
     )
+    params = {"name": author.display_name, "room": room.name, "room_kind": room.kind, "room_params": room.name_parameters}
     for person in mentioned:
+        # Shown in the reader's language (Notification.display_text); the text kept for the mail and the
+        # live frame is written in theirs too, not in the author's.
+        with translation.override(person.language or None):
+            text = Notification(kind="mention", params=params).display_text
         notification_create(
-            recipient=person, kind="mention", actor=author, url=url,
-            text=_("%(name)s mentioned you in %(room)s") % {"name": author.display_name, "room": room.name},
+            recipient=person, kind="mention", actor=author, url=url, text=text, params=params,
             email_if_offline=person.pk not in muted_ids,
         )
 
@@ -542,6 +552,7 @@ def notification_create(
     url: str,
     actor: User | None = None,
     email_if_offline: bool = False,
+    params: dict | None = None,
 ) -> Notification:
     """Notifies a person: the badge updates live through their `user-<id>` group; when they have no
     socket open anywhere and `email_if_offline` is set, an email goes out after the commit."""
@@ -554,7 +565,8 @@ def notification_create(
     if wants_email:
         email = Notification.Email.SENT if email_allowed_now(user_id=recipient.pk) else Notification.Email.HELD
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind[:40], text=str(text)[:300], url=url[:300], actor=actor, email=email
+        recipient=recipient, kind=kind[:40], text=str(text)[:300], url=url[:300], actor=actor, email=email,
+        params=params or {},
     )
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
     events.notification_created_on_commit(notification, unread=unread)

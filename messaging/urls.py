@@ -9,6 +9,7 @@ urlpatterns = [
     path("messages/<int:room_id>/", views.room, name="room"),
     path("messages/<int:room_id>/preferences/", views.room_preferences, name="preferences"),
     path("messages/with/<int:user_id>/", views.direct, name="direct"),
+    path("messages/cluster/<slug:slug>/", views.cluster_general, name="cluster_general"),
     path("messages/cluster/<slug:slug>/new/", views.topic_room_new, name="topic_new"),
     path("messages/message/<int:message_id>/edit/", views.message_edit, name="edit"),
     path("messages/message/<int:message_id>/delete/", views.message_delete, name="delete"),

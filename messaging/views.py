@@ -322,3 +322,14 @@ def notification_open(request, notification_id):
     if url.startswith("/") and not url.startswith("//"):
         return redirect(url)
     return redirect("messaging:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def cluster_general(request, slug):
+    """The cluster's general room: where joining an open cluster leads. The same 404 as a missing
+    cluster for people who may not read it."""
+    cluster = cluster_selectors.cluster_get(slug=slug)
+    room = services.room_general_for_cluster(cluster=cluster)
+    selectors.room_for_user(user=request.user, room_id=room.pk)  # Http404 for outsiders
+    return redirect(_room_url(room.pk))

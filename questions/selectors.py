@@ -408,3 +408,14 @@ def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
     candidates.sort(key=lambda q: (-q.queue_rank, q.created_at))
     return candidates[:limit]
 
+
+
+def questions_asked_by(*, user: User, limit: int = 5) -> list[Question]:
+    """The person's own questions that are still open or were answered, latest activity first, with
+    their cluster: 1 query."""
+    return list(
+        Question.objects.filter(author=user, status__in=[Question.Status.OPEN, Question.Status.ANSWERED])
+        .select_related("cluster")
+        .defer("body", "body_html", "search_vector")
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )

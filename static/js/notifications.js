@@ -17,6 +17,14 @@
       if (frame.type === "notification") {
         badge.dataset.count = frame.unread;
         badge.textContent = frame.unread || "";
+        // The phone's "Menu" toggle carries unread messages and notifications together.
+        var menu = document.querySelector("[data-menu-badge]");
+        var messages = document.querySelector("[data-messages-badge]");
+        if (menu) {
+          var total = frame.unread + (messages ? parseInt(messages.dataset.count, 10) || 0 : 0);
+          menu.dataset.count = total;
+          menu.textContent = total || "";
+        }
       }
     };
     ws.onclose = function (event) {

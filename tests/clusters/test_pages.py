@@ -211,7 +211,9 @@ def test_pages_have_a_main_landmark_and_a_language_switcher(client, db, path):
     content = client.get(path).content
     assert b'<main id="main"' in content
     assert b'name="language"' in content
-    assert b'<label class="visually-hidden" for="language-select">' in content
+    # a menu of buttons named "Language", not a select that switches at the first arrow key
+    assert b'<details class="language-menu">' in content and b"Language: </span>" in content
+    assert b"data-autosubmit" not in content
 
 
 def test_country_choices_are_named_and_sorted_in_each_language_also_when_kept_between_requests():

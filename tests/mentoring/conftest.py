@@ -34,10 +34,10 @@ def outside(request, monkeypatch):
         return None
     recorder = Outside()
 
-    def room_for_mentorship(*, mentor, mentee, name):
+    def room_for_mentorship(*, mentor, mentee):
         from messaging.models import Room, RoomMember
 
-        room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name=name, created_by=mentor)
+        room = Room.objects.create(kind=Room.Kind.MENTORSHIP, name="Mentorship", created_by=mentor)
         RoomMember.objects.bulk_create([RoomMember(room=room, user=mentor), RoomMember(room=room, user=mentee)])
         recorder.rooms.append(room)
         return room

@@ -269,3 +269,20 @@ def test_a_confirmation_names_the_version_it_was_shown_and_a_changed_session_is_
     assert outside.awards == [] and Session.objects.get(pk=shown.pk).status == Session.Status.PENDING
     services.session_confirm(session=Session.objects.get(pk=shown.pk), acting_user=ana, version=2)
     assert [a["minutes"] for a in outside.awards] == [480]
+
+
+def test_a_plan_from_a_template_reads_in_each_readers_language(mentorship, mateo):
+    from django.utils import translation
+
+    from mentoring.models import Goal
+
+    with translation.override("en"):  # the mentor who applies it reads English
+        services.plan_apply_template(mentorship=mentorship, acting_user=mateo, template_key="first-shipment-us")
+    goal = Goal.objects.prefetch_related("milestones").get(mentorship=mentorship)
+    first = goal.milestones.all()[0]
+    with translation.override("es"):
+        assert goal.display_title == "Primer envío a Estados Unidos"
+        assert first.display_title.startswith("Registro")
+    with translation.override("pt-br"):
+        assert goal.display_title.startswith("Primeir")
+    assert goal.title == "First shipment to the United States"  # kept as a fallback

@@ -53,6 +53,8 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     # Direct conversations only between people who share a cluster (with Mateo, of the coffee cluster).
     "messaging:direct": ("post", lambda w: {"user_id": w["people"]["mentor"].pk}, [L, L, L, N, N, R, R, R, N, N, N]),
     "messaging:topic_new": ("get", lambda w: {"slug": "cafe-especial"}, [L, L, L, N, N, N, N, K, N, N, K]),
+    # Where joining an open cluster leads: its general room, for those who may read it.
+    "messaging:cluster_general": ("get", lambda w: {"slug": "cafe-especial"}, [L, L, L, N, N, R, R, R, N, N, R]),
     # Mateo's message: others in the room are sent back with an error; outsiders get 404.
     "messaging:edit": ("get", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
     "messaging:delete": ("post", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
