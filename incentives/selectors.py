@@ -1,6 +1,20 @@
 """Reads shared by the wallet and the agency console; fixed query counts; outsiders get 404."""
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from clusters.models import Agency, User
@@ -170,9 +184,6 @@ def agencies_with_catalog(*, user: User) -> list[Agency]:
 def queues_for_staff(*, user: User) -> list[Agency]:
     """The agencies this person works for, each with `awards_waiting`, `awards_flagged` and
     `redemptions_waiting` (what their home page shows): 1 query, however many agencies."""
-    from django.db.models import IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
     def counted(queryset, **extra):
         counts = queryset.values(*extra.pop("by")).annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(counts[:1], output_field=IntegerField()), 0)
@@ -183,7 +194,7 @@ def queues_for_staff(*, user: User) -> list[Agency]:
         agencies_for_staff(user=user)
         .annotate(
             awards_waiting=counted(pending, by=["program__agency"]),
-            awards_flagged=counted(pending.exclude(flag_reason=""), by=["program__agency"]),
+            awards_flagged=counted(pending.exclude(flag_code=""), by=["program__agency"]),
             redemptions_waiting=counted(requested, by=["item__agency"]),
         )
         .order_by("name")

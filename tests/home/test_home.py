@@ -61,7 +61,7 @@ def review_program(agency, coffee, rafael):
 
 
 @pytest.fixture
-def grow(ana, mateo, lucia, coffee):
+def grow(ana, mateo, lucia, coffee, no_rate_limits):
     """Adds n of everything that waits for someone: a question of Ana's that Mateo answers, one he has not
     answered, a message in the general room, a request to join the coffee cluster and a report."""
     room = messaging.room_general_for_cluster(cluster=coffee)
