@@ -49,7 +49,9 @@ def _require_facilitator(*, user: User, cluster: Cluster) -> None:
 
 
 def _locked_membership(membership: ClusterMembership) -> ClusterMembership:
-    return ClusterMembership.objects.select_for_update().select_related("cluster", "user").get(pk=membership.pk)
+    return ClusterMembership.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "user").get(
+        pk=membership.pk
+    )
 
 
 # --- People and firms -----------------------------------------------------------------------------
@@ -120,7 +122,12 @@ def firm_request_join(*, firm: Firm, user: User, role: str = FirmMember.Role.STA
     """Asks to join an existing firm; one of its active members approves."""
     if FirmMember.objects.filter(user=user).exists():
         raise ValidationError(_("You already belong to a firm."), code="has_firm")
-    return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
+    try:
+        with transaction.atomic():
+            return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
+    except IntegrityError:
+        # The same person asking twice at once (or joining another firm meanwhile): one row per person.
+        raise ValidationError(_("You already belong to a firm."), code="has_firm") from None
 
 
 def is_firm_member(*, firm: Firm, user: User) -> bool:
@@ -136,7 +143,7 @@ def _require_firm_member(*, firm: Firm, user: User) -> None:
 
 @transaction.atomic
 def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
-    member = FirmMember.objects.select_for_update().get(pk=member.pk)
+    member = FirmMember.objects.select_for_update(no_key=True).get(pk=member.pk)
     _require_firm_member(firm=member.firm, user=acting_user)
     if member.status != FirmMember.Status.PENDING:
         raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
@@ -169,7 +176,7 @@ def person_onboard(
         raise ValidationError(_("Tell us your name."), code="name")
     if language not in {"es", "pt-br", "en"}:
         raise ValidationError(_("Choose one of the offered languages."), code="language")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     user.name = name
     user.language = language
     user.country = _check_country(country)
@@ -197,13 +204,9 @@ def membership_join(*, cluster: Cluster, user: User, message: str = "") -> Clust
     """
     if not cluster.is_active:
         raise ValidationError(_("This cluster is closed."), code="closed")
-    membership = (
-        ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
-    )
-    if membership and membership.status == Status.ACTIVE:
-        raise ValidationError(_("You are already a member of this cluster."), code="already_member")
-    if membership and membership.status == Status.PENDING:
-        raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
+    membership = ClusterMembership.objects.select_for_update(no_key=True).filter(cluster=cluster, user=user).first()
+    if membership is not None:
+        _refuse_if_joined(membership)
 
     was_turned_away = membership is not None and membership.status in (Status.REMOVED, Status.REJECTED)
     status = Status.ACTIVE if cluster.is_open and not was_turned_away else Status.PENDING
@@ -220,9 +223,18 @@ def membership_join(*, cluster: Cluster, user: User, message: str = "") -> Clust
         with transaction.atomic():
             membership.save()
     except IntegrityError:
-        # A double click raced us to the insert; the other request won.
-        raise ValidationError(_("You are already a member of this cluster."), code="already_member") from None
+        # A double click raced us to the insert and the other request won: the answer is the one a
+        # second click after it gets.
+        _refuse_if_joined(ClusterMembership.objects.get(cluster=cluster, user=user))
+        raise
     return membership
+
+
+def _refuse_if_joined(membership: ClusterMembership) -> None:
+    if membership.status == Status.ACTIVE:
+        raise ValidationError(_("You are already a member of this cluster."), code="already_member")
+    if membership.status == Status.PENDING:
+        raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
 
 
 def _decide(*, membership: ClusterMembership, acting_user: User, status: str) -> ClusterMembership:
@@ -250,7 +262,7 @@ def membership_reject(*, membership: ClusterMembership, acting_user: User) -> Cl
 @transaction.atomic
 def membership_leave(*, cluster: Cluster, user: User) -> ClusterMembership:
     """Leaves a cluster, or withdraws a pending request."""
-    membership = ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
+    membership = ClusterMembership.objects.select_for_update(no_key=True).filter(cluster=cluster, user=user).first()
     if membership is None or membership.status not in (Status.ACTIVE, Status.PENDING):
         raise ValidationError(_("You are not a member of this cluster."), code="not_member")
     if membership.role == Role.FACILITATOR and membership.status == Status.ACTIVE:

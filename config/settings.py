@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "clusters.middleware.PersonLanguageMiddleware",
     "clusters.middleware.OnboardingMiddleware",
+    "config.middleware.ConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -108,7 +108,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
     if not person.is_authenticated:
         raise PermissionDenied(_("Sign in to redeem credits."))
     # The item row is locked before the accounts, always in this order.
-    item = CatalogItem.objects.select_for_update().get(pk=item.pk)
+    item = CatalogItem.objects.select_for_update(no_key=True).get(pk=item.pk)
     if not item.is_active:
         raise ValidationError(_("This benefit is no longer offered."), code="inactive")
     key = f"redeem:{person.pk}:{idempotency_key or uuid.uuid4().hex}"
@@ -129,7 +129,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
 
 
 def _staff_redemption(*, redemption: Redemption, acting_user: User) -> Redemption:
-    redemption = Redemption.objects.select_for_update(of=("self",)).select_related("item", "item__agency").get(pk=redemption.pk)
+    redemption = Redemption.objects.select_for_update(no_key=True, of=("self",)).select_related("item", "item__agency").get(pk=redemption.pk)
     _require_staff(user=acting_user, agency=redemption.item.agency)
     if redemption.person_id == acting_user.pk:
         raise PermissionDenied(_("Nobody can decide on their own redemption."))

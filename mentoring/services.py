@@ -123,7 +123,7 @@ def mentor_profile_save(
     if not 0 <= int(capacity) <= 50:
         raise ValidationError(_("Capacity must be between 0 and 50 mentees."), code="capacity")
 
-    profile, _created = MentorProfile.objects.select_for_update().get_or_create(user=user)
+    profile, _created = MentorProfile.objects.select_for_update(no_key=True).get_or_create(user=user)
     if capacity < profile.active_mentees:
         raise ValidationError(
             _("You have %(count)s active mentees; capacity cannot be lower than that. End or complete a mentorship "
@@ -163,7 +163,7 @@ def aspirant_needs_save(
         raise PermissionDenied(_("Sign in first."))
     if language:
         _check_languages([language])
-    needs, _created = AspirantNeeds.objects.select_for_update().get_or_create(user=user)
+    needs, _created = AspirantNeeds.objects.select_for_update(no_key=True).get_or_create(user=user)
     needs.sector = sector
     needs.target_markets = _check_countries(target_markets)
     needs.topics = _check_topics(topics)
@@ -222,11 +222,11 @@ def _request_url(request: MentorshipRequest) -> str:
 
 
 def _locked_profile(*, mentor_id: int) -> MentorProfile | None:
-    return MentorProfile.objects.select_for_update().filter(user_id=mentor_id).first()
+    return MentorProfile.objects.select_for_update(no_key=True).filter(user_id=mentor_id).first()
 
 
 def _locked_request(request: MentorshipRequest) -> MentorshipRequest:
-    return MentorshipRequest.objects.select_for_update(of=("self",)).select_related("aspirant", "mentor").get(pk=request.pk)
+    return MentorshipRequest.objects.select_for_update(no_key=True, of=("self",)).select_related("aspirant", "mentor").get(pk=request.pk)
 
 
 @transaction.atomic
@@ -242,7 +242,7 @@ def request_create(*, aspirant: User, mentor: User, goal: str) -> MentorshipRequ
             _("Say in a sentence or two what you want to achieve (at least 20 characters)."), code="goal"
         )
     # The aspirant's row is locked so that two requests sent at once count each other.
-    User.objects.select_for_update().filter(pk=aspirant.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=aspirant.pk).first()
     profile = _locked_profile(mentor_id=mentor.pk)
     if profile is None or not mentor.is_active:
         raise ValidationError(_("This person does not offer mentoring."), code="not_mentor")
@@ -521,7 +521,7 @@ def request_warn_expiry(*, request: MentorshipRequest, now: datetime.datetime | 
 
 
 def _locked_mentorship(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentor", "mentee", "room", "cluster").get(
+    return Mentorship.objects.select_for_update(no_key=True, of=("self",)).select_related("mentor", "mentee", "room", "cluster").get(
         pk=mentorship.pk
     )
 
@@ -691,7 +691,7 @@ def milestone_toggle(*, milestone: Milestone, acting_user: User) -> Milestone:
     mentorship = _locked_mentorship(milestone.goal.mentorship)
     _require_side(mentorship, acting_user)
     _require_running(mentorship)
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if milestone.done_at is None:
         milestone.done_at, milestone.done_by = timezone.now(), acting_user
     else:
@@ -757,7 +757,7 @@ def session_log(
 
 
 def _locked_session(session: Session) -> Session:
-    return Session.objects.select_for_update().get(pk=session.pk)
+    return Session.objects.select_for_update(no_key=True).get(pk=session.pk)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django_countries import countries
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
+from config.retry import retry_on_conflict
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import services as messaging_services
 from questions import credits, events, search_cache
@@ -276,7 +277,11 @@ def question_promote(
 
 
 def _lock_question(question: Question) -> Question:
-    return Question.objects.select_for_update(of=("self",)).select_related("cluster", "author").get(pk=question.pk)
+    # NO KEY UPDATE: rows that merely point at the question (answers, follows, votes) can still be written
+    # by others meanwhile; FOR UPDATE would make their foreign-key checks wait for us (docs/ARCHITECTURE.md).
+    return Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "author").get(
+        pk=question.pk
+    )
 
 
 @transaction.atomic
@@ -404,7 +409,7 @@ def answer_post(*, question: Question, author: User, body: str) -> Answer:
 
 @transaction.atomic
 def answer_edit(*, answer: Answer, acting_user: User, body: str) -> Answer:
-    answer = Answer.objects.select_for_update(of=("self",)).select_related("question", "question__cluster").get(
+    answer = Answer.objects.select_for_update(no_key=True, of=("self",)).select_related("question", "question__cluster").get(
         pk=answer.pk
     )
     if not can_edit(user=acting_user, post=answer):
@@ -427,7 +432,6 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
             answer=previous, acting_user=acting_user, reason="Another answer was accepted" if answer else
             "The acceptance was withdrawn",
         )
-        mentor_accepted_answers_adjust(user=previous.author, delta=-1)
     question.accepted_answer = answer
     if question.status in (Question.Status.OPEN, Question.Status.ANSWERED):
         question.status = Question.Status.ANSWERED if answer else Question.Status.OPEN
@@ -436,15 +440,21 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
     if answer is not None:
         answer.question = question
         credits.accepted_answer_grant(answer=answer, acting_user=acting_user)
-        mentor_accepted_answers_adjust(user=answer.author, delta=1)
+    # The mentors' profiles come after the ledger's accounts, in id order (docs/ARCHITECTURE.md).
+    moved = [(previous.author, -1)] if previous is not None else []
+    if answer is not None:
+        moved.append((answer.author, 1))
+    for author, delta in sorted(moved, key=lambda change: change[0].pk):
+        mentor_accepted_answers_adjust(user=author, delta=delta)
     events.accepted_changed_on_commit(question=question, previous_id=previous.pk if previous else None)
     return question
 
 
+@retry_on_conflict  # the earlier award and the new one may be paid by two programs' pools
 @transaction.atomic
 def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Question:
     """Accepts an answer of this question (replacing any earlier choice: the earlier award is reversed)."""
-    question = Question.objects.select_for_update(of=("self",)).select_related(
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related(
         "cluster", "accepted_answer", "accepted_answer__author"
     ).get(pk=question.pk)
     if answer.question_id != question.pk:
@@ -468,9 +478,10 @@ def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Q
     return question
 
 
+@retry_on_conflict
 @transaction.atomic
 def answer_unaccept(*, question: Question, acting_user: User) -> Question:
-    question = Question.objects.select_for_update(of=("self",)).select_related(
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related(
         "cluster", "accepted_answer", "accepted_answer__author"
     ).get(pk=question.pk)
     if not can_accept(user=acting_user, question=question):
@@ -484,17 +495,19 @@ def answer_unaccept(*, question: Question, acting_user: User) -> Question:
 
 
 def _post_of(question: Question | None, answer: Answer | None):
+    """Locks the post voted on: the question first, then the answer (the lock order of
+    docs/ARCHITECTURE.md, which answer_post and answer_accept keep too)."""
     if (question is None) == (answer is None):
         raise ValidationError(_("Vote on one question or one answer."), code="post")
-    if answer is not None:
-        answer = Answer.objects.select_for_update(of=("self",)).select_related(
-            "author", "question", "question__cluster"
-        ).get(pk=answer.pk)
-        return answer, answer.question, "answer"
-    question = Question.objects.select_for_update(of=("self",)).select_related("cluster", "author").get(
-        pk=question.pk
+    question_id = answer.question_id if answer is not None else question.pk
+    owner = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "author").get(
+        pk=question_id
     )
-    return question, question, "question"
+    if answer is None:
+        return owner, owner, "question"
+    answer = Answer.objects.select_for_update(no_key=True, of=("self",)).select_related("author").get(pk=answer.pk)
+    answer.question = owner
+    return answer, owner, "answer"
 
 
 def _change_score(post, kind: str, delta: int) -> None:
@@ -504,6 +517,7 @@ def _change_score(post, kind: str, delta: int) -> None:
     search_cache.changed()  # the score orders search results of equal rank
 
 
+@retry_on_conflict
 @transaction.atomic
 def vote_cast(*, user: User, value: int, question: Question | None = None, answer: Answer | None = None) -> Vote:
     """Votes a post up (+1) or down (-1). Changing one's vote flips it; the same vote twice is refused.
@@ -515,7 +529,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
     if post.author_id == user.pk:
         raise ValidationError(_("You cannot vote on your own post."), code="own_post")
     lookup = {kind: post}
-    vote = Vote.objects.select_for_update().filter(user=user, **lookup).first()
+    vote = Vote.objects.select_for_update(no_key=True).filter(user=user, **lookup).first()
     if vote is not None and vote.value == value:
         raise ValidationError(_("You have already voted on this."), code="already_voted")
     if vote is None:
@@ -539,6 +553,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
     return vote
 
 
+@retry_on_conflict
 @transaction.atomic
 def vote_withdraw(*, user: User, question: Question | None = None, answer: Answer | None = None) -> None:
     post, owner_question, kind = _post_of(question, answer)
