@@ -46,14 +46,23 @@ def set_language(request):
     if request.user.is_authenticated:
         services.person_set_language(user=request.user, language=language)
     translation.activate(language)
+    remember_language(response, language)
+    return response
+
+
+def remember_language(response, language: str) -> None:
+    """The language cookie, with every attribute from the LANGUAGE_COOKIE_* settings (Secure and
+    SameSite in production), as Django's own set_language view sets it."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
-        max_age=365 * 24 * 60 * 60,
-        samesite="Lax",
-        secure=not settings.DEBUG,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
-    return response
 
 
 @require_safe
@@ -297,6 +306,6 @@ def onboarding(request):
             translation.activate(data["language"])
             messages.success(request, _("Thank you. Now find the clusters of your sector."))
             response = redirect("clusters:directory")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], max_age=365 * 24 * 60 * 60)
+            remember_language(response, data["language"])
             return response
     return render(request, "clusters/onboarding.html", {"form": form, "has_firm": has_firm})
