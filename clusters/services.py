@@ -141,10 +141,17 @@ def _require_firm_member(*, firm: Firm, user: User) -> None:
         raise PermissionDenied(_("Only people of this firm can do that."))
 
 
+def _locked_firm_member(member: FirmMember, *, acting_user: User, no_key: bool) -> FirmMember:
+    locked = FirmMember.objects.select_for_update(no_key=no_key).filter(pk=member.pk).first()
+    _require_firm_member(firm=member.firm, user=acting_user)
+    if locked is None:  # rejected (deleted) a moment ago by another member of the firm
+        raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
+    return locked
+
+
 @transaction.atomic
 def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
-    member = FirmMember.objects.select_for_update(no_key=True).get(pk=member.pk)
-    _require_firm_member(firm=member.firm, user=acting_user)
+    member = _locked_firm_member(member, acting_user=acting_user, no_key=True)
     if member.status != FirmMember.Status.PENDING:
         raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
     member.status = FirmMember.Status.ACTIVE
@@ -155,8 +162,7 @@ def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
 
 @transaction.atomic
 def firm_member_reject(*, member: FirmMember, acting_user: User) -> None:
-    member = FirmMember.objects.select_for_update().get(pk=member.pk)
-    _require_firm_member(firm=member.firm, user=acting_user)
+    member = _locked_firm_member(member, acting_user=acting_user, no_key=False)  # FOR UPDATE: it is deleted
     if member.status != FirmMember.Status.PENDING:
         raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
     member.delete()

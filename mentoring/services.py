@@ -682,6 +682,9 @@ def milestone_add(*, goal: Goal, acting_user: User, title: str, due_on: datetime
     title = _clean_text(title, limit=200)
     if not title:
         raise ValidationError(_("Name the milestone."), code="title")
+    # Under the mentorship's lock, which goal_delete takes too: the goal is either still there or gone.
+    if not Goal.objects.filter(pk=goal.pk).exists():
+        raise ValidationError(_("This goal was removed a moment ago."), code="gone")
     return Milestone.objects.create(goal=goal, title=title, due_on=due_on, position=goal.milestones.count())
 
 
@@ -691,7 +694,9 @@ def milestone_toggle(*, milestone: Milestone, acting_user: User) -> Milestone:
     mentorship = _locked_mentorship(milestone.goal.mentorship)
     _require_side(mentorship, acting_user)
     _require_running(mentorship)
-    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).filter(pk=milestone.pk).first()
+    if milestone is None:
+        raise ValidationError(_("This milestone was removed a moment ago."), code="gone")
     if milestone.done_at is None:
         milestone.done_at, milestone.done_by = timezone.now(), acting_user
     else:

@@ -454,9 +454,11 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
 @transaction.atomic
 def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Question:
     """Accepts an answer of this question (replacing any earlier choice: the earlier award is reversed)."""
-    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related(
-        "cluster", "accepted_answer", "accepted_answer__author"
-    ).get(pk=question.pk)
+    # Not joined with the accepted answer: after waiting for the lock PostgreSQL re-reads the question
+    # alone, and a joined answer could be the one accepted before the acceptance we waited for.
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster").get(
+        pk=question.pk
+    )
     if answer.question_id != question.pk:
         raise ValidationError(_("That answer belongs to another question."), code="other_question")
     if not can_accept(user=acting_user, question=question):
@@ -481,9 +483,11 @@ def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Q
 @retry_on_conflict
 @transaction.atomic
 def answer_unaccept(*, question: Question, acting_user: User) -> Question:
-    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related(
-        "cluster", "accepted_answer", "accepted_answer__author"
-    ).get(pk=question.pk)
+    # Not joined with the accepted answer: after waiting for the lock PostgreSQL re-reads the question
+    # alone, and a joined answer could be the one accepted before the acceptance we waited for.
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster").get(
+        pk=question.pk
+    )
     if not can_accept(user=acting_user, question=question):
         raise PermissionDenied(_("Only the asker or a facilitator can change the accepted answer."))
     if question.accepted_answer_id is None:
