@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
@@ -50,3 +51,18 @@ class SignupForm(AllauthSignupForm):
                 raise
             self.account_already_exists = True
             return super().try_save(request)
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's form for adding an address, answering the same address added twice at once (a double
+    tap) with the row the other request added (and whose confirmation mail it sent), not with a 500."""
+
+    def save(self, request):
+        try:
+            with transaction.atomic():
+                return super().save(request)
+        except IntegrityError:
+            existing = EmailAddress.objects.filter(user=self.user, email__iexact=self.cleaned_data["email"]).first()
+            if existing is None:
+                raise
+            return existing

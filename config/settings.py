@@ -158,7 +158,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Puente] "
 ACCOUNT_ADAPTER = "clusters.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "clusters.adapters.SignupForm"}
+ACCOUNT_FORMS = {"signup": "clusters.adapters.SignupForm", "add_email": "clusters.adapters.AddEmailForm"}
 # allauth's defaults are kept (login failures, sign-ups, confirmation and reset mails per IP and per
 # key) and stored in the cache above: Redis in production, so every process counts the same tries.
 ACCOUNT_RATE_LIMITS = {

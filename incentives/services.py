@@ -8,7 +8,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,7 +96,14 @@ def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str
         raise PermissionDenied(_("Only staff of this agency can do that."))
     item.kind, item.name, item.price, item.stock, item.description = kind, name, price, stock, description
     item.full_clean()
-    item.save()
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        # The same name saved by someone else a moment ago: now that it is committed, the checks above
+        # give the answer a later save would get.
+        item.full_clean()
+        raise
     audit(agency=agency, actor=acting_user, action="catalog.save", target=f"item {item.pk}: {name}",
           price=price, stock=stock)
     return item

@@ -149,12 +149,18 @@ def room_create_topic(*, cluster: Cluster, creator: User, name: str, topic: str 
     if not name:
         raise ValidationError(_("Give the room a name."), code="name")
     slug = slugify(name)[:80] or "room"
+    taken = ValidationError(_("This cluster already has a room with that name."), code="room_taken")
     if slug == "general" or Room.objects.filter(cluster=cluster, slug=slug).exists():
-        raise ValidationError(_("This cluster already has a room with that name."), code="room_taken")
-    return Room.objects.create(
-        kind=Room.Kind.CLUSTER, cluster=cluster, name=name, slug=slug, topic=(topic or "").strip()[:200],
-        created_by=creator,
-    )
+        raise taken
+    try:
+        with transaction.atomic():
+            return Room.objects.create(
+                kind=Room.Kind.CLUSTER, cluster=cluster, name=name, slug=slug, topic=(topic or "").strip()[:200],
+                created_by=creator,
+            )
+    except IntegrityError:
+        # Two facilitators (or a double click) creating the same room at once: the unique key decides.
+        raise taken from None
 
 
 @transaction.atomic

@@ -267,6 +267,9 @@ def question_promote(
     if message.author_id != acting_user.pk and not can_moderate(user=acting_user, cluster=room.cluster):
         raise PermissionDenied(_("Only the author of the message or a facilitator can do that."))
     _require_member(user=acting_user, cluster=room.cluster)
+    # The message is the parent: locked first, so that two promotions of it at once take turns and the
+    # second one sees the first question.
+    type(message).objects.select_for_update(no_key=True).filter(pk=message.pk).values_list("pk").first()
     if Question.objects.filter(source_message=message).exists():
         raise ValidationError(_("This message is already a question."), code="already_promoted")
     author = message.author if can_take_part(user=message.author, cluster=room.cluster) else acting_user

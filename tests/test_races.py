@@ -37,7 +37,7 @@ from mentoring.models import Mentorship, MentorshipRequest, Milestone, Session
 from messaging import services as messaging_services
 from messaging.models import Message, MessageReport, Notification, ReadPosition, Room
 from questions import services as question_services
-from questions.models import Answer, Follow, Vote
+from questions.models import Answer, Follow, Question, Vote
 from tests.conftest import make_person
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -508,3 +508,89 @@ def test_redemptions_funding_and_award_decisions_at_once(sweep, coffee_program, 
                    sweep.post(rafael, decide("reverse"), {"reason": "Error"}),
                    sweep.post(ana, _q("question_action", question, "unaccept")))
         assert Transfer.objects.filter(reverses=award.payment).count() == 1
+
+
+# --- Creations that race a unique key, and the rest of the forms ----------------------------------
+
+
+def test_creations_that_race_a_unique_key_answer_as_the_second_one_would(sweep, coffee_program, agency, rafael, ana,
+                                                                          mateo, lucia, coffee, sector):
+    room = messaging_services.room_general_for_cluster(cluster=coffee)
+    message = messaging_services.message_post(room=room, author=mateo, body="¿Cómo fijo precios FOB?")
+    profile = {"bio": "Exporter", "sectors": [sector.pk], "topics": ["pricing"], "languages": ["es"], "capacity": 3,
+               "availability": "Mondays", "is_accepting": "on", "market_0": "DE", "since_0": "2015"}
+    needs = {"sector": sector.pk, "target_markets": ["DE"], "topics": ["pricing"], "language": "es"}
+    for n in range(ROUNDS):
+        topic = {"name": f"Logística {n}", "topic": "Fletes"}
+        item = {"kind": "training", "name": f"Taller {n}", "description": "", "price": 10, "stock": 3}
+        promote = {"title": f"¿Cómo fijo precios FOB para Alemania? ({n})", "body": "", "language": "es",
+                   "post": "1"}
+        email = {"email": f"ana.{n}@example.org", "action_add": ""}
+        sweep.race(
+            sweep.post(lucia, reverse("messaging:topic_new", args=[coffee.slug]), topic),
+            sweep.post(lucia, reverse("messaging:topic_new", args=[coffee.slug]), topic),
+            sweep.post(rafael, reverse("incentives:catalog", args=[agency.slug]), item),
+            sweep.post(rafael, reverse("incentives:catalog", args=[agency.slug]), item),
+            sweep.post(mateo, reverse("questions:promote", args=[message.pk]), promote),
+            sweep.post(lucia, reverse("questions:promote", args=[message.pk]), promote),
+            sweep.post(ana, reverse("account_email"), email),
+            sweep.post(ana, reverse("account_email"), email),
+            sweep.post(mateo, reverse("mentoring:profile"), profile),
+            sweep.post(mateo, reverse("mentoring:profile"), profile),
+            sweep.post(ana, reverse("mentoring:needs"), needs),
+            sweep.post(ana, reverse("mentoring:needs"), needs),
+            sweep.post(ana, reverse("set_language"), {"language": "es"}),
+            sweep.post(ana, reverse("set_language"), {"language": "pt-br"}),
+        )
+        assert Room.objects.filter(cluster=coffee, name=topic["name"]).count() == 1
+        assert agency.catalog.filter(name=item["name"]).count() == 1
+        assert Question.objects.filter(source_message=message).count() == 1
+        assert EmailAddress.objects.filter(email=email["email"]).count() == 1
+        assert mateo.mentor_profile.markets.count() == 1
+
+    # A suspension decided twice, and lifted at the same moment.
+    report = messaging_services.message_report(message=message, reporter=ana, reason="spam")
+    suspend = reverse("messaging:moderation_decide", args=[report.pk, "suspend"])
+    sweep.race(sweep.post(lucia, suspend, {"reason": "Spam"}), sweep.post(lucia, suspend, {"reason": "Spam"}))
+    suspension = mateo.room_suspensions.get()
+    sweep.race(sweep.post(lucia, reverse("messaging:unsuspend", args=[suspension.pk])),
+               sweep.post(lucia, reverse("messaging:unsuspend", args=[suspension.pk])))
+    assert not mateo.room_suspensions.exists()
+
+
+def test_answer_edits_duplicates_and_closing_at_once(sweep, ana, mateo, lucia, coffee):
+    original = _question(coffee, ana, title="Which Incoterm should a first exporter choose?")
+    for n in range(ROUNDS):
+        question = _question(coffee, ana, title=f"{TITLE} ({n})")
+        answer = question_services.answer_post(question=question, author=mateo, body="Use a broker.")
+        edit = reverse("questions:answer_edit", args=[answer.pk])
+        sweep.race(sweep.post(mateo, edit, {"body": f"Use a broker, really ({n})."}),
+                   sweep.post(lucia, edit, {"body": f"Use a good broker ({n})."}),
+                   sweep.post(ana, _q("question_action", question, "duplicate"), {"original": original.pk}),
+                   sweep.post(lucia, _q("question_action", question, "close")),
+                   sweep.post(ana, _a(answer, "accept")))
+        question.refresh_from_db()
+        assert question.status in (Question.Status.DUPLICATE, Question.Status.CLOSED)
+        answer.refresh_from_db()
+        assert answer.body.startswith("Use a")
+        assert answer.revisions.count() in (1, 2)
+
+
+def test_the_end_of_a_mentorship_with_its_feedback_and_outcome_at_once(sweep, ana, mateo, coffee):
+    _make_mentor(mateo)
+    request = mentoring_services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    mentorship = mentoring_services.request_accept(request=request, acting_user=mateo)
+    act = lambda action: reverse("mentoring:mentorship_action", args=[mentorship.pk, action])  # noqa: E731
+    sweep.race(sweep.post(ana, act("pause")), sweep.post(mateo, act("resume")),
+               sweep.post(mateo, act("goal"), {"title": "Price list"}),
+               sweep.post(mateo, act("template"), {"template": "first-shipment-us"}),
+               sweep.post(mateo, act("session"), {"date": timezone.localdate().isoformat(), "minutes": 60}),
+               sweep.post(ana, act("outcome"), {"outcome": "started", "markets": ["DE"]}))
+    sweep.race(sweep.post(ana, act("end"), {"how": "completed", "reason": ""}),
+               sweep.post(mateo, act("end"), {"how": "completed", "reason": ""}))
+    feedback = {"rating": "5", "text": "Muy útil"}
+    sweep.race(sweep.post(ana, act("feedback"), feedback), sweep.post(ana, act("feedback"), feedback),
+               sweep.post(mateo, act("feedback"), feedback))
+    assert mentorship.feedback.count() == 2
+    mateo.mentor_profile.refresh_from_db()
+    assert mateo.mentor_profile.active_mentees == 0
