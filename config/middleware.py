@@ -1,11 +1,10 @@
 import logging
 
 from django.conf import settings
-from django.db import OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from config.retry import RETRY_AFTER_SECONDS, Busy, is_conflict
+from config.retry import RETRY_AFTER_SECONDS, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class ConflictMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not (isinstance(exception, Busy) or (isinstance(exception, OperationalError) and is_conflict(exception))):
+        if not is_busy(exception):
             return None
         log.warning("%s %s: busy (%s)", request.method, request.path, exception)
         response = HttpResponse(render_to_string("busy.html", request=request), status=503)

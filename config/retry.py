@@ -37,6 +37,12 @@ def is_conflict(exc: BaseException) -> bool:
     return False
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether a request or a frame failed only because of contention (answered 503 or "busy", never
+    logged as an error): retried and still refused, or a conflict where no retry was possible."""
+    return isinstance(exc, Busy) or (isinstance(exc, OperationalError) and is_conflict(exc))
+
+
 def retry_on_conflict(func=None, *, attempts: int = ATTEMPTS):
     """Runs the decorated service (itself one transaction) again when PostgreSQL rolled it back for a
     deadlock or a serialisation failure; raises Busy after `attempts` tries.
