@@ -570,16 +570,15 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
     reason = _clean_text(reason)
     if not reason and not completed:
         raise ValidationError(_("Say briefly why the mentorship ends."), code="reason")
-    profile = _locked_profile(mentor_id=mentorship.mentor_id)
     mentorship.status = MentorshipStatus.COMPLETED if completed else MentorshipStatus.ENDED
     mentorship.ended_at = timezone.now()
     mentorship.ended_by = acting_user
     mentorship.end_reason = reason
     mentorship.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
-    if profile is not None:
-        MentorProfile.objects.filter(pk=profile.pk).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     if mentorship.room is not None:
         external.room_close(room=mentorship.room)
+    # The mentor's profile last (docs/ARCHITECTURE.md, "Lock order"): after the mentorship and its room.
+    MentorProfile.objects.filter(user_id=mentorship.mentor_id).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     other = mentorship.other_side(acting_user)
     external.notify(
         recipient=other,
