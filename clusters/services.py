@@ -113,7 +113,12 @@ def firm_create(
             code="firm_taken",
         ) from None
     firm.sectors.set(sectors)
-    FirmMember.objects.create(firm=firm, user=creator, role=role, status=FirmMember.Status.ACTIVE)
+    try:
+        with transaction.atomic():
+            FirmMember.objects.create(firm=firm, user=creator, role=role, status=FirmMember.Status.ACTIVE)
+    except IntegrityError:
+        # The same person registering two firms from two tabs at once: one firm per person.
+        raise ValidationError(_("You already belong to a firm."), code="has_firm") from None
     return firm
 
 

@@ -42,7 +42,7 @@ from tests.conftest import make_person
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROUNDS = 3
+ROUNDS = 2
 GOAL = "Ship our first container of washed coffee to a roaster in Germany this year."
 TITLE = "How do I price green coffee for a roaster in Japan?"
 
@@ -72,7 +72,13 @@ class Sweep:
     def post(self, user: User | None, url: str, data: dict | None = None):
         """A POST as this person, to be fired by race(): the client and its session are made now."""
         client = self.client(user)
-        return lambda: client.post(url, data or {})
+
+        def send():
+            response = client.post(url, data or {})
+            response.signed_in = user is not None
+            return response
+
+        return send
 
     def race(self, *calls) -> list:
         """Runs the calls in threads released together; each must be answered (not a 500, not an
@@ -101,6 +107,9 @@ class Sweep:
                     assert response.status_code < 500 or (
                         response.status_code == 503 and response.has_header("Retry-After")
                     ), (response.status_code, response.content[:300])
+                    # A person's request that found them signed out tested nothing.
+                    assert not (getattr(response, "signed_in", False) and response.get("Location", "").startswith(
+                        reverse("account_login"))), response["Location"]
         assert not self.errors.records, [r.getMessage() for r in self.errors.records]
         return results
 
@@ -136,7 +145,7 @@ def _a(answer, action):
 
 def test_eight_sign_ups_with_one_new_address_all_get_the_sequential_answer(sweep, db):
     url = reverse("account_signup")
-    for n in range(ROUNDS):
+    for n in range(3):
         data = {"email": f"pedro{n}@example.org", "password1": "Exportar-2026!", "password2": "Exportar-2026!"}
         results = sweep.race(*(sweep.post(None, url, data) for _ in range(8)))
         sequential = Client().post(url, data)  # the same sign-up once more, on its own
@@ -594,3 +603,51 @@ def test_the_end_of_a_mentorship_with_its_feedback_and_outcome_at_once(sweep, an
     assert mentorship.feedback.count() == 2
     mateo.mentor_profile.refresh_from_db()
     assert mateo.mentor_profile.active_mentees == 0
+
+
+def test_accounts_onboarding_and_the_remaining_forms_at_once(sweep, coffee_program, agency, rafael, ana, mateo,
+                                                             coffee, sector, mailoutbox):
+    import re
+
+    # A new person confirms their address from two tabs at once, then onboards twice with two firms.
+    data = {"email": "pedro@example.org", "password1": "Exportar-2026!", "password2": "Exportar-2026!"}
+    Client().post(reverse("account_signup"), data)
+    link = re.search(r"https?://[^\s]+(/accounts/confirm-email/[^\s]+/)", mailoutbox[-1].body).group(1)
+    sweep.race(sweep.post(None, link), sweep.post(None, link))
+    pedro = User.objects.get(email="pedro@example.org")
+    assert EmailAddress.objects.get(user=pedro).verified
+    onboard = {"name": "Pedro", "language": "es", "country": "GT", "wants_to_mentor": "0", "firm_choice": "new",
+               "firm_role": "owner", "firm_country": "GT", "firm_sectors": [sector.pk], "firm_size": "micro",
+               "firm_export_stage": "aspirant"}
+    sweep.race(sweep.post(pedro, reverse("clusters:onboarding"), {**onboard, "firm_name": "Finca Uno"}),
+               sweep.post(pedro, reverse("clusters:onboarding"), {**onboard, "firm_name": "Finca Dos"}))
+    assert FirmMember.objects.filter(user=pedro).count() == 1
+    assert Firm.objects.filter(name__startswith="Finca").count() == 1
+
+    # The password changed from two tabs; signing out of two tabs.
+    change = {"oldpassword": "puente-test-pw", "password1": "Otra-Clave-2026!", "password2": "Otra-Clave-2026!"}
+    sweep.race(sweep.post(ana, reverse("account_change_password"), change),
+               sweep.post(ana, reverse("account_change_password"), change))
+    sweep.race(sweep.post(ana, reverse("account_logout")), sweep.post(ana, reverse("account_logout")))
+    ana.refresh_from_db()  # a session keeps the hash of the password it was opened with
+
+    # Two programs created from one form sent twice; a question asked twice; a request's question and answer.
+    program = {"name": "Segundo tramo", "description": "", "clusters": [coffee.pk],
+               "starts_on": timezone.localdate().isoformat(), "ends_on": "", "budget": 100,
+               "rate_accepted_answer": 5, "rate_mentoring_hour": 0, "rate_helpful_vote": 0, "cap_mentor_day": 0,
+               "cap_mentor_month": 0, "cap_pair_month": 0}
+    ask = {"title": TITLE, "body": "", "language": "es", "post": "1"}
+    _make_mentor(mateo)
+    request = mentoring_services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
+    act = lambda action: reverse("mentoring:request_action", args=[request.pk, action])  # noqa: E731
+    sweep.race(sweep.post(rafael, reverse("incentives:program_create", args=[agency.slug]), program),
+               sweep.post(rafael, reverse("incentives:program_create", args=[agency.slug]), program),
+               sweep.post(ana, reverse("questions:ask", args=[coffee.slug]), ask),
+               sweep.post(ana, reverse("questions:ask", args=[coffee.slug]), ask),
+               sweep.post(mateo, act("ask"), {"question": "¿Qué volumen?"}),
+               sweep.post(mateo, act("ask"), {"question": "¿Qué volumen?"}))
+    sweep.race(sweep.post(ana, act("answer"), {"answer": "Un contenedor"}),
+               sweep.post(ana, act("answer"), {"answer": "Un contenedor"}),
+               sweep.post(ana, act("withdraw")))
+    request.refresh_from_db()
+    assert request.status == MentorshipRequest.Status.WITHDRAWN  # answered first or not: withdrawn last

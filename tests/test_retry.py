@@ -132,4 +132,4 @@ def test_a_real_deadlock_is_retried_until_both_sides_are_done(postgres_only, ana
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["A", "B"], outcomes
-    assert len(tries) == 3  # one side was killed once and ran again
+    assert len(tries) > 2  # one side was killed at least once and ran again
