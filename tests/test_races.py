@@ -140,6 +140,51 @@ def _a(answer, action):
     return reverse("questions:answer_action", kwargs={"answer_id": answer.pk, "action": action})
 
 
+# Every route, found by walking the URL resolver (tests/security/routes.py), is raced below or named
+# here as one that changes nothing a race could break: a new route fails test_every_route_is_raced_or_
+# read_only until it is put in one of the two.
+RACED = {
+    "account_signup", "account_confirm_email", "account_login", "account_logout", "account_change_password",
+    "account_email", "set_language",
+    "clusters:onboarding", "clusters:join", "clusters:leave", "clusters:pending_decide", "clusters:member_manage",
+    "clusters:firm_decide",
+    "incentives:redeem", "incentives:program_create", "incentives:program", "incentives:award_decide",
+    "incentives:redemption_decide", "incentives:catalog",
+    "messaging:room", "messaging:preferences", "messaging:direct", "messaging:topic_new", "messaging:edit",
+    "messaging:delete", "messaging:report", "messaging:moderation_decide", "messaging:unsuspend",
+    "messaging:notifications", "messaging:notification_open",
+    "questions:promote", "questions:detail", "questions:edit", "questions:question_action",
+    "questions:answer_edit", "questions:answer_action", "questions:ask",
+    "mentoring:request_create", "mentoring:profile", "mentoring:needs", "mentoring:request_action",
+    "mentoring:mentorship_action", "mentoring:goal_action", "mentoring:milestone_action",
+    "mentoring:session_action",
+}
+NOT_RACED = {
+    # Pages that only read.
+    "home", "account_inactive", "account_email_verification_sent", "account_reset_password_done",
+    "account_reset_password_from_key_done", "clusters:directory", "clusters:mine", "clusters:pending",
+    "clusters:detail", "clusters:members", "clusters:firm", "incentives:wallet", "incentives:console_index",
+    "incentives:console", "incentives:awards", "incentives:redemptions", "incentives:ledger", "incentives:audit",
+    "incentives:dashboard", "incentives:export_transfers", "incentives:export_awards", "messaging:rooms",
+    "messaging:history", "messaging:moderation", "questions:mine", "questions:waiting", "questions:search",
+    "questions:history", "questions:cluster", "questions:similar", "mentoring:directory", "mentoring:mentor",
+    "mentoring:mentorships", "mentoring:request", "mentoring:mentorship",
+    # allauth's one-time-key flows (a password reset or set, a code by mail, reauthentication): each key
+    # is spent once by allauth itself and they are rate limited; not raced here.
+    "account_set_password", "account_reset_password", "account_reset_password_from_key",
+    "account_confirm_login_code", "account_reauthenticate", "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+}
+
+
+def test_every_route_is_raced_or_read_only():
+    from tests.security.routes import http_routes
+
+    routes = {route.name for route in http_routes() if not route.name.startswith("admin:")}
+    assert routes - RACED - NOT_RACED == set(), "race it below, or say why not in NOT_RACED"
+    assert (RACED | NOT_RACED) - routes == set(), "a route that no longer exists"
+
+
 # --- The two reproductions of the issue -----------------------------------------------------------
 
 
@@ -336,10 +381,13 @@ def test_messages_edits_deletions_reports_and_moderation_at_once(sweep, ana, mat
                    sweep.post(ana, prefs, {"action": "unfollow"}), lambda: Sweep.client(ana).get(room_url))
         assert ReadPosition.objects.filter(room=room, user=ana).count() == 1
         # A direct conversation opened by both people at once; notifications read from two tabs.
+        opened = Notification.objects.filter(recipient=ana).latest("pk")
         sweep.race(sweep.post(ana, reverse("messaging:direct", args=[mateo.pk])),
                    sweep.post(mateo, reverse("messaging:direct", args=[ana.pk])),
                    sweep.post(ana, reverse("messaging:notifications")),
-                   sweep.post(ana, reverse("messaging:notifications")))
+                   sweep.post(ana, reverse("messaging:notifications")),
+                   lambda opened=opened: Sweep.client(ana).get(reverse("messaging:notification_open",
+                                                                       args=[opened.pk])))
         assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
         assert not Notification.objects.filter(recipient=ana, read_at__isnull=True).exists()
 
@@ -629,6 +677,8 @@ def test_accounts_onboarding_and_the_remaining_forms_at_once(sweep, coffee_progr
     sweep.race(sweep.post(ana, reverse("account_change_password"), change),
                sweep.post(ana, reverse("account_change_password"), change))
     sweep.race(sweep.post(ana, reverse("account_logout")), sweep.post(ana, reverse("account_logout")))
+    login = {"login": ana.email, "password": "Otra-Clave-2026!"}
+    sweep.race(sweep.post(None, reverse("account_login"), login), sweep.post(None, reverse("account_login"), login))
     ana.refresh_from_db()  # a session keeps the hash of the password it was opened with
 
     # Two programs created from one form sent twice; a question asked twice; a request's question and answer.
