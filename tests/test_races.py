@@ -399,7 +399,8 @@ def test_room_frames_from_several_sockets_at_once(sweep, ana, mateo, coffee, mon
     from messaging import sockets
     from tests.support import open_socket_as
 
-    monkeypatch.setattr(sockets, "_socket_db_executor", ThreadPoolExecutor(max_workers=6))
+    executor = ThreadPoolExecutor(max_workers=6)
+    monkeypatch.setattr(sockets, "_socket_db_executor", executor)
     room = messaging_services.room_general_for_cluster(cluster=coffee)
     edited: list[int] = []
 
@@ -438,7 +439,10 @@ def test_room_frames_from_several_sockets_at_once(sweep, ana, mateo, coffee, mon
             for socket in sockets_:
                 await socket.disconnect()
 
-    sweep.race(lambda: asyncio.run(scenario()))
+    try:
+        sweep.race(lambda: asyncio.run(scenario()))
+    finally:
+        executor.shutdown(wait=True)
     for n in range(ROUNDS):
         assert Message.objects.filter(author=ana, client_id=f"w-{n}").count() == 1
     assert all(message.is_deleted for message in Message.objects.filter(pk__in=edited)), edited
