@@ -1,8 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.models import EmailAddress
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from clusters.models import fold_name
+from clusters.models import User, fold_name
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -46,3 +50,37 @@ def user_display(user) -> str:
     """How allauth's pages and mails name a person: the name they gave, else their address (never a
     name made up from it)."""
     return user.name or user.email
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, answering a sign-up that lost a race for its address as allauth answers a
+    sign-up with a taken address (the "verification sent" page, and a mail to the owner; nothing tells
+    a stranger whether the address is registered).
+
+    The form checks that the address is free before saving, so eight taps on a slow phone all pass the
+    check and race to the insert; the unique keys let one in and used to answer the others with a 500."""
+
+    def try_save(self, request):
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except IntegrityError:
+            email = self.cleaned_data.get("email") or ""
+            if not (User.objects.filter(email__iexact=email).exists()
+                    or EmailAddress.objects.filter(email__iexact=email).exists()):
+                raise
+            self.account_already_exists = True
+            return super().try_save(request)
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's form for adding an address, answering the same address added twice at once (a double
+    tap) with the row the other request added (and whose confirmation mail it sent), not with a 500."""
+
+    def save(self, request):
+        try:
+            with transaction.atomic():
+                return super().save(request)
+        except IntegrityError:
+            existing = EmailAddress.objects.filter(user=self.user, email__iexact=self.cleaned_data["email"]).first()
+            if existing is None:
+                raise
+            return existing

@@ -50,7 +50,9 @@ def _require_facilitator(*, user: User, cluster: Cluster) -> None:
 
 
 def _locked_membership(membership: ClusterMembership) -> ClusterMembership:
-    return ClusterMembership.objects.select_for_update().select_related("cluster", "user").get(pk=membership.pk)
+    return ClusterMembership.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "user").get(
+        pk=membership.pk
+    )
 
 
 # --- People and firms -----------------------------------------------------------------------------
@@ -112,7 +114,12 @@ def firm_create(
             code="firm_taken",
         ) from None
     firm.sectors.set(sectors)
-    FirmMember.objects.create(firm=firm, user=creator, role=role, status=FirmMember.Status.ACTIVE)
+    try:
+        with transaction.atomic():
+            FirmMember.objects.create(firm=firm, user=creator, role=role, status=FirmMember.Status.ACTIVE)
+    except IntegrityError:
+        # The same person registering two firms from two tabs at once: one firm per person.
+        raise ValidationError(_("You already belong to a firm."), code="has_firm") from None
     return firm
 
 
@@ -122,7 +129,12 @@ def firm_request_join(*, firm: Firm, user: User, role: str = FirmMember.Role.STA
     if FirmMember.objects.filter(user=user).exists():
         raise ValidationError(_("You already belong to a firm."), code="has_firm")
     rate_limit(action="join_request", user=user)
-    return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
+    try:
+        with transaction.atomic():
+            return FirmMember.objects.create(firm=firm, user=user, role=role, status=FirmMember.Status.PENDING)
+    except IntegrityError:
+        # The same person asking twice at once (or joining another firm meanwhile): one row per person.
+        raise ValidationError(_("You already belong to a firm."), code="has_firm") from None
 
 
 def is_firm_member(*, firm: Firm, user: User) -> bool:
@@ -136,10 +148,17 @@ def _require_firm_member(*, firm: Firm, user: User) -> None:
         raise PermissionDenied(_("Only people of this firm can do that."))
 
 
+def _locked_firm_member(member: FirmMember, *, acting_user: User, no_key: bool) -> FirmMember:
+    locked = FirmMember.objects.select_for_update(no_key=no_key).filter(pk=member.pk).first()
+    _require_firm_member(firm=member.firm, user=acting_user)
+    if locked is None:  # rejected (deleted) a moment ago by another member of the firm
+        raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
+    return locked
+
+
 @transaction.atomic
 def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
-    member = FirmMember.objects.select_for_update().get(pk=member.pk)
-    _require_firm_member(firm=member.firm, user=acting_user)
+    member = _locked_firm_member(member, acting_user=acting_user, no_key=True)
     if member.status != FirmMember.Status.PENDING:
         raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
     member.status = FirmMember.Status.ACTIVE
@@ -150,8 +169,7 @@ def firm_member_approve(*, member: FirmMember, acting_user: User) -> FirmMember:
 
 @transaction.atomic
 def firm_member_reject(*, member: FirmMember, acting_user: User) -> None:
-    member = FirmMember.objects.select_for_update().get(pk=member.pk)
-    _require_firm_member(firm=member.firm, user=acting_user)
+    member = _locked_firm_member(member, acting_user=acting_user, no_key=False)  # FOR UPDATE: it is deleted
     if member.status != FirmMember.Status.PENDING:
         raise ValidationError(_("This request is not waiting for a decision."), code="not_pending")
     member.delete()
@@ -171,7 +189,7 @@ def person_onboard(
         raise ValidationError(_("Tell us your name."), code="name")
     if language not in {"es", "pt-br", "en"}:
         raise ValidationError(_("Choose one of the offered languages."), code="language")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     user.name = name
     user.language = language
     user.country = _check_country(country)
@@ -199,13 +217,9 @@ def membership_join(*, cluster: Cluster, user: User, message: str = "") -> Clust
     """
     if not cluster.is_active:
         raise ValidationError(_("This cluster is closed."), code="closed")
-    membership = (
-        ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
-    )
-    if membership and membership.status == Status.ACTIVE:
-        raise ValidationError(_("You are already a member of this cluster."), code="already_member")
-    if membership and membership.status == Status.PENDING:
-        raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
+    membership = ClusterMembership.objects.select_for_update(no_key=True).filter(cluster=cluster, user=user).first()
+    if membership is not None:
+        _refuse_if_joined(membership)
 
     rate_limit(action="join_request", user=user)
     was_turned_away = membership is not None and membership.status in (Status.REMOVED, Status.REJECTED)
@@ -223,9 +237,18 @@ def membership_join(*, cluster: Cluster, user: User, message: str = "") -> Clust
         with transaction.atomic():
             membership.save()
     except IntegrityError:
-        # A double click raced us to the insert; the other request won.
-        raise ValidationError(_("You are already a member of this cluster."), code="already_member") from None
+        # A double click raced us to the insert and the other request won: the answer is the one a
+        # second click after it gets.
+        _refuse_if_joined(ClusterMembership.objects.get(cluster=cluster, user=user))
+        raise
     return membership
+
+
+def _refuse_if_joined(membership: ClusterMembership) -> None:
+    if membership.status == Status.ACTIVE:
+        raise ValidationError(_("You are already a member of this cluster."), code="already_member")
+    if membership.status == Status.PENDING:
+        raise ValidationError(_("Your request to join is already waiting for a facilitator."), code="already_pending")
 
 
 def _decide(*, membership: ClusterMembership, acting_user: User, status: str) -> ClusterMembership:
@@ -253,7 +276,7 @@ def membership_reject(*, membership: ClusterMembership, acting_user: User) -> Cl
 @transaction.atomic
 def membership_leave(*, cluster: Cluster, user: User) -> ClusterMembership:
     """Leaves a cluster, or withdraws a pending request."""
-    membership = ClusterMembership.objects.select_for_update().filter(cluster=cluster, user=user).first()
+    membership = ClusterMembership.objects.select_for_update(no_key=True).filter(cluster=cluster, user=user).first()
     if membership is None or membership.status not in (Status.ACTIVE, Status.PENDING):
         raise ValidationError(_("You are not a member of this cluster."), code="not_member")
     if membership.role == Role.FACILITATOR and membership.status == Status.ACTIVE:

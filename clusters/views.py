@@ -47,14 +47,23 @@ def set_language(request):
     if request.user.is_authenticated:
         services.person_set_language(user=request.user, language=language)
     translation.activate(language)
+    remember_language(response, language)
+    return response
+
+
+def remember_language(response, language: str) -> None:
+    """The language cookie, with every attribute from the LANGUAGE_COOKIE_* settings (Secure and
+    SameSite in production), as Django's own set_language view sets it."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
-        max_age=365 * 24 * 60 * 60,
-        samesite="Lax",
-        secure=not settings.DEBUG,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
-    return response
 
 
 @require_safe
@@ -304,6 +313,6 @@ def onboarding(request):
             sector = selectors.sector_of_person(user=user)
             directory = reverse("clusters:directory")
             response = redirect(f"{directory}?sector={sector.slug}" if sector else directory)
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], max_age=365 * 24 * 60 * 60)
+            remember_language(response, data["language"])
             return response
     return render(request, "clusters/onboarding.html", {"form": form, "has_firm": has_firm})

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "clusters.middleware.PersonLanguageMiddleware",
     "clusters.middleware.OnboardingMiddleware",
     "config.ratelimit.RateLimitedMiddleware",
+    "config.middleware.ConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +170,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Puente] "
 ACCOUNT_ADAPTER = "clusters.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "clusters.adapters.user_display"
+ACCOUNT_FORMS = {"signup": "clusters.adapters.SignupForm", "add_email": "clusters.adapters.AddEmailForm"}
 # allauth's defaults are kept (login failures, sign-ups, confirmation and reset mails per IP and per
 # key) and stored in the cache above: Redis in production, so every process counts the same tries.
 ACCOUNT_RATE_LIMITS = {
@@ -211,8 +213,13 @@ _email_url = env_str("EMAIL_URL", "console://")
 globals().update(email_from_url(_email_url))
 
 # --- Security ---------------------------------------------------------------------------------
+# Every cookie Puente sets has SameSite, and Secure in production (tests/test_cookies.py): the session,
+# CSRF and language cookies from their settings, the messages cookie from the session's.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -226,6 +233,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 # Served on every HTML response by config.middleware: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

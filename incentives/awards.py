@@ -302,9 +302,9 @@ def _reverse(*, award: Award, reason: str, acting_user: User | None) -> bool:
 def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User | None = None) -> None:
     """The source no longer deserves credits (answer un-accepted, vote withdrawn, session disputed)."""
     award = (
-        Award.objects.select_for_update(of=("self",))
+        Award.objects.select_for_update(no_key=True, of=("self",))
         .filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE)
-        .select_related("program", "payment", "beneficiary")
+        .select_related("program", "beneficiary")  # not the payment: see _staff_award
         .first()
     )
     if award is None:
@@ -326,7 +326,9 @@ def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User |
 
 
 def _staff_award(*, award_id: int, acting_user: User) -> Award:
-    award = Award.objects.select_for_update(of=("self",)).select_related("program", "payment", "beneficiary").filter(
+    # The lock joins only rows that never change: after waiting for a lock PostgreSQL re-reads the locked
+    # row alone, so a payment joined here could be the one from before an approval we waited for.
+    award = Award.objects.select_for_update(no_key=True, of=("self",)).select_related("program", "beneficiary").filter(
         pk=award_id
     ).first()
     if award is None or not is_agency_staff(user=acting_user, agency_id=award.program.agency_id):

@@ -8,7 +8,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,7 +97,14 @@ def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str
         raise PermissionDenied(_("Only staff of this agency can do that."))
     item.kind, item.name, item.price, item.stock, item.description = kind, name, price, stock, description
     item.full_clean()
-    item.save()
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        # The same name saved by someone else a moment ago: now that it is committed, the checks above
+        # give the answer a later save would get.
+        item.full_clean()
+        raise
     audit(agency=agency, actor=acting_user, action="catalog.save", target=f"item {item.pk}: {name}",
           price=price, stock=stock)
     return item
@@ -109,7 +116,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
     if not person.is_authenticated:
         raise PermissionDenied(_("Sign in to redeem credits."))
     # The item row is locked before the accounts, always in this order.
-    item = CatalogItem.objects.select_for_update().get(pk=item.pk)
+    item = CatalogItem.objects.select_for_update(no_key=True).get(pk=item.pk)
     if not item.is_active:
         raise ValidationError(_("This benefit is no longer offered."), code="inactive")
     key = f"redeem:{person.pk}:{idempotency_key or uuid.uuid4().hex}"
@@ -131,7 +138,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
 
 
 def _staff_redemption(*, redemption: Redemption, acting_user: User) -> Redemption:
-    redemption = Redemption.objects.select_for_update(of=("self",)).select_related("item", "item__agency").get(pk=redemption.pk)
+    redemption = Redemption.objects.select_for_update(no_key=True, of=("self",)).select_related("item", "item__agency").get(pk=redemption.pk)
     _require_staff(user=acting_user, agency=redemption.item.agency)
     if redemption.person_id == acting_user.pk:
         raise PermissionDenied(_("Nobody can decide on their own redemption."))

@@ -124,7 +124,7 @@ def mentor_profile_save(
     if not 0 <= int(capacity) <= 50:
         raise ValidationError(_("Capacity must be between 0 and 50 mentees."), code="capacity")
 
-    profile, _created = MentorProfile.objects.select_for_update().get_or_create(user=user)
+    profile, _created = MentorProfile.objects.select_for_update(no_key=True).get_or_create(user=user)
     if capacity < profile.active_mentees:
         raise ValidationError(
             _("You have %(count)s active mentees; capacity cannot be lower than that. End or complete a mentorship "
@@ -164,7 +164,7 @@ def aspirant_needs_save(
         raise PermissionDenied(_("Sign in first."))
     if language:
         _check_languages([language])
-    needs, _created = AspirantNeeds.objects.select_for_update().get_or_create(user=user)
+    needs, _created = AspirantNeeds.objects.select_for_update(no_key=True).get_or_create(user=user)
     needs.sector = sector
     needs.target_markets = _check_countries(target_markets)
     needs.topics = _check_topics(topics)
@@ -223,11 +223,11 @@ def _request_url(request: MentorshipRequest) -> str:
 
 
 def _locked_profile(*, mentor_id: int) -> MentorProfile | None:
-    return MentorProfile.objects.select_for_update().filter(user_id=mentor_id).first()
+    return MentorProfile.objects.select_for_update(no_key=True).filter(user_id=mentor_id).first()
 
 
 def _locked_request(request: MentorshipRequest) -> MentorshipRequest:
-    return MentorshipRequest.objects.select_for_update(of=("self",)).select_related("aspirant", "mentor").get(pk=request.pk)
+    return MentorshipRequest.objects.select_for_update(no_key=True, of=("self",)).select_related("aspirant", "mentor").get(pk=request.pk)
 
 
 @transaction.atomic
@@ -243,7 +243,7 @@ def request_create(*, aspirant: User, mentor: User, goal: str) -> MentorshipRequ
             _("Say in a sentence or two what you want to achieve (at least 20 characters)."), code="goal"
         )
     # The aspirant's row is locked so that two requests sent at once count each other.
-    User.objects.select_for_update().filter(pk=aspirant.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=aspirant.pk).first()
     profile = _locked_profile(mentor_id=mentor.pk)
     if profile is None or not mentor.is_active:
         raise ValidationError(_("This person does not offer mentoring."), code="not_mentor")
@@ -535,7 +535,7 @@ def request_warn_expiry(*, request: MentorshipRequest, now: datetime.datetime | 
 
 
 def _locked_mentorship(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentor", "mentee", "room", "cluster").get(
+    return Mentorship.objects.select_for_update(no_key=True, of=("self",)).select_related("mentor", "mentee", "room", "cluster").get(
         pk=mentorship.pk
     )
 
@@ -584,16 +584,15 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
     reason = _clean_text(reason)
     if not reason and not completed:
         raise ValidationError(_("Say briefly why the mentorship ends."), code="reason")
-    profile = _locked_profile(mentor_id=mentorship.mentor_id)
     mentorship.status = MentorshipStatus.COMPLETED if completed else MentorshipStatus.ENDED
     mentorship.ended_at = timezone.now()
     mentorship.ended_by = acting_user
     mentorship.end_reason = reason
     mentorship.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
-    if profile is not None:
-        MentorProfile.objects.filter(pk=profile.pk).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     if mentorship.room is not None:
         external.room_close(room=mentorship.room)
+    # The mentor's profile last (docs/ARCHITECTURE.md, "Lock order"): after the mentorship and its room.
+    MentorProfile.objects.filter(user_id=mentorship.mentor_id).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     other = mentorship.other_side(acting_user)
     external.notify(
         recipient=other,
@@ -700,6 +699,9 @@ def milestone_add(*, goal: Goal, acting_user: User, title: str, due_on: datetime
     title = _clean_text(title, limit=200)
     if not title:
         raise ValidationError(_("Name the milestone."), code="title")
+    # Under the mentorship's lock, which goal_delete takes too: the goal is either still there or gone.
+    if not Goal.objects.filter(pk=goal.pk).exists():
+        raise ValidationError(_("This goal was removed a moment ago."), code="gone")
     return Milestone.objects.create(goal=goal, title=title, due_on=due_on, position=goal.milestones.count())
 
 
@@ -709,7 +711,9 @@ def milestone_toggle(*, milestone: Milestone, acting_user: User) -> Milestone:
     mentorship = _locked_mentorship(milestone.goal.mentorship)
     _require_side(mentorship, acting_user)
     _require_running(mentorship)
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).filter(pk=milestone.pk).first()
+    if milestone is None:
+        raise ValidationError(_("This milestone was removed a moment ago."), code="gone")
     if milestone.done_at is None:
         milestone.done_at, milestone.done_by = timezone.now(), acting_user
     else:
@@ -775,7 +779,7 @@ def session_log(
 
 
 def _locked_session(session: Session) -> Session:
-    return Session.objects.select_for_update().get(pk=session.pk)
+    return Session.objects.select_for_update(no_key=True).get(pk=session.pk)
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from config.ratelimit import RateLimited, refusal_text
+from config.retry import is_busy
 from messaging import events, presence, selectors, services
 from messaging.hub import get_hub
 from messaging.sockets import (
@@ -205,10 +206,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                               client_id=frame.get("client_id"), retry_after=getattr(exc, "retry_after", None))
         except (KeyError, TypeError, ValueError):
             await self._error("malformed", ref=kind, client_id=frame.get("client_id"))
-        except Exception:
+        except Exception as exc:
             # The database or the channel layer failed under us. Nothing was acknowledged: the client
-            # keeps the frame in its outbox, reconnects, resyncs and sends it again.
-            log.exception("room frame %r failed", kind)
+            # keeps the frame in its outbox, reconnects, resyncs and sends it again. Contention (a
+            # transaction that lost a race, config/retry.py) is no error, only a reason to come back.
+            if is_busy(exc):
+                log.warning("room frame %r: busy (%s)", kind, exc)
+            else:
+                log.exception("room frame %r failed", kind)
             await self.close(code=CLOSE_RECONNECT)
 
     def _said(self, exc: ValidationError) -> str:
@@ -254,10 +259,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                     await self._error("forbidden", ref="message", client_id=client_id)
                 await self.close(code=CLOSE_FORBIDDEN)
                 return
-            except Exception:
+            except Exception as exc:
                 # Nothing of this batch was stored or acknowledged: the client keeps it in its outbox,
                 # reconnects, resyncs and sends it again (as for any frame the server fails on).
-                log.exception("storing %d messages failed", len(batch))
+                if is_busy(exc):
+                    log.warning("storing %d messages: busy (%s)", len(batch), exc)
+                else:
+                    log.exception("storing %d messages failed", len(batch))
                 self.outgoing.clear()
                 await self.close(code=CLOSE_RECONNECT)
                 return

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
 from config.ratelimit import email_allowed_now, rate_limit
+from config.retry import retry_on_conflict
 from messaging import events, presence, selectors
 from messaging.models import (
     Message,
@@ -146,12 +147,18 @@ def room_create_topic(*, cluster: Cluster, creator: User, name: str, topic: str 
     if not name:
         raise ValidationError(_("Give the room a name."), code="name")
     slug = slugify(name)[:80] or "room"
+    taken = ValidationError(_("This cluster already has a room with that name."), code="room_taken")
     if slug == "general" or Room.objects.filter(cluster=cluster, slug=slug).exists():
-        raise ValidationError(_("This cluster already has a room with that name."), code="room_taken")
-    return Room.objects.create(
-        kind=Room.Kind.CLUSTER, cluster=cluster, name=name, slug=slug, topic=(topic or "").strip()[:200],
-        created_by=creator,
-    )
+        raise taken
+    try:
+        with transaction.atomic():
+            return Room.objects.create(
+                kind=Room.Kind.CLUSTER, cluster=cluster, name=name, slug=slug, topic=(topic or "").strip()[:200],
+                created_by=creator,
+            )
+    except IntegrityError:
+        # Two facilitators (or a double click) creating the same room at once: the unique key decides.
+        raise taken from None
 
 
 @transaction.atomic
@@ -220,7 +227,7 @@ def room_set_preferences(
     """Follow or unfollow, mute or unmute a room. Muted rooms are left out of the navigation's count
     and mentions in them send no email (the notification itself still comes)."""
     _require_reader(user, room)
-    position, _created = ReadPosition.objects.select_for_update().get_or_create(room=room, user=user)
+    position, _created = ReadPosition.objects.select_for_update(no_key=True).get_or_create(room=room, user=user)
     if following is not None:
         position.following = following
     if muted is not None:
@@ -233,7 +240,7 @@ def room_set_preferences(
 @transaction.atomic
 def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
     """Moves the person's read position forward (never back) to `message_id`; returns the position."""
-    position, _created = ReadPosition.objects.select_for_update().get_or_create(room=room, user=user)
+    position, _created = ReadPosition.objects.select_for_update(no_key=True).get_or_create(room=room, user=user)
     newest = Message.objects.filter(room=room, id__lte=message_id).order_by("-id").values_list("id", flat=True).first()
     if newest and newest > position.last_read_id:
         position.last_read_id = newest
@@ -435,7 +442,9 @@ def _require_author_in_window(message: Message, user: User) -> None:
 @transaction.atomic
 def message_edit(*, message: Message, editor: User, body: str) -> Message:
     """The author changes the text within the edit window; the old text is kept for facilitators."""
-    message = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
+    message = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("room", "author").get(
+        pk=message.pk
+    )
     if message.is_deleted:
         raise ValidationError(_("This message was deleted."), code="deleted")
     _require_reader(editor, message.room)
@@ -460,7 +469,7 @@ def message_edit(*, message: Message, editor: User, body: str) -> Message:
 def message_delete(*, message: Message, acting_user: User) -> Message:
     """The author (within the edit window) or a facilitator of the cluster deletes a message. It stays
     as a tombstone so that ids, replies and read positions keep their meaning."""
-    message = Message.objects.select_for_update().select_related("room").get(pk=message.pk)
+    message = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("room").get(pk=message.pk)
     if message.is_deleted:
         return message
     _require_reader(acting_user, message.room)
@@ -495,8 +504,11 @@ def message_report(*, message: Message, reporter: User, reason: str = "") -> Mes
 
 @transaction.atomic
 def report_resolve(*, report: MessageReport, acting_user: User, delete_message: bool = False) -> MessageReport:
-    report = MessageReport.objects.select_for_update().select_related("message__room").get(pk=report.pk)
+    report = MessageReport.objects.select_related("message__room").get(pk=report.pk)
     _require_facilitator(acting_user, report.message.room)
+    # The message first, then its reports (all of them are answered below): two facilitators deciding two
+    # reports of one message at once take turns instead of each holding one report the other needs.
+    Message.objects.select_for_update(no_key=True).filter(pk=report.message_id).values_list("pk").first()
     if delete_message:
         message_delete(message=report.message, acting_user=acting_user)
     now = timezone.now()
@@ -625,6 +637,7 @@ def _send_digest(recipient: User, notes: list[Notification]) -> None:
     )
 
 
+@retry_on_conflict  # two tabs marking overlapping sets of rows read may meet in either order
 @transaction.atomic
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     """Marks this person's notifications read (all, or the given ones); returns how many changed."""

@@ -18,6 +18,7 @@ from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
 from config.ratelimit import rate_limit
+from config.retry import retry_on_conflict
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import services as messaging_services
 from questions import credits, events, search_cache
@@ -268,6 +269,9 @@ def question_promote(
     if message.author_id != acting_user.pk and not can_moderate(user=acting_user, cluster=room.cluster):
         raise PermissionDenied(_("Only the author of the message or a facilitator can do that."))
     _require_member(user=acting_user, cluster=room.cluster)
+    # The message is the parent: locked first, so that two promotions of it at once take turns and the
+    # second one sees the first question.
+    type(message).objects.select_for_update(no_key=True).filter(pk=message.pk).values_list("pk").first()
     if Question.objects.filter(source_message=message).exists():
         raise ValidationError(_("This message is already a question."), code="already_promoted")
     author = message.author if can_take_part(user=message.author, cluster=room.cluster) else acting_user
@@ -278,7 +282,11 @@ def question_promote(
 
 
 def _lock_question(question: Question) -> Question:
-    return Question.objects.select_for_update(of=("self",)).select_related("cluster", "author").get(pk=question.pk)
+    # NO KEY UPDATE: rows that merely point at the question (answers, follows, votes) can still be written
+    # by others meanwhile; FOR UPDATE would make their foreign-key checks wait for us (docs/ARCHITECTURE.md).
+    return Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "author").get(
+        pk=question.pk
+    )
 
 
 @transaction.atomic
@@ -407,7 +415,7 @@ def answer_post(*, question: Question, author: User, body: str) -> Answer:
 
 @transaction.atomic
 def answer_edit(*, answer: Answer, acting_user: User, body: str) -> Answer:
-    answer = Answer.objects.select_for_update(of=("self",)).select_related("question", "question__cluster").get(
+    answer = Answer.objects.select_for_update(no_key=True, of=("self",)).select_related("question", "question__cluster").get(
         pk=answer.pk
     )
     if not can_edit(user=acting_user, post=answer):
@@ -430,7 +438,6 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
             answer=previous, acting_user=acting_user, reason="Another answer was accepted" if answer else
             "The acceptance was withdrawn",
         )
-        mentor_accepted_answers_adjust(user=previous.author, delta=-1)
     question.accepted_answer = answer
     if question.status in (Question.Status.OPEN, Question.Status.ANSWERED):
         question.status = Question.Status.ANSWERED if answer else Question.Status.OPEN
@@ -439,17 +446,25 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
     if answer is not None:
         answer.question = question
         credits.accepted_answer_grant(answer=answer, acting_user=acting_user)
-        mentor_accepted_answers_adjust(user=answer.author, delta=1)
+    # The mentors' profiles come after the ledger's accounts, in id order (docs/ARCHITECTURE.md).
+    moved = [(previous.author, -1)] if previous is not None else []
+    if answer is not None:
+        moved.append((answer.author, 1))
+    for author, delta in sorted(moved, key=lambda change: change[0].pk):
+        mentor_accepted_answers_adjust(user=author, delta=delta)
     events.accepted_changed_on_commit(question=question, previous_id=previous.pk if previous else None)
     return question
 
 
+@retry_on_conflict  # the earlier award and the new one may be paid by two programs' pools
 @transaction.atomic
 def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Question:
     """Accepts an answer of this question (replacing any earlier choice: the earlier award is reversed)."""
-    question = Question.objects.select_for_update(of=("self",)).select_related(
-        "cluster", "accepted_answer", "accepted_answer__author"
-    ).get(pk=question.pk)
+    # Not joined with the accepted answer: after waiting for the lock PostgreSQL re-reads the question
+    # alone, and a joined answer could be the one accepted before the acceptance we waited for.
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster").get(
+        pk=question.pk
+    )
     if answer.question_id != question.pk:
         raise ValidationError(_("That answer belongs to another question."), code="other_question")
     if not can_accept(user=acting_user, question=question):
@@ -471,11 +486,14 @@ def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Q
     return question
 
 
+@retry_on_conflict
 @transaction.atomic
 def answer_unaccept(*, question: Question, acting_user: User) -> Question:
-    question = Question.objects.select_for_update(of=("self",)).select_related(
-        "cluster", "accepted_answer", "accepted_answer__author"
-    ).get(pk=question.pk)
+    # Not joined with the accepted answer: after waiting for the lock PostgreSQL re-reads the question
+    # alone, and a joined answer could be the one accepted before the acceptance we waited for.
+    question = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster").get(
+        pk=question.pk
+    )
     if not can_accept(user=acting_user, question=question):
         raise PermissionDenied(_("Only the asker or a facilitator can change the accepted answer."))
     if question.accepted_answer_id is None:
@@ -487,17 +505,19 @@ def answer_unaccept(*, question: Question, acting_user: User) -> Question:
 
 
 def _post_of(question: Question | None, answer: Answer | None):
+    """Locks the post voted on: the question first, then the answer (the lock order of
+    docs/ARCHITECTURE.md, which answer_post and answer_accept keep too)."""
     if (question is None) == (answer is None):
         raise ValidationError(_("Vote on one question or one answer."), code="post")
-    if answer is not None:
-        answer = Answer.objects.select_for_update(of=("self",)).select_related(
-            "author", "question", "question__cluster"
-        ).get(pk=answer.pk)
-        return answer, answer.question, "answer"
-    question = Question.objects.select_for_update(of=("self",)).select_related("cluster", "author").get(
-        pk=question.pk
+    question_id = answer.question_id if answer is not None else question.pk
+    owner = Question.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "author").get(
+        pk=question_id
     )
-    return question, question, "question"
+    if answer is None:
+        return owner, owner, "question"
+    answer = Answer.objects.select_for_update(no_key=True, of=("self",)).select_related("author").get(pk=answer.pk)
+    answer.question = owner
+    return answer, owner, "answer"
 
 
 def _change_score(post, kind: str, delta: int) -> None:
@@ -507,6 +527,7 @@ def _change_score(post, kind: str, delta: int) -> None:
     search_cache.changed()  # the score orders search results of equal rank
 
 
+@retry_on_conflict
 @transaction.atomic
 def vote_cast(*, user: User, value: int, question: Question | None = None, answer: Answer | None = None) -> Vote:
     """Votes a post up (+1) or down (-1). Changing one's vote flips it; the same vote twice is refused.
@@ -518,7 +539,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
     if post.author_id == user.pk:
         raise ValidationError(_("You cannot vote on your own post."), code="own_post")
     lookup = {kind: post}
-    vote = Vote.objects.select_for_update().filter(user=user, **lookup).first()
+    vote = Vote.objects.select_for_update(no_key=True).filter(user=user, **lookup).first()
     if vote is not None and vote.value == value:
         raise ValidationError(_("You have already voted on this."), code="already_voted")
     rate_limit(action="vote", user=user)
@@ -543,6 +564,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
     return vote
 
 
+@retry_on_conflict
 @transaction.atomic
 def vote_withdraw(*, user: User, question: Question | None = None, answer: Answer | None = None) -> None:
     post, owner_question, kind = _post_of(question, answer)

@@ -96,11 +96,11 @@ def test_the_same_source_granted_at_once_pays_once(postgres_only, funded, mateo,
     assert wallet_for(user=mateo, agency=agency).balance == 50
 
 
-def test_posting_locks_the_accounts_with_for_update_in_id_order(postgres_only, program):
+def test_posting_locks_the_accounts_for_no_key_update_in_id_order(postgres_only, program):
     mint, pool = program_accounts(program=program)
     with CaptureQueriesContext(connection) as queries:
         transfer_post(from_account=mint, to_account=pool, amount=1, kind="fund", idempotency_key="x")
-    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    locks = [q["sql"] for q in queries.captured_queries if "FOR NO KEY UPDATE" in q["sql"]]
     assert len(locks) == 1 and 'ORDER BY "incentives_account"."id" ASC' in locks[0]
 
 

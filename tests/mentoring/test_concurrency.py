@@ -66,4 +66,4 @@ def test_accepting_locks_the_mentors_profile_row(postgres_only, ana, mateo, mate
     with CaptureQueriesContext(connection) as queries:
         services.request_accept(request=request, acting_user=mateo)
     profile_locks = [q["sql"] for q in queries if 'FROM "mentoring_mentorprofile"' in q["sql"]]
-    assert profile_locks and all("FOR UPDATE" in sql for sql in profile_locks[:1])
+    assert profile_locks and all("FOR NO KEY UPDATE" in sql for sql in profile_locks[:1])
