@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
+from config.params import ModelIdsField
+from incentives.ledger import MAX_CREDITS
 from incentives.models import Account, CatalogItem, Program, Transfer
 
 
@@ -23,6 +25,7 @@ class ProgramForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"clusters": ModelIdsField}
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +33,8 @@ class ProgramForm(forms.ModelForm):
 
 
 class FundForm(forms.Form):
-    amount = forms.IntegerField(label=_("Credits to move from the mint to the pool"), min_value=1)
+    amount = forms.IntegerField(label=_("Credits to move from the mint to the pool"), min_value=1,
+                                max_value=MAX_CREDITS)
     reason = forms.CharField(label=_("Why"), max_length=300)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 

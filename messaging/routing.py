@@ -3,6 +3,6 @@ from django.urls import path
 from messaging import consumers
 
 websocket_urlpatterns: list = [
-    path("ws/rooms/<int:room_id>/", consumers.RoomConsumer.as_asgi()),
+    path("ws/rooms/<id:room_id>/", consumers.RoomConsumer.as_asgi()),
     path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
 ]
