@@ -12,11 +12,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from channels.auth import AuthMiddlewareStack
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from config.asgi import application as puente
 from config.routing import websocket_urlpatterns
+from config.websocket import ExactOriginValidator
 
 if os.environ.get("BENCH_NO_RATE_LIMIT") == "1":
     from messaging import services
@@ -46,7 +46,7 @@ class BareBroadcastConsumer(AsyncWebsocketConsumer):
 application = ProtocolTypeRouter(
     {
         "http": puente,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": ExactOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/bench/bare/", BareBroadcastConsumer.as_asgi()),
                                            *websocket_urlpatterns]))
         ),
