@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clusters import views as cluster_views
-from config import params  # noqa: F401  (registers the <id:> converter the apps' URLs use)
 
 # The admin signs in through allauth's login, so it shares its rate limits and email verification.
 admin.site.login = secure_admin_login(admin.site.login)
