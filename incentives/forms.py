@@ -3,12 +3,18 @@
 import uuid
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
 from config.params import ModelIdsField
 from incentives.ledger import MAX_CREDITS
 from incentives.models import Account, CatalogItem, Program, Transfer
+
+# Credits per accepted answer, per mentoring hour or per helpful vote: far beyond any program, and an
+# eight-hour session's award (rate × 8) still fits the award's 32-bit column.
+MAX_RATE = 1_000_000
+RATES = ["rate_accepted_answer", "rate_mentoring_hour", "rate_helpful_vote"]
 
 
 class ProgramForm(forms.ModelForm):
@@ -30,6 +36,10 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clusters"].queryset = Cluster.objects.filter(agency=agency, is_active=True).order_by("name")
+        for name in RATES:
+            self.fields[name].max_value = MAX_RATE
+            self.fields[name].validators.append(MaxValueValidator(MAX_RATE))
+            self.fields[name].widget.attrs["max"] = MAX_RATE
 
 
 class FundForm(forms.Form):

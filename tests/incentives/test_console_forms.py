@@ -109,3 +109,14 @@ def test_the_ledger_never_lets_a_balance_leave_its_bounds(rafael, program):
     assert transfer_post(from_account=mint, to_account=pool, amount=MAX_CREDITS, kind="fund",
                          idempotency_key="all").amount == MAX_CREDITS
     assert ledger_check().ok
+
+
+def test_a_rate_beyond_what_an_award_can_hold_is_a_form_error(client, rafael, agency, coffee):
+    client.force_login(rafael)
+    response = client.post(reverse("incentives:program_create", args=[agency.slug]), {
+        "name": "Sin límite", "clusters": [coffee.pk], "budget": 0, "starts_on": timezone.localdate().isoformat(),
+        "rate_accepted_answer": 40, "rate_mentoring_hour": 2_000_000_000, "rate_helpful_vote": 5,
+        "cap_mentor_day": 0, "cap_mentor_month": 0, "cap_pair_month": 0,
+    })
+    assert response.status_code == 200 and "rate_mentoring_hour" in response.context["form"].errors
+    assert not Program.objects.filter(name="Sin límite").exists()
