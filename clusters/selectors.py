@@ -64,11 +64,11 @@ def may_see_who_is_in(*, user: User, cluster: Cluster, membership: ClusterMember
 
 def cluster_counts(*, cluster: Cluster) -> dict[str, int]:
     """How many active members, mentors (facilitators included) and member firms: one query."""
-    Active = FirmMember.Status.ACTIVE
+    in_firm = Q(user__firm_member__status=FirmMember.Status.ACTIVE)
     return ClusterMembership.objects.filter(cluster=cluster, status=Status.ACTIVE).aggregate(
         members=Count("pk"),
         mentors=Count("pk", filter=Q(role__in=[Role.MENTOR, Role.FACILITATOR])),
-        firms=Count("user__firm_member__firm", distinct=True, filter=Q(user__firm_member__status=Active)),
+        firms=Count("user__firm_member__firm", distinct=True, filter=in_firm),
     )
 
 
