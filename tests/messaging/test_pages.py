@@ -247,13 +247,23 @@ def test_a_link_to_a_notification_from_another_site_changes_nothing(client, ana,
     assert not note.is_read
 
 
-def test_the_notifications_page_opens_each_one_with_a_form_that_works_without_javascript(client, ana, mateo):
+def test_the_notifications_page_opens_each_one_with_a_form_that_works_without_javascript(
+    client, ana, mateo, django_assert_num_queries
+):
     note = services.notification_create(recipient=ana, kind="mention", text="Mateo mentioned you", url="/questions/")
     client.force_login(ana)
-    page = client.get(reverse("messaging:notifications")).content.decode()
+    url = reverse("messaging:notifications")
+    client.get(url)  # warm the session and content types
+    # 1 session, 1 user, 1 count, 1 the page of notifications; navigation: 1 unread counts, 1 staff and firm
+    with django_assert_num_queries(6):
+        page = client.get(url).content.decode()
     action = reverse("messaging:notification_open", args=[note.pk])
     assert f'<form method="post" action="{action}"' in page
     assert f'<a href="{action}"' not in page
+    for n in range(20):
+        services.notification_create(recipient=ana, kind="mention", text=f"n{n}", url=f"/questions/?n={n}")
+    with django_assert_num_queries(6):
+        assert page.count("<form") < client.get(url).content.decode().count("<form")
 
 
 def test_a_direct_conversation_stays_readable_but_closes_when_its_people_no_longer_share_a_cluster(
