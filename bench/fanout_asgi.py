@@ -14,11 +14,11 @@ if os.environ.get("BENCH_NO_RATE_LIMIT") == "1":
 from channels.auth import AuthMiddlewareStack
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from config.asgi import application as puente
 from config.routing import websocket_urlpatterns
+from config.websocket import ExactOriginValidator
 
 BARE_GROUP = "bench-bare"
 
@@ -43,7 +43,7 @@ class BareBroadcastConsumer(AsyncWebsocketConsumer):
 application = ProtocolTypeRouter(
     {
         "http": puente,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": ExactOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/bench/bare/", BareBroadcastConsumer.as_asgi()),
                                            *websocket_urlpatterns]))
         ),

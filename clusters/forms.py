@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from clusters.models import LANGUAGE_CHOICES, Firm, FirmMember, Sector
+from config.params import ModelIdsField
 
 _COUNTRIES_BY_LANGUAGE: dict[str, list[tuple[str, str]]] = {}
 
@@ -57,7 +58,7 @@ class OnboardingForm(forms.Form):
     firm_role = forms.ChoiceField(label=_("Your role in the firm"), choices=FirmMember.Role.choices)
     firm_name = forms.CharField(label=_("Firm name"), max_length=160, required=False)
     firm_country = forms.ChoiceField(label=_("Firm country"), required=False)
-    firm_sectors = forms.ModelMultipleChoiceField(
+    firm_sectors = ModelIdsField(
         label=_("Sectors"), queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     firm_size = forms.ChoiceField(label=_("Size"), choices=Firm.Size.choices, required=False)

@@ -52,6 +52,26 @@ def membership_for(*, user: User, cluster: Cluster) -> ClusterMembership | None:
     return ClusterMembership.objects.filter(user=user, cluster=cluster).first()
 
 
+def may_see_who_is_in(*, user: User, cluster: Cluster, membership: ClusterMembership | None) -> bool:
+    """Who is in a cluster (its facilitators, mentors and member firms) is for everyone to see in an open
+    cluster; in a by-approval one only for its active members (and superusers): its firms may not want
+    competitors, buyers or anyone signed out to know. Everyone sees its description and counts.
+    `membership` is the person's own in this cluster (membership_for), so the rule costs no query."""
+    if cluster.is_open or (user.is_authenticated and user.is_superuser):
+        return True
+    return membership is not None and membership.is_active
+
+
+def cluster_counts(*, cluster: Cluster) -> dict[str, int]:
+    """How many active members, mentors (facilitators included) and member firms: one query."""
+    in_firm = Q(user__firm_member__status=FirmMember.Status.ACTIVE)
+    return ClusterMembership.objects.filter(cluster=cluster, status=Status.ACTIVE).aggregate(
+        members=Count("pk"),
+        mentors=Count("pk", filter=Q(role__in=[Role.MENTOR, Role.FACILITATOR])),
+        firms=Count("user__firm_member__firm", distinct=True, filter=in_firm),
+    )
+
+
 def cluster_people(*, cluster: Cluster) -> dict[str, list[ClusterMembership]]:
     """Active facilitators and mentors of a cluster with their firms: one query."""
     memberships = (
@@ -121,17 +141,21 @@ def firm_get(*, firm_id: int) -> Firm:
         raise Http404 from None
 
 
-def firm_clusters(*, firm: Firm) -> QuerySet[Cluster]:
-    return (
-        Cluster.objects.filter(
-            is_active=True,
-            memberships__status=Status.ACTIVE,
-            memberships__user__firm_member__firm=firm,
-            memberships__user__firm_member__status=FirmMember.Status.ACTIVE,
-        )
-        .distinct()
-        .order_by("name")
+def firm_clusters(*, firm: Firm, user: User) -> QuerySet[Cluster]:
+    """The clusters the firm's people are in, that this person may see the firm in (may_see_who_is_in):
+    the open ones, and the by-approval ones where they are an active member themselves."""
+    clusters = Cluster.objects.filter(
+        is_active=True,
+        memberships__status=Status.ACTIVE,
+        memberships__user__firm_member__firm=firm,
+        memberships__user__firm_member__status=FirmMember.Status.ACTIVE,
     )
+    if not (user.is_authenticated and user.is_superuser):
+        readable = Q(access=Cluster.Access.OPEN)
+        if user.is_authenticated:
+            readable |= Q(pk__in=ClusterMembership.objects.filter(user=user, status=Status.ACTIVE).values("cluster_id"))
+        clusters = clusters.filter(readable)
+    return clusters.distinct().order_by("name")
 
 
 def firm_pending_members(*, firm: Firm, user: User) -> list[FirmMember]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from clusters import views
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 
 app_name = "clusters"
 
@@ -10,7 +11,7 @@ urlpatterns = [
     path("clusters/mine/", views.my_clusters, name="mine"),
     path("clusters/requests/", views.pending_requests, name="pending"),
     path(
-        "clusters/requests/<int:membership_id>/<str:decision>/",
+        "clusters/requests/<id:membership_id>/<str:decision>/",
         views.pending_decide,
         name="pending_decide",
     ),
@@ -19,10 +20,10 @@ urlpatterns = [
     path("clusters/<slug:slug>/leave/", views.cluster_leave, name="leave"),
     path("clusters/<slug:slug>/members/", views.cluster_members, name="members"),
     path(
-        "clusters/<slug:slug>/members/<int:membership_id>/<str:action>/",
+        "clusters/<slug:slug>/members/<id:membership_id>/<str:action>/",
         views.member_manage,
         name="member_manage",
     ),
-    path("firms/<int:firm_id>/", views.firm_detail, name="firm"),
-    path("firms/<int:firm_id>/members/<int:member_id>/<str:decision>/", views.firm_member_decide, name="firm_decide"),
+    path("firms/<id:firm_id>/", views.firm_detail, name="firm"),
+    path("firms/<id:firm_id>/members/<id:member_id>/<str:decision>/", views.firm_member_decide, name="firm_decide"),
 ]

@@ -90,16 +90,19 @@ def directory(request):
 def cluster_detail(request, slug):
     cluster = selectors.cluster_get(slug=slug)
     membership = selectors.membership_for(user=request.user, cluster=cluster)
-    people = selectors.cluster_people(cluster=cluster)
+    shows_people = selectors.may_see_who_is_in(user=request.user, cluster=cluster, membership=membership)
+    people = selectors.cluster_people(cluster=cluster) if shows_people else {"facilitators": [], "mentors": []}
     return render(
         request,
         "clusters/cluster_detail.html",
         {
             "cluster": cluster,
             "membership": membership,
+            "shows_people": shows_people,
+            "counts": selectors.cluster_counts(cluster=cluster),
             "facilitators": people["facilitators"],
             "mentors": people["mentors"],
-            "firms": list(selectors.cluster_member_firms(cluster=cluster)[:60]),
+            "firms": list(selectors.cluster_member_firms(cluster=cluster)[:60]) if shows_people else [],
             "join_form": JoinForm(),
             "is_facilitator": bool(membership and membership.is_facilitator) or request.user.is_superuser,
             # While a request waits, the page suggests completing the firm's profile (kept, see clusters.nav).
@@ -234,7 +237,7 @@ def firm_detail(request, firm_id):
         "clusters/firm_detail.html",
         {
             "firm": firm,
-            "clusters": list(selectors.firm_clusters(firm=firm)),
+            "clusters": list(selectors.firm_clusters(firm=firm, user=request.user)),
             "pending_members": selectors.firm_pending_members(firm=firm, user=request.user),
         },
     )

@@ -12,12 +12,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.daphne import allow_rfc_close_codes  # noqa: E402
 from config.health import HealthAndLifespan  # noqa: E402
 from config.logs import WebsocketLog  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.websocket import ExactOriginValidator, refuse_everything_else  # noqa: E402
 
 allow_rfc_close_codes()
 
@@ -25,8 +25,8 @@ application = HealthAndLifespan(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(WebsocketLog(URLRouter(websocket_urlpatterns)))
+            "websocket": ExactOriginValidator(
+                AuthMiddlewareStack(WebsocketLog(URLRouter([*websocket_urlpatterns, *refuse_everything_else()])))
             ),
         }
     )

@@ -3,6 +3,8 @@ import logging
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.log import log_response
+from django.views.defaults import bad_request
 
 from config.retry import RETRY_AFTER_SECONDS, is_busy
 
@@ -33,6 +35,14 @@ class ConflictMiddleware:
     """Answers a transaction that lost a race for good (config.retry: a deadlock or serialisation failure,
     retried and still refused) with 503 and Retry-After: the person sends it again in a moment. Never
     a 500, never an error in the log: contention is not a bug."""
+class UnstorableInputMiddleware:
+    """Refuses (400) a request whose path, query string or form fields hold a NUL character.
+
+    PostgreSQL text cannot hold NUL: such a value reaching a query is a 500, whichever view reads it
+    (`?cluster=%00` on search did). No person types one, so the request is refused whole, here, once,
+    rather than stripped or checked field by field. Everything else a browser can send decodes to text
+    PostgreSQL stores (Django replaces bytes that are not UTF-8).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,3 +57,17 @@ class ConflictMiddleware:
         response = HttpResponse(render_to_string("busy.html", request=request), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+        if "\x00" in request.path or _holds_nul(request.GET) or (
+            request.method == "POST" and request.content_type in _FORM_TYPES and _holds_nul(request.POST)
+        ):
+            response = bad_request(request, exception=None)
+            log_response("Bad Request (NUL in the request): %s", request.path, response=response, request=request)
+            return response
+        return self.get_response(request)
+
+
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _holds_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())

@@ -3,10 +3,18 @@
 import uuid
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
+from config.params import ModelIdsField
+from incentives.ledger import MAX_CREDITS
 from incentives.models import Account, CatalogItem, Program, Transfer
+
+# Credits per accepted answer, per mentoring hour or per helpful vote: far beyond any program, and an
+# eight-hour session's award (rate × 8) still fits the award's 32-bit column.
+MAX_RATE = 1_000_000
+RATES = ["rate_accepted_answer", "rate_mentoring_hour", "rate_helpful_vote"]
 
 
 class ProgramForm(forms.ModelForm):
@@ -23,14 +31,20 @@ class ProgramForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"clusters": ModelIdsField}
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clusters"].queryset = Cluster.objects.filter(agency=agency, is_active=True).order_by("name")
+        for name in RATES:
+            self.fields[name].max_value = MAX_RATE
+            self.fields[name].validators.append(MaxValueValidator(MAX_RATE))
+            self.fields[name].widget.attrs["max"] = MAX_RATE
 
 
 class FundForm(forms.Form):
-    amount = forms.IntegerField(label=_("Credits to move from the mint to the pool"), min_value=1)
+    amount = forms.IntegerField(label=_("Credits to move from the mint to the pool"), min_value=1,
+                                max_value=MAX_CREDITS)
     reason = forms.CharField(label=_("Why"), max_length=300)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 

@@ -24,6 +24,10 @@ class InsufficientCredits(ValidationError):
     """The source account does not hold enough credits."""
 
 
+# No amount and no balance ever goes beyond this: far above any agency's budget, far below the 64-bit
+# columns' 9.2e18, so that no transfer and no sum of balances can overflow them.
+MAX_CREDITS = 10**15
+
 _lock_sql: dict[tuple[str, int], str] = {}
 
 
@@ -104,6 +108,11 @@ def transfer_post(
             raise ValidationError(_("This transfer has already been reversed."), code="already_reversed")
     if source.agency_id != target.agency_id:
         raise ValidationError(_("Credits cannot move between two agencies."), code="agency")
+    if amount > MAX_CREDITS or source.balance - amount < -MAX_CREDITS or target.balance + amount > MAX_CREDITS:
+        if (existing := replayed()) is not None:
+            return existing
+        raise ValidationError(_("A transfer cannot move or hold more than %(max)s credits.") % {"max": MAX_CREDITS},
+                              code="too_large")
     if not source.is_mint and source.balance < amount:
         if (existing := replayed()) is not None:  # the replay of the transfer that emptied the account
             return existing

@@ -1,19 +1,20 @@
 from django.urls import path
 
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 from incentives import views
 
 app_name = "incentives"
 urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
-    path("wallet/redeem/<int:item_id>/", views.redeem, name="redeem"),
+    path("wallet/redeem/<id:item_id>/", views.redeem, name="redeem"),
     path("agency/", views.console_index, name="console_index"),
     path("agency/<slug:agency_slug>/", views.console, name="console"),
     path("agency/<slug:agency_slug>/programs/new/", views.program_create, name="program_create"),
-    path("agency/<slug:agency_slug>/programs/<int:program_id>/", views.program_detail, name="program"),
+    path("agency/<slug:agency_slug>/programs/<id:program_id>/", views.program_detail, name="program"),
     path("agency/<slug:agency_slug>/awards/", views.awards_queue, name="awards"),
-    path("agency/<slug:agency_slug>/awards/<int:award_id>/<str:decision>/", views.award_decide, name="award_decide"),
+    path("agency/<slug:agency_slug>/awards/<id:award_id>/<str:decision>/", views.award_decide, name="award_decide"),
     path("agency/<slug:agency_slug>/redemptions/", views.redemptions_queue, name="redemptions"),
-    path("agency/<slug:agency_slug>/redemptions/<int:redemption_id>/<str:decision>/", views.redemption_decide,
+    path("agency/<slug:agency_slug>/redemptions/<id:redemption_id>/<str:decision>/", views.redemption_decide,
          name="redemption_decide"),
     path("agency/<slug:agency_slug>/catalog/", views.catalog, name="catalog"),
     path("agency/<slug:agency_slug>/ledger/", views.ledger, name="ledger"),

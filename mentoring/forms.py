@@ -10,6 +10,7 @@ from django_countries import countries
 from clusters.forms import country_choices
 from clusters.models import LANGUAGE_CHOICES, Sector
 from clusters.topics import Topic
+from config.params import ModelIdsField
 from mentoring.models import Mentorship, Session
 from mentoring.plans import template_choices
 
@@ -35,7 +36,7 @@ class MentorProfileForm(forms.Form):
         label=_("About you as an exporter"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What your firm exports, since when, and what you learnt the hard way."),
     )
-    sectors = forms.ModelMultipleChoiceField(
+    sectors = ModelIdsField(
         label=_("Sectors"), queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     topics = forms.MultipleChoiceField(

@@ -13,7 +13,6 @@ to each of its sockets in the room as it is.
 import asyncio
 import collections
 import datetime
-import json
 import logging
 import time
 
@@ -33,6 +32,7 @@ from messaging.sockets import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
     frame_id,
+    frame_loads,
     frame_time,
     socket_db,
 )
@@ -184,7 +184,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:
-            frame = json.loads(text_data)
+            frame = frame_loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             await self._error("malformed")
             return

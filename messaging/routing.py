@@ -1,8 +1,9 @@
 from django.urls import path
 
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 from messaging import consumers
 
 websocket_urlpatterns: list = [
-    path("ws/rooms/<int:room_id>/", consumers.RoomConsumer.as_asgi()),
+    path("ws/rooms/<id:room_id>/", consumers.RoomConsumer.as_asgi()),
     path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
 ]

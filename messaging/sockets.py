@@ -4,6 +4,7 @@ docs/PROTOCOL.md is the contract.
 """
 
 import datetime
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
@@ -53,3 +54,13 @@ def frame_time(value, *, earlier_by: datetime.timedelta = datetime.timedelta(0))
         return moment - earlier_by
     except OverflowError:
         raise ValueError from None
+
+
+def frame_loads(text: str):
+    """A frame's JSON. ValueError (as for JSON that does not parse) when it holds text that no database
+    can store: a lone surrogate (`"\\ud800"`) is valid JSON but has no UTF-8, so storing it would fail
+    after the frame was accepted. NUL is the services' to strip."""
+    frame = json.loads(text)
+    if "\\u" in text:  # only an escape can make a lone surrogate
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return frame

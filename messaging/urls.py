@@ -1,23 +1,24 @@
 from django.urls import path
 
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 from messaging import views
 
 app_name = "messaging"
 
 urlpatterns = [
     path("messages/", views.rooms, name="rooms"),
-    path("messages/<int:room_id>/", views.room, name="room"),
-    path("messages/<int:room_id>/preferences/", views.room_preferences, name="preferences"),
-    path("messages/with/<int:user_id>/", views.direct, name="direct"),
+    path("messages/<id:room_id>/", views.room, name="room"),
+    path("messages/<id:room_id>/preferences/", views.room_preferences, name="preferences"),
+    path("messages/with/<id:user_id>/", views.direct, name="direct"),
     path("messages/cluster/<slug:slug>/", views.cluster_general, name="cluster_general"),
     path("messages/cluster/<slug:slug>/new/", views.topic_room_new, name="topic_new"),
-    path("messages/message/<int:message_id>/edit/", views.message_edit, name="edit"),
-    path("messages/message/<int:message_id>/delete/", views.message_delete, name="delete"),
-    path("messages/message/<int:message_id>/report/", views.message_report, name="report"),
-    path("messages/message/<int:message_id>/history/", views.message_history, name="history"),
+    path("messages/message/<id:message_id>/edit/", views.message_edit, name="edit"),
+    path("messages/message/<id:message_id>/delete/", views.message_delete, name="delete"),
+    path("messages/message/<id:message_id>/report/", views.message_report, name="report"),
+    path("messages/message/<id:message_id>/history/", views.message_history, name="history"),
     path("messages/moderation/", views.moderation, name="moderation"),
-    path("messages/moderation/<int:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
-    path("messages/moderation/suspensions/<int:suspension_id>/lift/", views.unsuspend, name="unsuspend"),
+    path("messages/moderation/<id:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
+    path("messages/moderation/suspensions/<id:suspension_id>/lift/", views.unsuspend, name="unsuspend"),
     path("notifications/", views.notifications, name="notifications"),
-    path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
+    path("notifications/<id:notification_id>/", views.notification_open, name="notification_open"),
 ]

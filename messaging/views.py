@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clusters import selectors as cluster_selectors
 from clusters.models import User
+from config.params import id_param
 from config.ratelimit import RateLimited, marked_rate_limited
 from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
@@ -77,13 +78,12 @@ def room(request, room_id):
             messages.error(request, _("Write something first."))
 
     reply_target = None
-    reply = request.GET.get("reply")
-    if request.method != "POST" and reply and reply.isdigit():
-        reply_target = Message.objects.filter(room=room, pk=int(reply)).select_related("author").first()
+    reply = id_param(request.GET.get("reply"))
+    if request.method != "POST" and reply:
+        reply_target = Message.objects.filter(room=room, pk=reply).select_related("author").first()
         if reply_target is not None:
             form = MessageForm(initial={"reply_to": reply_target.pk})
-    before = request.GET.get("before")
-    before_id = int(before) if before and before.isdigit() else None
+    before_id = id_param(request.GET.get("before"))
     # Before the read: the live page asks for the edits and deletions since then (docs/PROTOCOL.md).
     read_at = timezone.now()
     shown = selectors.room_messages(room=room, before_id=before_id, limit=PAGE)
@@ -314,8 +314,10 @@ def notifications(request):
 
 
 @login_required
+@require_POST
 def notification_open(request, notification_id):
-    """Marks one notification read and follows its link (only links within the site)."""
+    """Marks one notification read and follows its link (only links within the site). A POST, from the
+    notifications page's form: a GET changes nothing (docs/SECURITY.md, "What a GET may change")."""
     notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=notification_id)
     services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     url = notification.url

@@ -1,7 +1,8 @@
 from django.urls import path
 
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 from questions import consumers
 
 websocket_urlpatterns: list = [
-    path("ws/questions/<int:question_id>/", consumers.QuestionConsumer.as_asgi()),
+    path("ws/questions/<id:question_id>/", consumers.QuestionConsumer.as_asgi()),
 ]

@@ -19,6 +19,7 @@ from clusters import roles
 from clusters.models import ClusterMembership
 from clusters.topics import Topic
 from config.cache import read_many
+from config.params import page_param
 from config.ratelimit import RateLimited, marked_rate_limited
 from messaging import header
 from messaging import selectors as messaging_selectors
@@ -106,10 +107,9 @@ def _hand_over_header(request, values: list, *, own: int) -> list:
 
 
 def _page_number(value) -> int:
-    try:
-        return max(int(value or 1), 1)
-    except (TypeError, ValueError):
-        return 1
+    """The first page for anything that is not a page number; a 404 far beyond any list's end (the
+    OFFSET of such a page would not fit in 64 bits)."""
+    return value if isinstance(value, int) else page_param(value)
 
 
 class _NextPage:

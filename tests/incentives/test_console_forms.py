@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,3 +81,42 @@ def test_the_gini_coefficient(db):
     assert impact.gini([10, 10, 10]) == 0
     assert round(impact.gini([0, 0, 0, 100]), 2) == 0.0  # zeros are not earners: one earner, no spread
     assert round(impact.gini([1, 99]), 2) == 0.49
+
+
+def test_funding_a_program_with_more_credits_than_the_ledger_holds_is_a_form_error(client, rafael, agency, program):
+    Program.objects.filter(pk=program.pk).update(budget=0)  # no budget: only the ledger's own limit applies
+    client.force_login(rafael)
+    url = reverse("incentives:program", args=[agency.slug, program.pk])
+    for amount in [2**63, 2**63 - 1, 10**15 + 1]:
+        response = client.post(url, {"amount": amount, "reason": "Todo", "key": f"k{amount}"})
+        assert response.status_code == 200 and response.context["form"].errors, amount
+    assert not Transfer.objects.filter(kind="fund").exists()
+
+
+def test_the_ledger_never_lets_a_balance_leave_its_bounds(rafael, program):
+    from django.core.exceptions import ValidationError
+
+    from incentives.ledger import MAX_CREDITS, program_accounts, transfer_post
+    from incentives.verify import ledger_check
+
+    Program.objects.filter(pk=program.pk).update(budget=0)
+    mint, pool = program_accounts(program=program)
+    transfer_post(from_account=mint, to_account=pool, amount=MAX_CREDITS, kind="fund", idempotency_key="all")
+    with pytest.raises(ValidationError) as refused:
+        transfer_post(from_account=mint, to_account=pool, amount=1, kind="fund", idempotency_key="one more")
+    assert refused.value.code == "too_large"
+    # Replaying the transfer that reached the bound still returns it.
+    assert transfer_post(from_account=mint, to_account=pool, amount=MAX_CREDITS, kind="fund",
+                         idempotency_key="all").amount == MAX_CREDITS
+    assert ledger_check().ok
+
+
+def test_a_rate_beyond_what_an_award_can_hold_is_a_form_error(client, rafael, agency, coffee):
+    client.force_login(rafael)
+    response = client.post(reverse("incentives:program_create", args=[agency.slug]), {
+        "name": "Sin límite", "clusters": [coffee.pk], "budget": 0, "starts_on": timezone.localdate().isoformat(),
+        "rate_accepted_answer": 40, "rate_mentoring_hour": 2_000_000_000, "rate_helpful_vote": 5,
+        "cap_mentor_day": 0, "cap_mentor_month": 0, "cap_pair_month": 0,
+    })
+    assert response.status_code == 200 and "rate_mentoring_hour" in response.context["form"].errors
+    assert not Program.objects.filter(name="Sin límite").exists()

@@ -226,16 +226,44 @@ def test_the_notifications_page_lists_and_marks_read(client, ana, mateo):
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client, ana, mateo, general):
     note = services.notification_create(recipient=ana, kind="mention", text="x", url=f"/messages/{general.pk}/#m1")
     client.force_login(mateo)
-    assert client.get(reverse("messaging:notification_open", args=[note.pk])).status_code == 404
+    assert client.post(reverse("messaging:notification_open", args=[note.pk])).status_code == 404
     client.force_login(ana)
-    response = client.get(reverse("messaging:notification_open", args=[note.pk]))
+    response = client.post(reverse("messaging:notification_open", args=[note.pk]))
     assert response["Location"] == f"/messages/{general.pk}/#m1"
     note.refresh_from_db()
     assert note.is_read
     outside = services.notification_create(recipient=ana, kind="x", text="x", url="https://evil.example/")
-    assert client.get(reverse("messaging:notification_open", args=[outside.pk]))["Location"] == reverse(
+    assert client.post(reverse("messaging:notification_open", args=[outside.pk]))["Location"] == reverse(
         "messaging:notifications"
     )
+
+
+def test_a_link_to_a_notification_from_another_site_changes_nothing(client, ana, mateo):
+    # A GET is what a link, an image or a prefetch makes: it must not mark the notification read.
+    note = services.notification_create(recipient=ana, kind="mention", text="x", url="/questions/")
+    client.force_login(ana)
+    assert client.get(reverse("messaging:notification_open", args=[note.pk])).status_code == 405
+    note.refresh_from_db()
+    assert not note.is_read
+
+
+def test_the_notifications_page_opens_each_one_with_a_form_that_works_without_javascript(
+    client, ana, mateo, django_assert_num_queries
+):
+    note = services.notification_create(recipient=ana, kind="mention", text="Mateo mentioned you", url="/questions/")
+    client.force_login(ana)
+    url = reverse("messaging:notifications")
+    client.get(url)  # warm the session and content types
+    # 1 session, 1 user, 1 count, 1 the page of notifications; navigation: 1 unread counts, 1 staff and firm
+    with django_assert_num_queries(6):
+        page = client.get(url).content.decode()
+    action = reverse("messaging:notification_open", args=[note.pk])
+    assert f'<form method="post" action="{action}"' in page
+    assert f'<a href="{action}"' not in page
+    for n in range(20):
+        services.notification_create(recipient=ana, kind="mention", text=f"n{n}", url=f"/questions/?n={n}")
+    with django_assert_num_queries(6):
+        assert page.count("<form") < client.get(url).content.decode().count("<form")
 
 
 def test_a_direct_conversation_stays_readable_but_closes_when_its_people_no_longer_share_a_cluster(

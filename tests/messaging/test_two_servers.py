@@ -118,3 +118,26 @@ async def test_anonymous_and_foreign_origins_are_refused_by_a_real_server(two_se
     with pytest.raises(websockets.InvalidStatus):
         async with websockets.connect(url, origin="https://evil.example"):
             pass
+
+
+async def test_other_origins_of_the_same_host_and_unknown_paths_are_refused_cleanly_by_both_servers(
+    two_servers, general, tmp_path
+):
+    import websockets
+
+    for port in two_servers:  # Daphne, uvicorn
+        own = f"http://127.0.0.1:{port}"
+        for origin in ["http://localhost:9999", "https://127.0.0.1", f"http://localhost:{port}",
+                       f"https://127.0.0.1:{port}"]:
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with websockets.connect(f"ws://127.0.0.1:{port}/ws/notifications/", origin=origin):
+                    pass
+            assert refused.value.response.status_code == 403, (port, origin)
+        for path in ["/ws/notifications/2/", f"/ws/rooms/{'9' * 30}/", "/ws/nothing/"]:
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with websockets.connect(f"ws://127.0.0.1:{port}{path}", origin=own):
+                    pass
+            assert refused.value.response.status_code == 403, (port, path)
+    await asyncio.sleep(0.5)
+    log = (tmp_path / "daphne.log").read_text(errors="replace")
+    assert "Traceback" not in log and " ERROR " not in log, log[-2000:]

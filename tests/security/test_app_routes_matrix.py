@@ -67,7 +67,7 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "messaging:unsuspend": ("post", lambda w: {"suspension_id": w["suspension"].pk}, [L, L, L, N, N, N, N, R, N, N, R]),
     "messaging:notifications": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
     "messaging:notification_open": (
-        "get", lambda w: {"notification_id": w["notification"].pk}, [L, L, L, N, N, R, N, N, N, N, N],
+        "post", lambda w: {"notification_id": w["notification"].pk}, [L, L, L, N, N, R, N, N, N, N, N],
     ),
     # questions: the coffee cluster is by approval, so its questions never reach outsiders (docs/QA.md)
     "questions:mine": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),

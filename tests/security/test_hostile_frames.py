@@ -190,3 +190,30 @@ def test_the_room_socket_still_works_after_the_fuzzing(general, ana):
 
     assert async_to_sync(post)()["client_id"] == "ok"
     assert Message.objects.get().body == "sigo aquí"
+
+
+async def _next_answer(socket) -> dict:
+    """The next frame but presence (a message's answer comes when its batch is stored)."""
+    while True:
+        output = await socket.receive_output(timeout=5)
+        assert output["type"] == "websocket.send", output
+        frame = json.loads(output["text"])
+        if frame["type"] != "presence":
+            return frame
+
+
+@pytest.mark.parametrize("frame", [
+    '{"type": "message", "body": "hola \\ud800", "client_id": "s1"}',  # a lone surrogate: no UTF-8 for it
+    '{"type": "message", "body": "hola", "client_id": "s2\\udfff"}',
+    '{"type": "edit", "id": 1, "body": "\\udbff adiós"}',
+])
+async def test_text_that_cannot_be_stored_gets_an_error_frame_and_the_socket_stays_open(general, ana, caplog, frame):
+    socket = await open_listener(ana, f"/ws/rooms/{general.pk}/")
+    await socket.send_to(text_data=frame)
+    answer = await _next_answer(socket)
+    assert answer["type"] == "error" and answer["code"] == "malformed", answer
+    await socket.send_to(text_data=PROBE)
+    await receive_until_probe_answer(socket, frame)  # still open, still answering
+    assert not await Message.objects.filter(room=general).aexists()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    await socket.disconnect()

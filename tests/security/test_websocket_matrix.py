@@ -50,7 +50,7 @@ CLUSTER_PEOPLE = {"member", "mentor", "facilitator"}
 
 # websocket route pattern -> [(what, path builder, broadcast, expectations)]
 WS_EXPECTATIONS = {
-    "ws/rooms/<int:room_id>/": [
+    "ws/rooms/<id:room_id>/": [
         # Superusers take part in every cluster room (the HTTP pages allow them the same), never in private ones.
         ("the cluster's general room", lambda w: w["general"].pk, "room", expect(live=CLUSTER_PEOPLE | {"superuser"})),
         ("a direct conversation between the member and the mentor", lambda w: w["direct"].pk, "room",
@@ -60,7 +60,7 @@ WS_EXPECTATIONS = {
     "ws/notifications/": [
         ("the person's own notifications", lambda w: None, "notification", expect(listen=set(PERSONAS) - ANONYMOUS)),
     ],
-    "ws/questions/<int:question_id>/": [
+    "ws/questions/<id:question_id>/": [
         ("a question in a by-approval cluster", lambda w: w["question"].pk, "answer",
          expect(listen=CLUSTER_PEOPLE | {"superuser"})),
     ],
@@ -179,7 +179,7 @@ async def test_each_persona_gets_the_expected_outcome_on_each_websocket_route(wo
     for what, path_arg, kind, expectations in WS_EXPECTATIONS[pattern]:
         arg = await database_sync_to_async(path_arg)(world)
         world["room_id"] = arg
-        path = "/" + pattern.replace("<int:room_id>", str(arg)).replace("<int:question_id>", str(arg))
+        path = "/" + pattern.replace("<id:room_id>", str(arg)).replace("<id:question_id>", str(arg))
         got = {}
         for n, persona in enumerate(PERSONAS):
             got[persona] = await outcome_for(world, persona, path, kind, n)
@@ -190,3 +190,74 @@ async def test_a_socket_from_another_site_is_refused_before_anything_else(world)
     socket = socket_for(f"/ws/rooms/{world['general'].pk}/", world["cookies"]["member"], origin="https://evil.example")
     connected, _ = await socket.connect()
     assert not connected
+
+
+def handshake(path: str, headers: list[tuple[bytes, bytes]], scheme: str | None = None) -> WebsocketCommunicator:
+    from config.asgi import application
+
+    socket = WebsocketCommunicator(application, path, headers=headers)
+    if scheme:
+        socket.scope["scheme"] = scheme
+    return socket
+
+
+SERVER = [(b"host", b"127.0.0.1:8000")]  # a server at http://127.0.0.1:8000
+
+
+@pytest.mark.parametrize("origin", [
+    b"http://127.0.0.1:8000",  # the page's own origin
+    b"https://puente.example",  # one of CSRF_TRUSTED_ORIGINS
+    b"https://app.puente.example",  # a subdomain a trusted "https://*.puente.example" names
+])
+async def test_a_socket_from_the_sites_own_or_a_trusted_origin_is_accepted(settings, origin):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://puente.example", "https://*.puente.example"]
+    socket = handshake("/ws/notifications/", [*SERVER, (b"origin", origin)])
+    connected, _ = await socket.connect()
+    assert connected  # then closed with 4401: nobody is signed in
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("headers", [
+    [*SERVER, (b"origin", b"http://localhost:9999")],  # another host and port, both allowed hosts
+    [*SERVER, (b"origin", b"https://127.0.0.1")],  # the same host, another scheme and port
+    [*SERVER, (b"origin", b"http://127.0.0.1:8001")],  # another port
+    [*SERVER, (b"origin", b"https://127.0.0.1:8000")],  # another scheme
+    [*SERVER, (b"origin", b"http://127.0.0.1")],  # the default port is not the server's
+    [*SERVER, (b"origin", b"https://evil.example")],
+    [*SERVER, (b"origin", b"null")],  # a sandboxed frame or a file
+    [*SERVER, (b"origin", b"http://127.0.0.1:8000"), (b"origin", b"https://evil.example")],  # two origins
+    SERVER,  # no origin at all
+    [(b"host", b"evil.example"), (b"origin", b"http://evil.example")],  # a host that is not ours
+    [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://evil.puente.example")],  # trusted only over https
+], ids=lambda headers: " ".join(value.decode() for _name, value in headers))
+async def test_a_socket_from_any_other_origin_is_refused_at_the_handshake(settings, headers):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://puente.example", "https://*.puente.example"]
+    socket = handshake("/ws/notifications/", headers)
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+async def test_behind_a_proxy_that_says_https_the_origin_is_the_https_one(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    forwarded = [(b"host", b"puente.example"), (b"x-forwarded-proto", b"https")]
+    settings.ALLOWED_HOSTS = ["puente.example"]
+    accepted = handshake("/ws/notifications/", [*forwarded, (b"origin", b"https://puente.example")])
+    assert (await accepted.connect())[0]
+    await accepted.disconnect()
+    refused = handshake("/ws/notifications/", [*forwarded, (b"origin", b"http://puente.example")])
+    assert not (await refused.connect())[0]
+    direct_tls = handshake("/ws/notifications/", [(b"host", b"puente.example"), (b"origin", b"https://puente.example")],
+                           scheme="wss")
+    assert (await direct_tls.connect())[0]
+    await direct_tls.disconnect()
+
+
+@pytest.mark.parametrize("path", [
+    "/ws/notifications/2/", "/ws/rooms/", "/ws/rooms/abc/", "/ws/rooms/99999999999999999999999/",
+    "/ws/questions/9223372036854775808/", "/ws/nothing/", "/ws/rooms/1/\x00/", "/",
+])
+async def test_a_path_no_route_serves_is_refused_at_the_handshake_without_an_error(caplog, path):
+    socket = handshake(path, [*SERVER, (b"origin", b"http://127.0.0.1:8000")])
+    connected, _ = await socket.connect()
+    assert not connected
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
