@@ -33,6 +33,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's sync API leaves an event loop running in the main thread for
+    the rest of the session, and an async test after it cannot start its own ("Runner.run() cannot be
+    called from a running event loop"). pytest-django orders by database use before this runs; the sort
+    is stable, so its order holds within each part."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_keys_deleted_after_the_run():
     """The run's keys in the configured Redis database (under REDIS_KEY_PREFIX) are deleted at the end,
