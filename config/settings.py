@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "messaging",
     "questions",
     "mentoring",
+    "library",
 ]
 
 MIDDLEWARE = [

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
+    path("", include("library.urls")),
 ]

@@ -14,7 +14,7 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = [
             "name", "description", "clusters", "budget", "starts_on", "ends_on", "rate_accepted_answer",
-            "rate_mentoring_hour", "rate_helpful_vote", "cap_mentor_day", "cap_mentor_month", "cap_pair_month",
+            "rate_mentoring_hour", "rate_helpful_vote", "rate_library_entry", "cap_mentor_day", "cap_mentor_month", "cap_pair_month",
             "auto_approve",
         ]
         widgets = {
