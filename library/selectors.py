@@ -10,6 +10,7 @@ import datetime
 import difflib
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -24,6 +25,7 @@ from mentoring.models import MentorProfile
 from questions import selectors as question_selectors
 
 PUBLIC = (Entry.Status.PUBLISHED, Entry.Status.OUTDATED)
+VERSION_KEY = "library:version"  # moved by library.services.library_changed
 # What a list row shows of a text (library/_entry_row.html).
 ROW_TEXT_FIELDS = ("id", "entry_id", "language", "title", "summary")
 
@@ -120,13 +122,24 @@ def market_questions(*, user: User, market: str, limit: int = 10):
     return list(question_selectors.filter_questions(questions, user=user, market=market.upper())[:limit])
 
 
-def market_summary() -> list[tuple[str, int]]:
-    """(country code, number of public entries) for every market with entries, most first."""
+MARKETS_TTL = 300
+
+
+def _count_markets() -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
+    # values_list gives the stored column: codes joined by commas.
     for markets in Entry.objects.filter(status__in=PUBLIC).values_list("markets", flat=True):
-        for code in markets:
-            counts[str(code)] = counts.get(str(code), 0) + 1
+        for code in filter(None, str(markets).split(",")):
+            counts[code] = counts.get(code, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def market_summary() -> list[tuple[str, int]]:
+    """(country code, number of public entries) for every market with entries, most first: kept in
+    the cache under the library's version (library.services moves it on every publication change),
+    else 1 query over every public entry."""
+    key = f"library:markets:{cache.get(VERSION_KEY, 0)}"
+    return cache.get_or_set(key, _count_markets, MARKETS_TTL)
 
 
 # --- Search -------------------------------------------------------------------------------------

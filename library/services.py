@@ -11,6 +11,7 @@ Who may do what (docs/LIBRARY.md):
 import datetime
 
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -150,6 +151,23 @@ def _save_text(*, entry: Entry, language: str, title: str, summary: str, steps: 
     return text
 
 
+VERSION_KEY = "library:version"  # read by library.selectors.market_summary
+
+
+def _move_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, None)
+
+
+def library_changed() -> None:
+    """What the library keeps in the cache is stale: at once, and again after the commit (a page
+    rendered meanwhile could otherwise keep the old figures)."""
+    _move_version()
+    transaction.on_commit(_move_version)
+
+
 def _lock(entry: Entry) -> Entry:
     return Entry.objects.select_for_update().get(pk=entry.pk)
 
@@ -214,6 +232,7 @@ def entry_edit(*, entry: Entry, acting_user: User, language: str, title: str, su
         entry.sources, fields = _clean_sources(sources), [*fields, "sources"]
     if fields:
         entry.save(update_fields=fields)
+        library_changed()
     _save_text(entry=entry, language=language, title=title, summary=summary, steps=steps, editor=acting_user)
     return entry
 
@@ -237,6 +256,7 @@ def entry_publish(*, entry: Entry, acting_user: User) -> Entry:
     entry.published_at = entry.published_at or timezone.now()
     entry.last_checked_on = timezone.localdate()
     entry.save(update_fields=["status", "published_at", "last_checked_on"])
+    library_changed()
     if entry.contributor_id is not None:
         title = entry.texts.filter(language=entry.original_language).values_list("title", flat=True).first() or ""
         credits.library_entry_grant(entry=entry, title=title, acting_user=acting_user)
@@ -251,6 +271,7 @@ def entry_mark_outdated(*, entry: Entry, acting_user: User) -> Entry:
         raise ValidationError(_("Only a published entry can be marked outdated."), code="status")
     entry.status = Entry.Status.OUTDATED
     entry.save(update_fields=["status"])
+    library_changed()
     return entry
 
 

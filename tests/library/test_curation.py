@@ -84,7 +84,7 @@ def test_the_author_is_named_only_after_consenting(client, lucia, mateo, ana, ac
     with pytest.raises(PermissionDenied):
         services.entry_consent(entry=entry, acting_user=lucia, given=True)
     client.force_login(mateo)
-    assert "library/%d/consent/" % entry.pk in client.get(url).content.decode()
+    assert f"library/{entry.pk}/consent/" in client.get(url).content.decode()
     client.post(reverse("library:action", args=[entry.pk, "consent"]))
     client.logout()
     assert mateo.display_name in client.get(url).content.decode()

@@ -97,3 +97,12 @@ def test_people_who_do_not_curate_cannot_open_the_editor(client, ana, lucia):
     assert client.get(reverse("library:edit", args=[entry.pk])).status_code == 404
     client.post(reverse("library:action", args=[entry.pk, "outdated"]))
     assert Entry.objects.get().status == "published"
+
+
+def test_the_list_of_markets_follows_publications(client, lucia):
+    write(lucia, markets=["DE"])
+    assert "/library/markets/JP/" not in client.get(reverse("library:index")).content.decode()
+    entry = write(lucia, title="Japón: notificación de importación", markets=["JP"])
+    assert "/library/markets/JP/" in client.get(reverse("library:index")).content.decode()
+    services.entry_mark_outdated(entry=entry, acting_user=lucia)
+    assert "/library/markets/JP/" in client.get(reverse("library:index")).content.decode()

@@ -57,3 +57,15 @@ def test_the_search_page_ranks_entries_above_threads_and_hides_unreadable_thread
     page = client.get(reverse("library:search"), {"q": "catación"}).content.decode()
     assert page.index("Catación SCA para tostadores") < page.index(public.title)
     assert private.title not in page
+
+
+def test_on_postgresql_texts_are_indexed_through_the_unaccented_configurations(postgres_only, lucia):
+    from django.db import connection
+
+    from library.models import EntryText
+
+    write(lucia)
+    assert EntryText.objects.filter(search_vector__isnull=False).count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector('puente_es', 'Catación') = to_tsvector('puente_es', 'catacion')")
+        assert cursor.fetchone()[0] is True
