@@ -10,7 +10,6 @@ import datetime
 import difflib
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -18,14 +17,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from clusters.models import User
-from library import search
+from library import page_cache, search
 from library.models import SEARCH_CONFIGS, Entry, EntryText, EntryVersion, Language
 from library.services import can_curate
 from mentoring.models import MentorProfile
 from questions import selectors as question_selectors
 
 PUBLIC = (Entry.Status.PUBLISHED, Entry.Status.OUTDATED)
-VERSION_KEY = "library:version"  # moved by library.services.library_changed
 # What a list row shows of a text (library/_entry_row.html).
 ROW_TEXT_FIELDS = ("id", "entry_id", "language", "title", "summary")
 
@@ -122,9 +120,6 @@ def market_questions(*, user: User, market: str, limit: int = 10):
     return list(question_selectors.filter_questions(questions, user=user, market=market.upper())[:limit])
 
 
-MARKETS_TTL = 300
-
-
 def _count_markets() -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     # values_list gives the stored column: codes joined by commas.
@@ -136,10 +131,8 @@ def _count_markets() -> list[tuple[str, int]]:
 
 def market_summary() -> list[tuple[str, int]]:
     """(country code, number of public entries) for every market with entries, most first: kept in
-    the cache under the library's version (library.services moves it on every publication change),
-    else 1 query over every public entry."""
-    key = f"library:markets:{cache.get(VERSION_KEY, 0)}"
-    return cache.get_or_set(key, _count_markets, MARKETS_TTL)
+    the cache under the library's version (library.page_cache), else 1 query over every public entry."""
+    return page_cache.kept(("markets",), _count_markets)
 
 
 # --- Search -------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ Who may do what (docs/LIBRARY.md):
 import datetime
 
 from django.contrib.postgres.search import SearchVector
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clusters.models import ClusterMembership, User
 from clusters.topics import Topic
-from library import credits
+from library import credits, page_cache
 from library.models import SEARCH_CONFIGS, SOURCES_MAX, SUMMARY_MAX, TITLE_MAX, Entry, EntryText, EntryVersion, Language
 from library.search import normalise
 from questions.models import Answer
@@ -148,24 +147,12 @@ def _save_text(*, entry: Entry, language: str, title: str, summary: str, steps: 
     number = (entry.versions.filter(language=language).aggregate(n=Max("number"))["n"] or 0) + 1
     EntryVersion.objects.create(entry=entry, language=language, number=number, title=title, summary=summary,
                                 steps=steps, sources=entry.sources, editor=editor)
+    library_changed()
     return text
 
 
-VERSION_KEY = "library:version"  # read by library.selectors.market_summary
-
-
-def _move_version() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
-
-
 def library_changed() -> None:
-    """What the library keeps in the cache is stale: at once, and again after the commit (a page
-    rendered meanwhile could otherwise keep the old figures)."""
-    _move_version()
-    transaction.on_commit(_move_version)
+    page_cache.changed()
 
 
 def _lock(entry: Entry) -> Entry:
@@ -282,6 +269,7 @@ def entry_mark_checked(*, entry: Entry, acting_user: User, on: datetime.date | N
     _require_curator(acting_user, entry)
     entry.last_checked_on = on or timezone.localdate()
     entry.save(update_fields=["last_checked_on"])
+    library_changed()
     return entry
 
 
@@ -293,4 +281,5 @@ def entry_consent(*, entry: Entry, acting_user: User, given: bool) -> Entry:
         raise PermissionDenied(_("Only the author of the answer can decide this."))
     entry.credit_consent = Entry.Consent.GIVEN if given else Entry.Consent.DECLINED
     entry.save(update_fields=["credit_consent"])
+    library_changed()
     return entry

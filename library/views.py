@@ -5,15 +5,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
+from clusters import roles
 from clusters.topics import Topic
-from library import selectors, services
+from library import page_cache, selectors, services
+from library import search as forgiving
 from library.forms import EntryForm, SearchForm
 from library.models import Language
-from library.search import expansions
+from questions import search_cache
 from questions import selectors as question_selectors
 
 PAGE = getattr(settings, "PUENTE_PAGE_SIZE", 20)
@@ -33,46 +38,99 @@ def _market_code(code: str) -> str:
     return code
 
 
+def _page_number(value) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _topic(request) -> str:
+    topic = request.GET.get("topic", "")
+    return topic if topic in Topic.values else ""
+
+
+def _entries_page(entries, number: int, query: str) -> dict:
+    page = Paginator(entries, PAGE).get_page(number)
+    return {"page": page, "rows": selectors.entry_rows(page.object_list), "query": query,
+            "topics": Topic.choices}
+
+
+def _is_curator(user) -> bool:
+    return page_cache.is_curator(user, lambda: services.can_curate(user=user))
+
+
+def _reading_scope(user) -> tuple:
+    """Who may read which cluster questions (questions.selectors.readable_questions_q), for keys."""
+    if user.is_authenticated and user.is_superuser:
+        return ("all",)
+    return tuple(sorted(roles.member_cluster_ids(user=user)))
+
+
 @require_GET
 def index(request):
-    form = SearchForm()
-    topic = request.GET.get("topic", "")
-    topic = topic if topic in Topic.values else ""
-    entries = selectors.published_entries(topic=topic)
-    page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
-    rows = selectors.entry_rows(page.object_list)
+    topic, number = _topic(request), _page_number(request.GET.get("page"))
+    query = f"topic={topic}" if topic else ""
+
+    def render_content() -> str:
+        context = {"topic": topic, **_entries_page(selectors.published_entries(topic=topic), number, query),
+                   "markets": [(code, countries.name(code), n) for code, n in selectors.market_summary()]}
+        return render_to_string("library/_index_content.html", context)
+
     return render(request, "library/index.html", {
-        "form": form, "page": page, "rows": rows, "topic": topic, "topics": Topic.choices,
-        "markets": [(code, countries.name(code), n) for code, n in selectors.market_summary()],
-        "query": f"topic={topic}" if topic else "",
-        "can_curate": services.can_curate(user=request.user),
+        "form": SearchForm(), "can_curate": _is_curator(request.user),
+        "content_html": mark_safe(page_cache.kept(("index", get_language(), topic, number), render_content)),
     })
 
 
 @require_GET
 def market(request, code):
     code = _market_code(code)
-    topic = request.GET.get("topic", "")
-    topic = topic if topic in Topic.values else ""
-    entries = selectors.published_entries(market=code, topic=topic)
-    page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
+    topic, number = _topic(request), _page_number(request.GET.get("page"))
+    name = countries.name(code)
+    query = f"topic={topic}" if topic else ""
+
+    def render_content() -> str:
+        context = {"code": code, "name": name, "topic": topic, "mentors": selectors.market_mentors(market=code),
+                   **_entries_page(selectors.published_entries(market=code, topic=topic), number, query)}
+        return render_to_string("library/_market_content.html", context)
+
+    def render_questions() -> str:
+        return render_to_string("library/_market_questions.html", {
+            "questions": selectors.market_questions(user=request.user, market=code)})
+
+    user = request.user
     return render(request, "library/market.html", {
-        "code": code, "name": countries.name(code), "page": page, "rows": selectors.entry_rows(page.object_list),
-        "topic": topic, "topics": Topic.choices, "query": f"topic={topic}" if topic else "",
-        "mentors": selectors.market_mentors(market=code),
-        "questions": selectors.market_questions(user=request.user, market=code),
+        "code": code, "name": name,
+        "content_html": mark_safe(page_cache.kept(("market", get_language(), code, topic, number), render_content)),
+        "questions_html": mark_safe(page_cache.kept(
+            ("market-questions", code, _reading_scope(user), search_cache.version()), render_questions)),
     })
 
 
 @require_GET
 def entry(request, entry_id):
-    item = selectors.entry_for_reader(user=request.user, entry_id=entry_id)
+    def render_entry() -> dict:
+        item = selectors.entry_for_reader(user=request.user, entry_id=entry_id)
+        text = item.text
+        html = render_to_string("library/_entry_content.html", {
+            "entry": item, "text": text,
+            "original_language_name": LANGUAGE_NAMES.get(text.language if text else "", ""),
+            "market_names": [(str(market), countries.name(market)) for market in item.markets],
+        })
+        return {"html": html, "title": text.title if text else "", "text_language": text.language if text else "",
+                "status": item.status, "consent": item.credit_consent, "contributor_id": item.contributor_id,
+                "source_cluster_id": item.source_cluster_id, "public": item.is_public}
+
+    shown = page_cache.kept(("entry", get_language(), int(entry_id)), render_entry, keep=lambda value: value["public"])
+    user = request.user
+    curator = _is_curator(user)
+    if curator and shown["source_cluster_id"] and not user.is_superuser:
+        # A facilitator curates an entry grown from an answer only in that answer's cluster.
+        curator = roles.active_role(user=user, cluster_id=shown["source_cluster_id"]) == "facilitator"
     return render(request, "library/entry.html", {
-        "entry": item, "text": item.text,
-        "original_language_name": LANGUAGE_NAMES.get(item.text.language if item.text else "", ""),
-        "market_names": [(str(code), countries.name(code)) for code in item.markets],
-        "can_curate": request.user.is_authenticated and services.can_curate(user=request.user, entry=item),
-        "is_contributor": request.user.is_authenticated and item.contributor_id == request.user.pk,
+        **shown, "entry_id": int(entry_id), "content_html": mark_safe(shown["html"]), "can_curate": curator,
+        "is_contributor": user.is_authenticated and shown["contributor_id"] == user.pk,
     })
 
 
@@ -80,12 +138,21 @@ def entry(request, entry_id):
 def search(request):
     form = SearchForm(request.GET or None)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    entries = selectors.search_entries(text=text) if text else []
-    threads = selectors.search_threads(user=request.user, text=text) if text else []
-    return render(request, "library/search.html", {
-        "form": form, "text": text, "entries": entries, "threads": threads,
-        "expansions": expansions(text)[:6] if text else [],
-    })
+    text = " ".join(text.split())
+    context = {"form": form, "text": text}
+    if text:
+        user = request.user
+        context["entries_html"] = mark_safe(page_cache.kept(
+            ("search", get_language(), forgiving.normalise(text)),
+            lambda: render_to_string("library/_search_entries.html", {
+                "entries": selectors.search_entries(text=text), "expansions": forgiving.expansions(text)[:6]}),
+        ))
+        context["threads_html"] = mark_safe(page_cache.kept(
+            ("search-threads", get_language(), text, _reading_scope(user), search_cache.version()),
+            lambda: render_to_string("library/_search_threads.html", {
+                "threads": selectors.search_threads(user=user, text=text), "text": text}),
+        ))
+    return render(request, "library/search.html", context)
 
 
 @require_POST

@@ -1,4 +1,5 @@
-"""The library pages read a fixed number of queries however many entries, texts and questions there are."""
+"""The library pages read a fixed number of queries however many entries, texts and questions there
+are, and none at all while what they show is kept (library.page_cache)."""
 
 from django.conf import settings
 from django.urls import reverse
@@ -14,20 +15,24 @@ def _many(lucia, n):
                                  summary="Resumo.")
 
 
+def _rows(response) -> int:
+    return response.content.decode().count('class="card library-row"')
+
+
 def test_the_list_page_reads_a_fixed_number_of_queries(client, lucia, django_assert_num_queries):
     _many(lucia, 2)
     url = reverse("library:index")
-    # 1 markets of public entries (then kept in the cache until the next publication)
-    # 1 count for the paginator, 1 page of entries, 1 their texts
+    # 1 markets of public entries, 1 count for the paginator, 1 page of entries, 1 their texts
     with django_assert_num_queries(4):
         client.get(url)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(0):  # kept until the next library write
         client.get(url)
     _many(lucia, 40)
-    client.get(url)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(url)
-    assert len(response.context["rows"]) == settings.PUENTE_PAGE_SIZE < 42
+    assert _rows(response) == settings.PUENTE_PAGE_SIZE < 42
+    with django_assert_num_queries(0):
+        assert _rows(client.get(url)) == settings.PUENTE_PAGE_SIZE
 
 
 def test_the_entry_page_reads_a_fixed_number_of_queries(client, lucia, django_assert_num_queries):
@@ -39,6 +44,8 @@ def test_the_entry_page_reads_a_fixed_number_of_queries(client, lucia, django_as
     with django_assert_num_queries(2):
         response = client.get(entry.get_absolute_url())
     assert response.status_code == 200
+    with django_assert_num_queries(0):
+        assert "T en" in client.get(entry.get_absolute_url()).content.decode()
 
 
 def test_the_market_page_reads_a_fixed_number_of_queries(client, lucia, ana, question, django_assert_num_queries):
@@ -49,6 +56,8 @@ def test_the_market_page_reads_a_fixed_number_of_queries(client, lucia, ana, que
         client.get(url)
     _many(lucia, 25)
     with django_assert_num_queries(5):
+        client.get(url)
+    with django_assert_num_queries(0):
         client.get(url)
 
 
@@ -61,4 +70,16 @@ def test_the_search_page_reads_a_fixed_number_of_queries(client, lucia, django_a
     _many(lucia, 25)
     with django_assert_num_queries(4):
         response = client.get(url)
-    assert len(response.context["entries"]) == 27
+    assert _rows(response) == 27
+    with django_assert_num_queries(0):
+        client.get(url)
+
+
+def test_a_signed_in_reader_adds_only_the_session_and_the_header(client, ana, lucia, django_assert_num_queries):
+    entry = write(lucia)
+    client.force_login(ana)
+    client.get(entry.get_absolute_url())
+    # 1 session, 1 user, 1 nav badges, 1 agency staff check and firm (clusters.nav); the entry is kept
+    # and whether ana curates the library too
+    with django_assert_num_queries(4):
+        client.get(entry.get_absolute_url())
