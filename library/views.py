@@ -14,10 +14,12 @@ from django_countries import countries
 
 from clusters import roles
 from clusters.topics import Topic
+from config.cache import read_many
 from library import page_cache, selectors, services
 from library import search as forgiving
 from library.forms import EntryForm, SearchForm
 from library.models import Language
+from messaging import header
 from questions import search_cache
 from questions import selectors as question_selectors
 
@@ -38,6 +40,10 @@ def _market_code(code: str) -> str:
     return code
 
 
+def _always(value) -> bool:
+    return True
+
+
 def _page_number(value) -> int:
     try:
         return max(int(value), 1)
@@ -56,15 +62,23 @@ def _entries_page(entries, number: int, query: str) -> dict:
             "topics": Topic.choices}
 
 
-def _is_curator(user) -> bool:
-    return page_cache.is_curator(user, lambda: services.can_curate(user=user))
-
-
-def _reading_scope(user) -> tuple:
-    """Who may read which cluster questions (questions.selectors.readable_questions_q), for keys."""
-    if user.is_authenticated and user.is_superuser:
-        return ("all",)
-    return tuple(sorted(roles.member_cluster_ids(user=user)))
+def _read(request, *, questions: bool = False) -> dict:
+    """What a library page needs from the cache, read in one round trip with the site header's values
+    (handed over to it): the library's version, whether the reader curates and, for pages that list
+    cluster questions, who may read which clusters and the Q&A search version."""
+    user = request.user
+    own = [page_cache.version_entry(), page_cache.curator_entry(user, lambda: services.can_curate(user=user))]
+    if questions:
+        own += [roles.member_ids_entry(user=user), search_cache.version_entry()]
+    values = read_many([*own, *header.entries(user)])
+    header.keep(request, values[len(own):])
+    read = {"version": values[0], "curator": values[1]}
+    if questions:
+        # Who may read which cluster questions (questions.selectors.readable_questions_q), for keys.
+        superuser = user.is_authenticated and user.is_superuser
+        read["scope"] = ("all",) if superuser else tuple(sorted(values[2]))
+        read["qa_version"] = values[3]
+    return read
 
 
 @require_GET
@@ -77,9 +91,10 @@ def index(request):
                    "markets": [(code, countries.name(code), n) for code, n in selectors.market_summary()]}
         return render_to_string("library/_index_content.html", context)
 
+    read = _read(request)
+    content = page_cache.kept(("index", get_language(), topic, number), render_content, version_now=read["version"])
     return render(request, "library/index.html", {
-        "form": SearchForm(), "can_curate": _is_curator(request.user),
-        "content_html": mark_safe(page_cache.kept(("index", get_language(), topic, number), render_content)),
+        "form": SearchForm(), "can_curate": read["curator"], "content_html": mark_safe(content),
     })
 
 
@@ -99,12 +114,13 @@ def market(request, code):
         return render_to_string("library/_market_questions.html", {
             "questions": selectors.market_questions(user=request.user, market=code)})
 
-    user = request.user
+    read = _read(request, questions=True)
+    content, questions = page_cache.kept_many([
+        (("market", get_language(), code, topic, number), render_content, _always),
+        (("market-questions", get_language(), code, read["scope"], read["qa_version"]), render_questions, _always),
+    ], version_now=read["version"])
     return render(request, "library/market.html", {
-        "code": code, "name": name,
-        "content_html": mark_safe(page_cache.kept(("market", get_language(), code, topic, number), render_content)),
-        "questions_html": mark_safe(page_cache.kept(
-            ("market-questions", code, _reading_scope(user), search_cache.version()), render_questions)),
+        "code": code, "name": name, "content_html": mark_safe(content), "questions_html": mark_safe(questions),
     })
 
 
@@ -122,9 +138,11 @@ def entry(request, entry_id):
                 "status": item.status, "consent": item.credit_consent, "contributor_id": item.contributor_id,
                 "source_cluster_id": item.source_cluster_id, "public": item.is_public}
 
-    shown = page_cache.kept(("entry", get_language(), int(entry_id)), render_entry, keep=lambda value: value["public"])
+    read = _read(request)
+    shown = page_cache.kept(("entry", get_language(), int(entry_id)), render_entry, keep=lambda value: value["public"],
+                            version_now=read["version"])
     user = request.user
-    curator = _is_curator(user)
+    curator = read["curator"]
     if curator and shown["source_cluster_id"] and not user.is_superuser:
         # A facilitator curates an entry grown from an answer only in that answer's cluster.
         curator = roles.active_role(user=user, cluster_id=shown["source_cluster_id"]) == "facilitator"
@@ -142,16 +160,18 @@ def search(request):
     context = {"form": form, "text": text}
     if text:
         user = request.user
-        context["entries_html"] = mark_safe(page_cache.kept(
-            ("search", get_language(), forgiving.normalise(text)),
-            lambda: render_to_string("library/_search_entries.html", {
-                "entries": selectors.search_entries(text=text), "expansions": forgiving.expansions(text)[:6]}),
-        ))
-        context["threads_html"] = mark_safe(page_cache.kept(
-            ("search-threads", get_language(), text, _reading_scope(user), search_cache.version()),
-            lambda: render_to_string("library/_search_threads.html", {
-                "threads": selectors.search_threads(user=user, text=text), "text": text}),
-        ))
+        read = _read(request, questions=True)
+        entries, threads = page_cache.kept_many([
+            (("search", get_language(), forgiving.normalise(text)),
+             lambda: render_to_string("library/_search_entries.html", {
+                 "entries": selectors.search_entries(text=text), "expansions": forgiving.expansions(text)[:6]}),
+             _always),
+            (("search-threads", get_language(), text, read["scope"], read["qa_version"]),
+             lambda: render_to_string("library/_search_threads.html", {
+                 "threads": selectors.search_threads(user=user, text=text), "text": text}),
+             _always),
+        ], version_now=read["version"])
+        context["entries_html"], context["threads_html"] = mark_safe(entries), mark_safe(threads)
     return render(request, "library/search.html", context)
 
 
