@@ -92,6 +92,7 @@ def main() -> None:
         "entry page": f"/library/{middle}/",
         "search": "/library/search/?q=" + quote("catacion"),
         "search, glossary": "/library/search/?q=" + quote("carta de credito"),
+        "for reference: Q&A question page": data["pages"]["question page"],
     }
     serve_and_measure(data, args)
 

@@ -94,7 +94,7 @@ def index(request):
     read = _read(request)
     content = page_cache.kept(("index", get_language(), topic, number), render_content, version_now=read["version"])
     return render(request, "library/index.html", {
-        "form": SearchForm(), "can_curate": read["curator"], "content_html": mark_safe(content),
+        "can_curate": read["curator"], "content_html": mark_safe(content),
     })
 
 
