@@ -27,6 +27,11 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clusters"].queryset = Cluster.objects.filter(agency=agency, is_active=True).order_by("name")
+        # Added after the others: a form that leaves it out (an older page, a script) means no library rate.
+        self.fields["rate_library_entry"].required = False
+
+    def clean_rate_library_entry(self) -> int:
+        return self.cleaned_data.get("rate_library_entry") or 0
 
 
 class FundForm(forms.Form):
