@@ -106,8 +106,8 @@ def test_every_edit_is_a_version_and_the_diff_shows_what_changed(client, lucia):
                         steps="Envía muestras de 300 g\nIncluye el puntaje")  # unchanged: no version
     assert list(EntryVersion.objects.filter(entry=entry).values_list("number", flat=True)) == [2, 1]
     page = client.get(reverse("library:diff", args=[entry.pk, "es", 2])).content.decode()
-    assert '<span class="diff-remove">- Envía muestras</span>' in page
-    assert '<span class="diff-add">+ Envía muestras de 300 g</span>' in page
+    assert '<p class="diff-remove"><del>- Envía muestras</del></p>' in page
+    assert '<p class="diff-add"><ins>+ Envía muestras de 300 g</ins></p>' in page
     assert client.get(reverse("library:history", args=[entry.pk])).status_code == 200
     assert client.get(reverse("library:diff", args=[entry.pk, "es", 3])).status_code == 404
 
