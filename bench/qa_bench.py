@@ -213,8 +213,8 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--fresh", action="store_true", help="recreate the bench data")
@@ -222,16 +222,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every page in turn this many times, --seconds in all per page (spreads "
                              "background load on a shared machine over all pages alike)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def prepare() -> None:
+    """Production-like environment, migrated database, Django set up in this process."""
     # The server runs as in production (DEBUG off); this process signs its session with the same key.
     os.environ.update(DJANGO_DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING",
                       SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "x" * 50))
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True)
     setup_django()
+
+
+def serve_and_measure(data: dict, args: argparse.Namespace) -> None:
+    """Serves the application with Daphne and measures each of data["pages"] (the first one is the
+    trivial view every other page is compared with), printing a Markdown table."""
     from django.db import connection
 
-    data = make_data(args.fresh)
     vendor = connection.vendor
     connection.close()
 
@@ -279,6 +286,12 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
         log.close()
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    prepare()
+    serve_and_measure(make_data(args.fresh), args)
 
 
 if __name__ == "__main__":

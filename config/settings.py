@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "messaging",
     "questions",
     "mentoring",
+    "library",
     "home",  # the signed-in home page: reads every app above, imported by none
 ]
 

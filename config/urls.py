@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
+    path("", include("library.urls")),
 ]
 
 # Error pages in the site's layout and the reader's language (home.errors).

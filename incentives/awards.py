@@ -4,8 +4,9 @@
     award_revoke(*, kind, source_ref, reason, acting_user=None) -> None
 
 `kind` is one of Award.Kind's values: "accepted_answer", "helpful_vote", "mentoring_session" (then
-`minutes` is required and credits = the program's rate per hour * minutes // 60). `source_ref` names
-what is paid for ("questions.answer:12", "questions.vote:7", "mentoring.session:3"); `description` is
+`minutes` is required and credits = the program's rate per hour * minutes // 60), "library_entry" (an
+entry published from a member's answer). `source_ref` names what is paid for ("questions.answer:12",
+"questions.vote:7", "mentoring.session:3", "library.entry:5"); `description` is
 the plain words shown on the mentor's statement.
 
 At most one live (pending or approved) award exists per (kind, source_ref): granting while one is live
@@ -60,6 +61,7 @@ def program_for(*, cluster: Cluster, kind: str, on: datetime.date | None = None)
         Award.Kind.ACCEPTED_ANSWER: "rate_accepted_answer",
         Award.Kind.HELPFUL_VOTE: "rate_helpful_vote",
         Award.Kind.MENTORING_SESSION: "rate_mentoring_hour",
+        Award.Kind.LIBRARY_ENTRY: "rate_library_entry",
     }[kind]
     return (
         Program.objects.filter(clusters=cluster, starts_on__lte=on, **{f"{rate_field}__gt": 0})

@@ -69,7 +69,7 @@ def seed(stdout) -> None:
             description="Créditos para mentores que comparten lo que saben sobre exportar café y cacao.",
             starts_on=timezone.localdate() - datetime.timedelta(days=60),
             ends_on=timezone.localdate() + datetime.timedelta(days=300), budget=20_000,
-            rate_accepted_answer=50, rate_mentoring_hour=80, rate_helpful_vote=5,
+            rate_accepted_answer=50, rate_mentoring_hour=80, rate_helpful_vote=5, rate_library_entry=120,
             cap_mentor_day=300, cap_mentor_month=2_000, cap_pair_month=600, auto_approve=False,
             reason="Programa piloto aprobado por el comité de Red Exporta.",
         )

@@ -14,7 +14,7 @@ from incentives.models import Account, CatalogItem, Program, Transfer
 # Credits per accepted answer, per mentoring hour or per helpful vote: far beyond any program, and an
 # eight-hour session's award (rate × 8) still fits the award's 32-bit column.
 MAX_RATE = 1_000_000
-RATES = ["rate_accepted_answer", "rate_mentoring_hour", "rate_helpful_vote"]
+RATES = ["rate_accepted_answer", "rate_mentoring_hour", "rate_helpful_vote", "rate_library_entry"]
 
 
 class ProgramForm(forms.ModelForm):
@@ -22,7 +22,7 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = [
             "name", "description", "clusters", "budget", "starts_on", "ends_on", "rate_accepted_answer",
-            "rate_mentoring_hour", "rate_helpful_vote", "cap_mentor_day", "cap_mentor_month", "cap_pair_month",
+            "rate_mentoring_hour", "rate_helpful_vote", "rate_library_entry", "cap_mentor_day", "cap_mentor_month", "cap_pair_month",
             "auto_approve",
         ]
         widgets = {
@@ -40,6 +40,11 @@ class ProgramForm(forms.ModelForm):
             self.fields[name].max_value = MAX_RATE
             self.fields[name].validators.append(MaxValueValidator(MAX_RATE))
             self.fields[name].widget.attrs["max"] = MAX_RATE
+        # Added after the others: a form that leaves it out (an older page, a script) means no library rate.
+        self.fields["rate_library_entry"].required = False
+
+    def clean_rate_library_entry(self) -> int:
+        return self.cleaned_data.get("rate_library_entry") or 0
 
 
 class FundForm(forms.Form):

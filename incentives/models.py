@@ -145,6 +145,8 @@ class Program(models.Model):
     rate_accepted_answer = models.PositiveIntegerField(_("credits per accepted answer"), default=0)
     rate_mentoring_hour = models.PositiveIntegerField(_("credits per confirmed mentoring hour"), default=0)
     rate_helpful_vote = models.PositiveIntegerField(_("credits per helpful vote received"), default=0)
+    rate_library_entry = models.PositiveIntegerField(_("credits per library entry published from an answer"),
+                                                     default=0)
     cap_mentor_day = models.PositiveIntegerField(
         _("cap per mentor per day"), default=0, help_text=_("0 means no cap.")
     )
@@ -182,6 +184,7 @@ class Program(models.Model):
             "accepted_answer": self.rate_accepted_answer,
             "helpful_vote": self.rate_helpful_vote,
             "mentoring_session": self.rate_mentoring_hour,
+            "library_entry": self.rate_library_entry,
         }.get(kind, 0)
 
 
@@ -190,6 +193,7 @@ class Award(models.Model):
         ACCEPTED_ANSWER = "accepted_answer", _("Accepted answer")
         HELPFUL_VOTE = "helpful_vote", _("Helpful vote")
         MENTORING_SESSION = "mentoring_session", _("Confirmed mentoring session")
+        LIBRARY_ENTRY = "library_entry", _("Library entry from an answer")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")

@@ -35,7 +35,7 @@ def program_create(
     *, agency: Agency, acting_user: User, name: str, clusters: list[Cluster], starts_on: datetime.date,
     ends_on: datetime.date | None = None, budget: int = 0, description: str = "",
     rate_accepted_answer: int = 0, rate_mentoring_hour: int = 0, rate_helpful_vote: int = 0,
-    cap_mentor_day: int = 0, cap_mentor_month: int = 0, cap_pair_month: int = 0, auto_approve: bool = False,
+    rate_library_entry: int = 0, cap_mentor_day: int = 0, cap_mentor_month: int = 0, cap_pair_month: int = 0, auto_approve: bool = False,
     reason: str = "",
 ) -> Program:
     _require_staff(user=acting_user, agency=agency)
@@ -51,7 +51,8 @@ def program_create(
     program = Program.objects.create(
         agency=agency, name=name, description=description, budget=budget, starts_on=starts_on, ends_on=ends_on,
         rate_accepted_answer=rate_accepted_answer, rate_mentoring_hour=rate_mentoring_hour,
-        rate_helpful_vote=rate_helpful_vote, cap_mentor_day=cap_mentor_day, cap_mentor_month=cap_mentor_month,
+        rate_helpful_vote=rate_helpful_vote, rate_library_entry=rate_library_entry,
+        cap_mentor_day=cap_mentor_day, cap_mentor_month=cap_mentor_month,
         cap_pair_month=cap_pair_month, auto_approve=auto_approve, created_by=acting_user,
     )
     program.clusters.set(clusters)

@@ -98,9 +98,11 @@ def question_rows(questions, *, show_cluster: bool = False) -> SafeString:
     return join_rows(row_pieces(questions, show_cluster=show_cluster))
 
 
-def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool) -> SafeString:
+def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool, is_facilitator: bool,
+                 can_propose: bool = False) -> SafeString:
     """The answers of a question page (each with `my_vote` set): the same HTML as including
-    questions/_answer.html for each with the page's context."""
+    questions/_answer.html for each with the page's context. `can_propose`: the reader may propose
+    the accepted answer for the library (a facilitator or mentor of the cluster)."""
     user = request.user
     token = kept.token(request)
     language = get_language()
@@ -113,20 +115,21 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
             answer.author.display_name, answer.created_at,
             answer.edited_at is not None, answer.score, answer.my_vote,
             question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
-            can_vote, can_accept, can_edit,
+            can_vote, can_accept, can_edit, can_propose,
         )
         pieces = _answers.get(key)
         if pieces is None:
             html = get_template(ANSWER_TEMPLATE).render({
                 "answer": answer, "question": question, "can_vote_answers": can_vote, "can_accept": can_accept,
                 "is_facilitator": is_facilitator, "user": user, "csrf_token": kept.CSRF_MARK, "when": _MARK,
+                "can_propose": can_propose,
             })
             when_halves = html.split(_MARK)
             if len(when_halves) != 2:  # not expected; render it whole rather than guess
                 parts.append(get_template(ANSWER_TEMPLATE).render({
                     "answer": answer, "question": question, "can_vote_answers": can_vote,
                     "can_accept": can_accept, "is_facilitator": is_facilitator, "user": user,
-                    "when": timesince(answer.created_at),
+                    "when": timesince(answer.created_at), "can_propose": can_propose,
                 }, request))
                 continue
             pieces = _answers.put(key, [kept.csrf_split(half) for half in when_halves], len(html))

@@ -397,7 +397,8 @@ def detail(request, question_id):
         "question": question, "answers": answers, "page": _NextPage.known(data["number"], data["has_next"]),
         "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
-                                     can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"]),
+                                     can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"],
+                                     can_propose=rights["is_facilitator"] or rights["role"] == ClusterMembership.Role.MENTOR),
         "following": following,
         "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
     }

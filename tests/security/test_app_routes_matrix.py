@@ -1,4 +1,4 @@
-"""The authorisation matrix for the pages of incentives, messaging, questions and mentoring, run against
+"""The authorisation matrix for the pages of incentives, messaging, questions, mentoring and library, run against
 the demo world (loaded once for this module, inside a transaction that is rolled back at the end; each
 test runs in its own savepoint). See test_authorization_matrix.py for the vocabulary of outcomes.
 
@@ -118,6 +118,24 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "mentoring:session_action": (
         "post", lambda w: {"session_id": w["session"].pk, "action": "confirm"}, [L, L, L, N, N, R, R, N, N, N, N],
     ),
+    # library: published entries, market pages and search are public; writing is for facilitators
+    "library:index": ("get", None, [K, K, K, K, K, K, K, K, K, K, K]),
+    "library:search": ("get", None, [K, K, K, K, K, K, K, K, K, K, K]),
+    "library:market": ("get", lambda w: {"code": "US"}, [K, K, K, K, K, K, K, K, K, K, K]),
+    "library:entry": ("get", lambda w: {"entry_id": w["entry"].pk}, [K, K, K, K, K, K, K, K, K, K, K]),
+    "library:history": ("get", lambda w: {"entry_id": w["entry"].pk}, [K, K, K, K, K, K, K, K, K, K, K]),
+    "library:diff": (
+        "get", lambda w: {"entry_id": w["entry"].pk, "language": w["entry"].original_language, "number": 1},
+        [K, K, K, K, K, K, K, K, K, K, K],
+    ),
+    "library:write": ("get", None, [L, L, L, N, N, N, N, K, N, N, K]),
+    "library:curate": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
+    "library:edit": ("get", lambda w: {"entry_id": w["entry"].pk}, [L, L, L, N, N, N, N, K, N, N, K]),
+    # Refusals come back to the page with a message; outsiders cannot see the by-approval cluster's answer.
+    "library:propose": ("post", lambda w: {"answer_id": w["accepted_answer"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
+    "library:action": (
+        "post", lambda w: {"entry_id": w["entry"].pk, "action": "checked"}, [L, L, L, R, R, R, R, R, R, R, R],
+    ),
 }
 
 
@@ -158,6 +176,7 @@ def _world(Agency, User, make_person):
         "facilitator": User.objects.get(email="lucia@demo.puente"), "other_staff": ines,
         "staff": User.objects.get(email="rafael@demo.puente"), "superuser": root,
     }
+    from library.models import Entry
     from mentoring.models import Goal, Mentorship, MentorshipRequest, Milestone, Session
     from messaging.models import Message, MessageReport, Notification, Room, RoomSuspension
     from questions.models import Answer, Question
@@ -185,6 +204,9 @@ def _world(Agency, User, make_person):
         "award": Award.objects.filter(program__agency=agency, status="pending").first(),
         "item": CatalogItem.objects.filter(agency=agency).first(),
         "redemption": Redemption.objects.filter(item__agency=agency, status="requested").first(),
+        "entry": Entry.objects.filter(status="published", source_answer__isnull=True).order_by("pk").first(),
+        "accepted_answer": Answer.objects.filter(question__cluster__slug="cafe-especial",
+                                                 accepted_for__isnull=False).first(),
     }
 
 

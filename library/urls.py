@@ -1,0 +1,19 @@
+from django.urls import path
+
+from library import views
+
+app_name = "library"
+
+urlpatterns = [
+    path("library/", views.index, name="index"),
+    path("library/search/", views.search, name="search"),
+    path("library/markets/<str:code>/", views.market, name="market"),
+    path("library/new/", views.write, name="write"),
+    path("library/curate/", views.curate, name="curate"),
+    path("library/propose/<int:answer_id>/", views.propose, name="propose"),
+    path("library/<int:entry_id>/", views.entry, name="entry"),
+    path("library/<int:entry_id>/edit/", views.edit, name="edit"),
+    path("library/<int:entry_id>/history/", views.history, name="history"),
+    path("library/<int:entry_id>/history/<str:language>/<int:number>/", views.diff, name="diff"),
+    path("library/<int:entry_id>/<slug:action>/", views.entry_action, name="action"),
+]
