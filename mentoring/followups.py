@@ -107,27 +107,29 @@ def edit_deadline(followup: OutcomeFollowUp) -> datetime.datetime | None:
     return followup.answered_at + datetime.timedelta(days=FOLLOWUP_EDIT_DAYS)
 
 
+def window_open(*, followup: OutcomeFollowUp, now: datetime.datetime | None = None) -> bool:
+    """Due where the firm is, and not answered yet or answered less than FOLLOWUP_EDIT_DAYS ago."""
+    now = now or timezone.now()
+    if not is_due(followup=followup, now=now):
+        return False
+    return followup.answered_at is None or now <= edit_deadline(followup)
+
+
 def can_answer(*, followup: OutcomeFollowUp, user: User, now: datetime.datetime | None = None) -> bool:
-    """A member of the firm, once due, and until FOLLOWUP_EDIT_DAYS after the first answer."""
+    """A member of the firm, while the window is open."""
     if not user.is_authenticated or not user.is_active:
         return False
     if not FirmMember.objects.filter(firm_id=followup.firm_id, user=user, status=FirmMember.Status.ACTIVE).exists():
         return False
-    now = now or timezone.now()
-    if not is_due(followup=followup, now=now):
-        return False
-    return followup.answered_at is None or now <= edit_deadline(followup)
+    return window_open(followup=followup, now=now)
 
 
 def can_record_by_phone(*, followup: OutcomeFollowUp, user: User, now: datetime.datetime | None = None) -> bool:
-    """A facilitator of the mentorship's cluster, once due, until the same window closes."""
+    """A facilitator of the mentorship's cluster, while the same window is open."""
     cluster = followup.mentorship.cluster
     if cluster is None or not can_facilitate(user=user, cluster=cluster):
         return False
-    now = now or timezone.now()
-    if not is_due(followup=followup, now=now):
-        return False
-    return followup.answered_at is None or now <= edit_deadline(followup)
+    return window_open(followup=followup, now=now)
 
 
 def _clean_answer(*, exporting: bool | None, markets: Iterable[str], value_band: str,

@@ -328,6 +328,23 @@ def followups_due_for_user(*, user: User, today: datetime.date | None = None) ->
     )
 
 
+def followups_for_facilitator(*, user: User, today: datetime.date | None = None, limit: int = 200) -> list:
+    """Due, unanswered follow-ups of mentorships in the clusters a person facilitates, oldest first, so a
+    facilitator can call the firm and record its answer. One query."""
+    if not user.is_authenticated:
+        return []
+    today = today or timezone.localdate()
+    return list(
+        OutcomeFollowUp.objects.filter(
+            answered_at__isnull=True, due_on__lte=today,
+            mentorship__cluster__memberships__user=user, mentorship__cluster__memberships__status="active",
+            mentorship__cluster__memberships__role="facilitator",
+        )
+        .select_related("firm", "mentorship__mentor", "mentorship__mentee", "mentorship__cluster")
+        .order_by("due_on", "id")[:limit]
+    )
+
+
 def followup_get_for_user(*, user: User, followup_id: int) -> OutcomeFollowUp:
     """A follow-up for a member of its firm or a facilitator of its mentorship's cluster (or a
     superuser); anyone else gets a 404. One query."""

@@ -163,6 +163,7 @@ def mentorships(request):
         "received": list(selectors.requests_received(user=user)),
         "sent": list(selectors.requests_sent(user=user)[:30]),
         "to_confirm": list(selectors.sessions_to_confirm(user=user)),
+        "followups_due": selectors.followups_due_for_user(user=user),
         "profile": selectors.mentor_profile_of(user=user),
         "can_mentor": services.can_mentor(user=user),
     })
@@ -414,8 +415,10 @@ def session_action(request, session_id, action):
 def followup(request, followup_id):
     """The firm answers a follow-up (or corrects its answer); a facilitator records one given by phone."""
     item = selectors.followup_get_for_user(user=request.user, followup_id=followup_id)
+    # A member of the firm answers for it; a facilitator (who is not) records what the firm said by phone.
     by_phone = not item.is_member
-    allowed = (followups.can_record_by_phone if by_phone else followups.can_answer)(followup=item, user=request.user)
+    allowed = followups.window_open(followup=item) and (
+        item.is_member or item.is_facilitator or request.user.is_superuser)
     form = forms.FollowUpForm.for_followup(item, request.POST if request.method == "POST" else None)
     if request.method == "POST" and allowed and form.is_valid():
         data = form.cleaned_data
@@ -434,4 +437,14 @@ def followup(request, followup_id):
         "is_due": followups.is_due(followup=item),
         "edit_until": followups.edit_deadline(item),
         "changes": selectors.followup_changes(followup=item) if item.answered_at else [],
+    })
+
+
+@login_required
+@require_safe
+def followups_list(request):
+    """The follow-ups a person's firm should answer, and for a facilitator those of their clusters."""
+    return render(request, "mentoring/followups.html", {
+        "followups_due": selectors.followups_due_for_user(user=request.user),
+        "to_record": selectors.followups_for_facilitator(user=request.user),
     })
