@@ -11,6 +11,7 @@ urlpatterns = [
     path("agency/<slug:agency_slug>/programs/new/", views.program_create, name="program_create"),
     path("agency/<slug:agency_slug>/programs/<int:program_id>/", views.program_detail, name="program"),
     path("agency/<slug:agency_slug>/awards/", views.awards_queue, name="awards"),
+    path("agency/<slug:agency_slug>/awards/bulk/", views.awards_bulk, name="awards_bulk"),
     path("agency/<slug:agency_slug>/awards/<int:award_id>/<str:decision>/", views.award_decide, name="award_decide"),
     path("agency/<slug:agency_slug>/redemptions/", views.redemptions_queue, name="redemptions"),
     path("agency/<slug:agency_slug>/redemptions/<int:redemption_id>/<str:decision>/", views.redemption_decide,

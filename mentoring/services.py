@@ -846,8 +846,12 @@ def session_confirm(*, session: Session, acting_user: User, version: int | None 
         beneficiary=mentorship.mentor,
         cluster=mentorship.cluster,
         source_ref=session.source_ref,
-        description=_("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)")
-        % {"mentee": mentorship.mentee.display_name, "date": date_format(session.date), "minutes": session.minutes},
+        # Kept in English with the award; pages render description_params in their reader's language.
+        description=f"Mentoring session with {mentorship.mentee.display_name} on {session.date.isoformat()} "
+                    f"({session.minutes} min)",
+        description_params={"mentee": mentorship.mentee.display_name, "date": session.date.isoformat(),
+                            "minutes": session.minutes},
+        work_date=session.date,
         caused_by=acting_user,
         minutes=session.minutes,
     )
