@@ -172,7 +172,9 @@ def awards_queue(request, agency_slug):
         cluster_id=filters.get("cluster"), program_id=filters.get("program"), marked=filters.get("marked") or "",
     )
     page, query = _page(request, awards)
+    filtered = any(value for name, value in filters.items() if name != "status")
     return _console(request, agency, "awards.html", page=page, query=query, status=status, filter_form=form,
+                    filtered=filtered,
                     form=ReasonForm(), bulk_form=BulkDecisionForm(initial={"query": request.GET.urlencode()}))
 
 
