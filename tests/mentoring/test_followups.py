@@ -314,3 +314,22 @@ def test_the_mentorships_page_shows_the_due_task(client, ended, ana, clock):
     page = client.get(reverse("mentoring:mentorships")).content.decode()
     assert reverse("mentoring:followup", args=[three_months(ended).pk]) in page
 
+
+
+def test_the_follow_ups_page_keeps_its_query_count_as_follow_ups_grow(
+    client, ended, lucia, ana, mateo, clock, django_assert_num_queries
+):
+    clock(2027, 2, 1, 15)  # the 3-, 6- and 12-month follow-ups are all due
+    url = reverse("mentoring:followups")
+    client.force_login(lucia)
+    # session, user, layout (unread counts, nav), the person's firm's due follow-ups, those to call
+    with django_assert_num_queries(6):
+        assert len(client.get(url).context["to_record"]) == 3
+    for n in range(3):
+        firm = Firm.objects.create(name=f"Finca {n}", country="HN")
+        mentee = make_person(f"m{n}@example.org", name=f"Mentee {n}", firm=firm)
+        request = services.request_create(aspirant=mentee, mentor=mateo, goal=GOAL)
+        end(services.request_accept(request=request, acting_user=mateo), mentee)
+    OutcomeFollowUp.objects.update(due_on=datetime.date(2027, 1, 1))
+    with django_assert_num_queries(6):
+        assert len(client.get(url).context["to_record"]) == 12
