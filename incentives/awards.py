@@ -1,13 +1,17 @@
 """The award API that the apps above incentives call inside their own transaction.
 
-    award_grant(*, kind, beneficiary, cluster, source_ref, description, caused_by, minutes=None) -> Award | None
+    award_grant(*, kind, beneficiary, cluster, source_ref, description, caused_by, minutes=None,
+                description_params=None, work_date=None) -> Award | None
     award_revoke(*, kind, source_ref, reason, acting_user=None) -> None
 
 `kind` is one of Award.Kind's values: "accepted_answer", "helpful_vote", "mentoring_session" (then
 `minutes` is required and credits = the program's rate per hour * minutes // 60), "library_entry" (an
 entry published from a member's answer). `source_ref` names what is paid for ("questions.answer:12",
-"questions.vote:7", "mentoring.session:3", "library.entry:5"); `description` is
-the plain words shown on the mentor's statement.
+"questions.vote:7", "mentoring.session:3", "library.entry:5"); `description` is the plain words kept
+with the award (and its transfer's memo); `description_params` are what pages render in the reader's
+language instead (incentives.reasons.award_description: `title` for answers and votes; `mentee`,
+`date` (ISO) and `minutes` for sessions). `work_date` is the day of the work (a session's date; today
+when not given): the review queue shows and filters on it.
 
 At most one live (pending or approved) award exists per (kind, source_ref): granting while one is live
 returns it and pays nothing twice. Revoking cancels a pending award or reverses an approved one; a grant
@@ -174,7 +178,8 @@ def _gaming_flag(*, program: Program, beneficiary: Side, cause: Side | None,
 
 @transaction.atomic
 def award_grant(*, kind: str, beneficiary: User, cluster: Cluster, source_ref: str, description: str,
-                caused_by: User | None, minutes: int | None = None) -> Award | None:
+                caused_by: User | None, minutes: int | None = None, description_params: dict | None = None,
+                work_date: datetime.date | None = None) -> Award | None:
     """Pays (or queues for review) credits for something a person did; None when nothing is paid.
 
     Call it inside your own transaction: if yours rolls back, so does the award and its payment.
@@ -205,6 +210,7 @@ def award_grant(*, kind: str, beneficiary: User, cluster: Cluster, source_ref: s
     fields = {
         "program": program, "kind": kind, "beneficiary": beneficiary, "caused_by": caused_by, "cluster": cluster,
         "source_ref": source_ref[:120], "description": description[:300], "minutes": minutes,
+        "description_params": dict(description_params or {}), "work_date": work_date or timezone.localdate(now),
         "beneficiary_firm": side.firm, "caused_by_firm": cause.firm if cause else None, "created_at": now,
     }
     full = max(credits, 0)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from clusters.models import Cluster
 from config.params import ModelIdsField
 from incentives.ledger import MAX_CREDITS
-from incentives.models import Account, CatalogItem, Program, Transfer
+from incentives.models import Account, Award, CatalogItem, Program, Transfer
 
 # Credits per accepted answer, per mentoring hour or per helpful vote: far beyond any program, and an
 # eight-hour session's award (rate × 8) still fits the award's 32-bit column.
@@ -61,8 +61,12 @@ class ReasonForm(forms.Form):
 class CatalogItemForm(forms.ModelForm):
     class Meta:
         model = CatalogItem
-        fields = ["kind", "name", "description", "price", "stock"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kind", "name", "description", "price", "stock", "valid_from", "valid_until"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 class RedeemForm(forms.Form):
@@ -77,3 +81,39 @@ class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Source, memo or email"), required=False, max_length=100)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AwardQueueFilterForm(forms.Form):
+    """The review queue's filters (GET). Clusters and programs are the agency's, given by the view."""
+
+    MARKED = [("", _("Any")), ("flagged", _("Flagged")), ("cut", _("Cut or not paid")), ("clean", _("Neither"))]
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=Award.Status.choices)
+    date_from = forms.DateField(label=_("Work from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Work until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    cluster = forms.TypedChoiceField(label=_("Cluster"), required=False, coerce=int, empty_value=None)
+    program = forms.TypedChoiceField(label=_("Program"), required=False, coerce=int, empty_value=None)
+    marked = forms.ChoiceField(label=_("Flags and cuts"), required=False, choices=MARKED)
+
+    def __init__(self, *args, clusters, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].choices = [("", _("All")), *clusters]
+        self.fields["program"].choices = [("", _("All")), *programs]
+
+
+class BulkDecisionForm(forms.Form):
+    """Several awards (checkboxes named "award", read by award_ids()) decided with one reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = forms.CharField(label=_("Reason for all of them"), max_length=300, required=False)
+    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def award_ids(self) -> list[int]:
+        # Any id is a valid shape here; the service checks that each one is the agency's.
+        return [int(v) for v in self.data.getlist("award") if v.isdigit() and len(v) < 12]
+
+
+class RedemptionFulfilForm(forms.Form):
+    voucher_code = forms.CharField(label=_("Voucher code"), max_length=120, required=False)
+    reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
+    note = forms.CharField(label=_("Note for the person"), max_length=500, required=False)

@@ -237,7 +237,13 @@ class Award(models.Model):
     caused_by_firm = models.ForeignKey(Firm, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="awards")
     source_ref = models.CharField(_("source"), max_length=120)
+    # The plain words in the writer's language, kept for the transfer memo and awards from before
+    # `description_params`; pages render `description_text` (the kind's sentence in the reader's language).
     description = models.CharField(_("description"), max_length=300)
+    description_params = models.JSONField(default=dict, blank=True)
+    # The day of the work paid for (the answer's acceptance, the session's date), in the site's time
+    # zone: what the review queue shows and filters on. created_at is when the award was granted.
+    work_date = models.DateField(_("date of the work"), null=True, blank=True, db_index=True)
     minutes = models.PositiveIntegerField(_("minutes"), null=True, blank=True)
     credits = models.PositiveIntegerField(_("credits"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -308,6 +314,16 @@ class Award(models.Model):
         """Why less than the rate (or nothing) was paid, in the active language ('' when the rate was paid)."""
         return reasons.cut_text(self.cut_code, self.cut_params)
 
+    @property
+    def description_text(self) -> str:
+        """What the award pays for, in the active language (the stored words for older awards)."""
+        return reasons.award_description(self.kind, self.description_params, self.description)
+
+    @property
+    def worked_on(self):
+        """The date of the work, or of the award for awards from before work_date."""
+        return self.work_date or timezone.localdate(self.created_at)
+
 
 class CatalogItem(models.Model):
     class Kind(models.TextChoices):
@@ -321,7 +337,11 @@ class CatalogItem(models.Model):
     name = models.CharField(_("name"), max_length=160)
     description = models.TextField(_("description"), blank=True)
     price = models.PositiveIntegerField(_("price (credits)"))
-    stock = models.IntegerField(_("stock"))
+    # None: no limit. Taken by one (under the item's row lock) when a request is made, given back when
+    # the request is rejected.
+    stock = models.IntegerField(_("stock"), null=True, blank=True, help_text=_("Leave empty for no limit."))
+    valid_from = models.DateField(_("offered from"), null=True, blank=True)
+    valid_until = models.DateField(_("offered until"), null=True, blank=True)
     is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
@@ -332,10 +352,23 @@ class CatalogItem(models.Model):
             models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_stock_never_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="catalog_price_positive"),
             models.UniqueConstraint(fields=["agency", "name"], name="catalog_item_name_unique_per_agency"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="catalog_validity_in_order",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+    def is_valid_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until)
 
 
 class Redemption(models.Model):
@@ -357,6 +390,14 @@ class Redemption(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # What the person actually received, recorded by staff once an approved redemption is handed over.
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voucher_code = models.CharField(_("voucher code"), max_length=120, blank=True)
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
+    fulfilment_note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -365,10 +406,21 @@ class Redemption(models.Model):
         verbose_name_plural = _("redemptions")
         constraints = [
             models.CheckConstraint(condition=Q(credits__gt=0), name="redemption_credits_positive"),
+            models.UniqueConstraint(
+                fields=["item", "person"], condition=Q(status="requested"),
+                name="one_waiting_redemption_per_person_and_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(fulfilled_at__isnull=True) | Q(status="approved"), name="only_approved_is_fulfilled"
+            ),
         ]
 
     def __str__(self):
         return f"{self.item} · {self.person_id} · {self.status}"
+
+    @property
+    def is_fulfilled(self) -> bool:
+        return self.fulfilled_at is not None
 
 
 class AuditEntry(models.Model):

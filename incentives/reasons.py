@@ -1,10 +1,14 @@
-"""Why an award was flagged or paid less, rendered in the reader's language when it is shown.
+"""What an award pays for and why it was flagged or paid less, rendered in the reader's language when it is shown.
 
 An award stores a code (Award.Flag / Award.Cut) and its parameters (names, numbers); this module turns
 them into a sentence under the active language. Nothing here queries the database, so a page of
 awards renders its reasons without a query more.
 """
 
+import contextlib
+import datetime
+
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 
@@ -53,3 +57,28 @@ def cut_text(code: str, params: dict | None) -> str:
         "pool_empty": _("Nothing paid: the program's pool is empty (%(original)s credits were due)."),
     }
     return _fill(templates.get(code, code), params)
+
+
+def award_description(kind: str, params: dict | None, fallback: str = "") -> str:
+    """What an award pays for, from its kind and parameters (`title`; `mentee`, `date` as ISO, `minutes`).
+
+    Awards granted without parameters (before they existed, or by a caller that gives none) show the
+    words stored with them.
+    """
+    if not params:
+        return fallback
+    params = dict(params)
+    if params.get("date"):
+        with contextlib.suppress(TypeError, ValueError):
+            params["date"] = date_format(datetime.date.fromisoformat(params["date"]))
+    templates = {
+        "accepted_answer": _("Accepted answer to “%(title)s”"),
+        "helpful_vote": _("Helpful answer to “%(title)s”"),
+        "mentoring_session": _("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)"),
+    }
+    if kind not in templates:
+        return fallback
+    try:
+        return templates[kind] % params
+    except (KeyError, TypeError, ValueError):
+        return fallback

@@ -16,6 +16,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from clusters.models import Agency, User
 from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, Redemption, Transfer
@@ -80,6 +83,40 @@ def awards_pending_for_agency(*, agency: Agency) -> QuerySet[Award]:
     )
 
 
+def awards_queue_for_agency(*, agency: Agency, status: str = "pending", date_from=None, date_to=None,
+                            cluster_id: int | None = None, program_id: int | None = None,
+                            marked: str = "") -> QuerySet[Award]:
+    """The review queue with its filters: status, the period of the work (inclusive dates), cluster,
+    program, and marked = "flagged" / "cut" / "clean". Waiting awards come flagged first, then oldest
+    work first; decided ones newest work first."""
+    awards = awards_for_agency(agency=agency, status=status)
+    if date_from:
+        awards = awards.filter(work_date__gte=date_from)
+    if date_to:
+        awards = awards.filter(work_date__lte=date_to)
+    if cluster_id:
+        awards = awards.filter(cluster_id=cluster_id)
+    if program_id:
+        awards = awards.filter(program_id=program_id)
+    if marked == "flagged":
+        awards = awards.exclude(flag_code="")
+    elif marked == "cut":
+        awards = awards.exclude(cut_code="")
+    elif marked == "clean":
+        awards = awards.filter(flag_code="", cut_code="")
+    if status == Award.Status.PENDING:
+        return awards.order_by(Case(When(flag_code="", then=1), default=0), "work_date", "created_at", "pk")
+    return awards.order_by("-work_date", "-created_at", "-pk")
+
+
+def queue_filter_choices(*, agency: Agency) -> dict:
+    """The agency's clusters and programs for the queue's filters: 2 queries."""
+    return {
+        "clusters": list(agency.clusters.order_by("name").values_list("pk", "name")),
+        "programs": list(Program.objects.filter(agency=agency).order_by("-starts_on", "name").values_list("pk", "name")),
+    }
+
+
 def award_for_staff(*, agency: Agency, award_id: int) -> Award:
     award = awards_for_agency(agency=agency).filter(pk=award_id).first()
     if award is None:
@@ -142,6 +179,28 @@ def wallets_of(*, user: User) -> list[Account]:
     return list(Account.objects.filter(owner=user, kind=Account.Kind.WALLET).select_related("agency").order_by("agency__name"))
 
 
+def wallet_of(*, user: User, agency: Agency) -> Account | None:
+    return Account.objects.filter(owner=user, agency=agency, kind=Account.Kind.WALLET).first()
+
+
+def redemption_problem(*, item: CatalogItem, user: User, wallet: Account | None, today=None) -> str:
+    """Why this person cannot request the item now ('' when they can), in the active language: 1 query.
+    The service checks the same again under its locks."""
+    today = today or timezone.localdate()
+    if not item.is_valid_on(today):
+        if item.valid_from and today < item.valid_from:
+            return _("“%(item)s” is offered from %(date)s.") % {"item": item.name, "date": date_format(item.valid_from)}
+        return _("“%(item)s” was offered until %(date)s.") % {"item": item.name, "date": date_format(item.valid_until)}
+    if not item.in_stock:
+        return _("“%(item)s” is out of stock.") % {"item": item.name}
+    if Redemption.objects.filter(item=item, person=user, status=Redemption.Status.REQUESTED).exists():
+        return _("You already asked for “%(item)s”: the agency has not answered that request yet.") % {
+            "item": item.name}
+    if (wallet.balance if wallet else 0) < item.price:
+        return _("Your wallet does not hold enough credits for this.")
+    return ""
+
+
 def statement(*, wallet: Account) -> QuerySet[Transfer]:
     """The wallet's transfers, newest first, each with its signed amount and the running balance after it.
     The running balance is a window over all of the wallet's transfers, so a page of it is one query."""
@@ -164,8 +223,15 @@ def awards_unpaid_of(*, user: User, agency: Agency, limit: int = 10) -> list[Awa
     )
 
 
-def catalog_of(*, agency: Agency) -> QuerySet[CatalogItem]:
-    return CatalogItem.objects.filter(agency=agency, is_active=True).order_by("price", "name")
+def catalog_of(*, agency: Agency, today=None) -> QuerySet[CatalogItem]:
+    """What the agency offers today: active, within its dates (out-of-stock items show as such)."""
+    today = today or timezone.localdate()
+    return (
+        CatalogItem.objects.filter(agency=agency, is_active=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("price", "name")
+    )
 
 
 def redemptions_of(*, user: User) -> QuerySet[Redemption]:

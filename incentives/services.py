@@ -6,18 +6,20 @@ records staff actions in the audit log. Award decisions are in `incentives.award
 
 import datetime
 import uuid
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clusters.models import Agency, Cluster, User
 from config.ratelimit import rate_limit
 from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
 from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
-from incentives.models import Account, AuditEntry, CatalogItem, Program, Redemption, Transfer
+from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, Redemption, Transfer
 
 
 def _require_staff(*, user: User, agency: Agency) -> None:
@@ -89,14 +91,19 @@ def program_fund(*, program: Program, acting_user: User, amount: int, reason: st
 
 
 @transaction.atomic
-def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str, price: int, stock: int,
-                      description: str = "", item: CatalogItem | None = None) -> CatalogItem:
+def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str, price: int, stock: int | None,
+                      description: str = "", valid_from: datetime.date | None = None,
+                      valid_until: datetime.date | None = None, item: CatalogItem | None = None) -> CatalogItem:
+    """Adds or changes a benefit. `stock` None means no limit; the validity dates are inclusive."""
     _require_staff(user=acting_user, agency=agency)
     if item is None:
         item = CatalogItem(agency=agency)
     elif item.agency_id != agency.pk:
         raise PermissionDenied(_("Only staff of this agency can do that."))
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationError(_("A benefit cannot stop being offered before it starts."), code="dates")
     item.kind, item.name, item.price, item.stock, item.description = kind, name, price, stock, description
+    item.valid_from, item.valid_until = valid_from, valid_until
     item.full_clean()
     try:
         with transaction.atomic():
@@ -107,26 +114,49 @@ def catalog_item_save(*, agency: Agency, acting_user: User, kind: str, name: str
         item.full_clean()
         raise
     audit(agency=agency, actor=acting_user, action="catalog.save", target=f"item {item.pk}: {name}",
-          price=price, stock=stock)
+          price=price, stock=stock, valid_from=valid_from and valid_from.isoformat(),
+          valid_until=valid_until and valid_until.isoformat())
     return item
+
+
+def redemption_balance_after(*, item: CatalogItem, wallet: Account | None) -> int:
+    """What the wallet would hold after requesting the item (negative: it does not hold enough)."""
+    return (wallet.balance if wallet is not None else 0) - item.price
 
 
 @transaction.atomic
 def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str = "") -> Redemption:
-    """Moves the price wallet → hold and takes one from the stock (both locked, stock first)."""
+    """Moves the price wallet → hold and takes one from the stock (both locked, stock first).
+
+    Refused when the item is not offered today (inactive, before or after its dates), out of stock, or
+    when the person already waits for the same item. The item's row lock serialises every request for
+    it, so the stock is taken exactly and a second identical request made at the same moment is refused.
+    """
     if not person.is_authenticated:
         raise PermissionDenied(_("Sign in to redeem credits."))
     # The item row is locked before the accounts, always in this order.
     item = CatalogItem.objects.select_for_update(no_key=True).get(pk=item.pk)
-    if not item.is_active:
-        raise ValidationError(_("This benefit is no longer offered."), code="inactive")
     key = f"redeem:{person.pk}:{idempotency_key or uuid.uuid4().hex}"
     existing = Redemption.objects.filter(request_transfer__idempotency_key=key).first()
     if existing is not None:
-        return existing
+        return existing  # a double submit of the same confirmation
+    if not item.is_active:
+        raise ValidationError(_("This benefit is no longer offered."), code="inactive")
+    today = timezone.localdate()
+    if item.valid_from and today < item.valid_from:
+        raise ValidationError(_("“%(item)s” is offered from %(date)s.")
+                              % {"item": item.name, "date": date_format(item.valid_from)}, code="not_yet")
+    if item.valid_until and item.valid_until < today:
+        raise ValidationError(_("“%(item)s” was offered until %(date)s.")
+                              % {"item": item.name, "date": date_format(item.valid_until)}, code="expired")
     rate_limit(action="redemption", user=person)
-    if item.stock < 1:
+    if not item.in_stock:
         raise ValidationError(_("“%(item)s” is out of stock.") % {"item": item.name}, code="stock")
+    if Redemption.objects.filter(item=item, person=person, status=Redemption.Status.REQUESTED).exists():
+        raise ValidationError(
+            _("You already asked for “%(item)s”: the agency has not answered that request yet.")
+            % {"item": item.name}, code="duplicate",
+        )
     wallet = wallet_for(user=person, agency=item.agency)
     hold = agency_account(agency=item.agency, kind=Account.Kind.HOLD)
     transfer = transfer_post(
@@ -134,7 +164,8 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
         idempotency_key=key, caused_by=person, source_ref=f"incentives.item:{item.pk}",
         memo=_("Requested: %(item)s") % {"item": item.name},
     )
-    CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
+    if item.stock is not None:
+        CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
     return Redemption.objects.create(item=item, person=person, credits=item.price, request_transfer=transfer)
 
 
@@ -174,7 +205,7 @@ def redemption_reject(*, redemption: Redemption, acting_user: User, reason: str)
         raise ValidationError(_("Say why the redemption is rejected."), code="reason")
     redemption = _staff_redemption(redemption=redemption, acting_user=acting_user)
     agency = redemption.item.agency
-    CatalogItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + 1)
+    CatalogItem.objects.filter(pk=redemption.item_id, stock__isnull=False).update(stock=F("stock") + 1)
     hold = agency_account(agency=agency, kind=Account.Kind.HOLD)
     wallet = wallet_for(user=redemption.person, agency=agency)
     redemption.settle_transfer = transfer_post(
@@ -189,3 +220,73 @@ def redemption_reject(*, redemption: Redemption, acting_user: User, reason: str)
     audit(agency=agency, actor=acting_user, action="redemption.reject",
           target=f"redemption {redemption.pk}: {redemption.item.name}", reason=reason, redemption=redemption.pk)
     return redemption
+
+
+@transaction.atomic
+def redemption_fulfil(*, redemption: Redemption, acting_user: User, voucher_code: str = "", reference: str = "",
+                      note: str = "") -> Redemption:
+    """Staff record what the person was given for an approved redemption (a voucher code, a booking
+    reference, a note); the person sees it in their wallet. A later call corrects it; each is audited."""
+    redemption = Redemption.objects.select_for_update(of=("self",)).select_related("item", "item__agency").get(
+        pk=redemption.pk)
+    _require_staff(user=acting_user, agency=redemption.item.agency)
+    if redemption.person_id == acting_user.pk:
+        raise PermissionDenied(_("Nobody can decide on their own redemption."))
+    if redemption.status != Redemption.Status.APPROVED:
+        raise ValidationError(_("Only an approved redemption can be fulfilled."), code="status")
+    voucher_code, reference, note = voucher_code.strip()[:120], reference.strip()[:120], note.strip()[:500]
+    if not (voucher_code or reference or note):
+        raise ValidationError(_("Say what was given: a voucher code, a reference or a note."), code="empty")
+    redemption.voucher_code, redemption.reference, redemption.fulfilment_note = voucher_code, reference, note
+    redemption.fulfilled_by, redemption.fulfilled_at = acting_user, timezone.now()
+    redemption.save(update_fields=["voucher_code", "reference", "fulfilment_note", "fulfilled_by", "fulfilled_at"])
+    audit(agency=redemption.item.agency, actor=acting_user, action="redemption.fulfil",
+          target=f"redemption {redemption.pk}: {redemption.item.name}", reason=note, redemption=redemption.pk,
+          voucher_code=voucher_code, reference=reference)
+    return redemption
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk decision did: the awards decided and, for each one that was not, why."""
+
+    done: list[Award] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+MAX_BULK_AWARDS = 200
+
+
+def awards_decide_bulk(*, agency: Agency, award_ids: list[int], acting_user: User, decision: str,
+                       reason: str = "") -> BulkOutcome:
+    """Approves or rejects several awards with one reason, each in its own transaction through
+    award_approve / award_reject (same rights, ledger and audit as one at a time), so one that fails
+    leaves the others decided. A flagged award is never approved in bulk: it needs its own look.
+
+    Call it outside a transaction (a view does): a failure inside one would otherwise undo the rest.
+    """
+    _require_staff(user=acting_user, agency=agency)
+    if decision not in ("approve", "reject"):
+        raise ValidationError(_("Choose to approve or to reject."), code="decision")
+    if decision == "reject" and not reason.strip():
+        raise ValidationError(_("Say why the awards are rejected."), code="reason")
+    ids = list(dict.fromkeys(int(i) for i in award_ids))[:MAX_BULK_AWARDS]
+    awards = {a.pk: a for a in Award.objects.filter(pk__in=ids, program__agency=agency).select_related("beneficiary")}
+    outcome = BulkOutcome()
+    for award_id in ids:
+        award = awards.get(award_id)
+        if award is None:
+            outcome.failed.append((award_id, _("No such award in this agency.")))
+            continue
+        if decision == "approve" and award.flag_code:
+            outcome.failed.append((award_id, _("Flagged: decide on it on its own. %(why)s") % {"why": award.flag_text}))
+            continue
+        try:
+            if decision == "approve":
+                outcome.done.append(award_approve(award=award, acting_user=acting_user, reason=reason))
+            else:
+                outcome.done.append(award_reject(award=award, acting_user=acting_user, reason=reason))
+        except (ValidationError, PermissionDenied) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            outcome.failed.append((award_id, message))
+    return outcome

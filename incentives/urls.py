@@ -12,6 +12,7 @@ urlpatterns = [
     path("agency/<slug:agency_slug>/programs/new/", views.program_create, name="program_create"),
     path("agency/<slug:agency_slug>/programs/<id:program_id>/", views.program_detail, name="program"),
     path("agency/<slug:agency_slug>/awards/", views.awards_queue, name="awards"),
+    path("agency/<slug:agency_slug>/awards/bulk/", views.awards_bulk, name="awards_bulk"),
     path("agency/<slug:agency_slug>/awards/<id:award_id>/<str:decision>/", views.award_decide, name="award_decide"),
     path("agency/<slug:agency_slug>/redemptions/", views.redemptions_queue, name="redemptions"),
     path("agency/<slug:agency_slug>/redemptions/<id:redemption_id>/<str:decision>/", views.redemption_decide,

@@ -8,16 +8,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.ratelimit import RateLimited
 from incentives import impact, selectors, services
-from incentives.forms import CatalogItemForm, FundForm, LedgerFilterForm, ProgramForm, ReasonForm, RedeemForm
+from incentives.forms import (
+    AwardQueueFilterForm,
+    BulkDecisionForm,
+    CatalogItemForm,
+    FundForm,
+    LedgerFilterForm,
+    ProgramForm,
+    ReasonForm,
+    RedeemForm,
+    RedemptionFulfilForm,
+)
 from incentives.models import Award, CatalogItem, Redemption
 
 PAGE = getattr(settings, "PUENTE_PAGE_SIZE", 20)
@@ -48,31 +59,41 @@ def wallet(request):
         page, query = _page(request, selectors.statement(wallet=chosen))
         context.update(
             page=page, query=query, catalog=list(selectors.catalog_of(agency=chosen.agency)),
-            redemptions=list(selectors.redemptions_of(user=request.user)[:10]), redeem_key=uuid.uuid4().hex,
+            redemptions=list(selectors.redemptions_of(user=request.user)[:10]),
             unpaid=selectors.awards_unpaid_of(user=request.user, agency=chosen.agency),
         )
     return render(request, "incentives/wallet.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def redeem(request, item_id):
+    """Confirm, then request: the page shows the price and the balance after; the POST requests it."""
     item = CatalogItem.objects.filter(pk=item_id, is_active=True).select_related("agency").first()
     if item is None:
         raise Http404
-    form = RedeemForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please try again."))
-    else:
+    wallet_url = f"{reverse('incentives:wallet')}?agency={item.agency.slug}"
+    if request.method == "POST":
+        form = RedeemForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please try again."))
+            return redirect(request.path)
         try:
             services.redemption_request(item=item, person=request.user, idempotency_key=form.cleaned_data["key"])
         except RateLimited:
             raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("Requested: %(item)s. The agency will confirm it.") % {"item": item.name})
-    return redirect(f"{reverse('incentives:wallet')}?agency={item.agency.slug}")
+            return redirect(request.path)
+        messages.success(request, _("Requested: %(item)s. The agency will confirm it.") % {"item": item.name})
+        return redirect(wallet_url)
+    wallet = selectors.wallet_of(user=request.user, agency=item.agency)
+    return render(request, "incentives/redeem_confirm.html", {
+        "item": item, "wallet": wallet, "wallet_url": wallet_url,
+        "balance_after": services.redemption_balance_after(item=item, wallet=wallet),
+        "problem": selectors.redemption_problem(item=item, user=request.user, wallet=wallet),
+        "key": uuid.uuid4().hex,
+    })
 
 
 # ---- Agency console -------------------------------------------------------------------------------
@@ -145,14 +166,53 @@ def program_detail(request, agency_slug, program_id):
 @login_required
 def awards_queue(request, agency_slug):
     agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
-    status = request.GET.get("status", "pending")
-    if status not in Award.Status.values:
-        status = "pending"
-    awards = (selectors.awards_pending_for_agency(agency=agency) if status == "pending"
-              else selectors.awards_for_agency(agency=agency, status=status))
+    choices = selectors.queue_filter_choices(agency=agency)
+    form = AwardQueueFilterForm(request.GET or None, **choices)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or Award.Status.PENDING
+    awards = selectors.awards_queue_for_agency(
+        agency=agency, status=status, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+        cluster_id=filters.get("cluster"), program_id=filters.get("program"), marked=filters.get("marked") or "",
+    )
     page, query = _page(request, awards)
-    return _console(request, agency, "awards.html", page=page, query=query, status=status,
-                    statuses=Award.Status.choices, form=ReasonForm())
+    filtered = any(value for name, value in filters.items() if name != "status")
+    return _console(request, agency, "awards.html", page=page, query=query, status=status, filter_form=form,
+                    filtered=filtered,
+                    form=ReasonForm(), bulk_form=BulkDecisionForm(initial={"query": request.GET.urlencode()}))
+
+
+@require_POST
+@login_required
+def awards_bulk(request, agency_slug):
+    """Approves or rejects the awards ticked on the queue, with one reason; says which failed and why."""
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = BulkDecisionForm(request.POST)
+    back = reverse("incentives:awards", args=[agency.slug])
+    if not form.is_valid():
+        messages.error(request, _("Please try again."))
+        return redirect(back)
+    query = QueryDict(form.cleaned_data["query"]).urlencode()
+    back = f"{back}?{query}" if query else back
+    ids = form.award_ids()
+    if not ids:
+        messages.error(request, _("Tick the awards to decide on first."))
+        return redirect(back)
+    decision = form.cleaned_data["decision"]
+    try:
+        outcome = services.awards_decide_bulk(agency=agency, award_ids=ids, acting_user=request.user,
+                                              decision=decision, reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    if outcome.done:
+        count = len(outcome.done)
+        messages.success(request, (
+            ngettext("%(count)s award approved and paid.", "%(count)s awards approved and paid.", count)
+            if decision == "approve" else ngettext("%(count)s award rejected.", "%(count)s awards rejected.", count)
+        ) % {"count": count})
+    for award_id, why in outcome.failed:
+        messages.error(request, _("Award #%(id)s was not decided: %(why)s") % {"id": award_id, "why": why})
+    return redirect(back)
 
 
 @require_POST
@@ -184,7 +244,7 @@ def redemptions_queue(request, agency_slug):
         status = "requested"
     page, query = _page(request, selectors.redemptions_for_agency(agency=agency, status=status).order_by("created_at"))
     return _console(request, agency, "redemptions.html", page=page, query=query, status=status,
-                    statuses=Redemption.Status.choices, form=ReasonForm())
+                    statuses=Redemption.Status.choices, form=ReasonForm(), fulfil_form=RedemptionFulfilForm())
 
 
 @require_POST
@@ -192,6 +252,8 @@ def redemptions_queue(request, agency_slug):
 def redemption_decide(request, agency_slug, redemption_id, decision):
     agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
     redemption = selectors.redemption_for_staff(agency=agency, redemption_id=redemption_id)
+    if decision == "fulfil":
+        return _redemption_fulfil(request, agency, redemption)
     actions = {"approve": services.redemption_approve, "reject": services.redemption_reject}
     if decision not in actions:
         raise Http404
@@ -202,9 +264,23 @@ def redemption_decide(request, agency_slug, redemption_id, decision):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Redemption approved.") if decision == "approve"
-                         else _("Redemption rejected; the credits went back to the wallet."))
+        messages.success(request, _("Redemption approved. Record what was given once it is handed over.")
+                         if decision == "approve" else _("Redemption rejected; the credits went back to the wallet."))
     return redirect("incentives:redemptions", agency.slug)
+
+
+def _redemption_fulfil(request, agency, redemption):
+    form = RedemptionFulfilForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.redemption_fulfil(redemption=redemption, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Recorded: the person sees what was given in their wallet."))
+    return redirect(f"{reverse('incentives:redemptions', args=[agency.slug])}?status=approved")
 
 
 @require_http_methods(["GET", "POST"])
@@ -311,19 +387,19 @@ def export_awards(request, agency_slug):
     def email(person):
         return person.email if person else ""
 
-    # The reasons are written in the language of the staff member who downloads the file; the codes
+    # The descriptions and reasons are written in the language of the staff member who downloads the file; the codes
     # and the amount before any cut are there for a spreadsheet to sort on.
     language = translation.get_language()
 
     def rows():
         with translation.override(language):  # the file is written after the view returns
             for a in awards:
-                yield [a.pk, a.created_at, a.program.name, a.kind, a.beneficiary.email, email(a.caused_by),
-                       a.cluster.slug, a.source_ref, a.description, a.minutes, _credits_due(a),
+                yield [a.pk, a.created_at, a.worked_on, a.program.name, a.kind, a.beneficiary.email,
+                       email(a.caused_by), a.cluster.slug, a.source_ref, a.description_text, a.minutes, _credits_due(a),
                        a.credits, a.status, a.flag_code, a.flag_text, a.cut_code, a.cut_text, email(a.decided_by),
                        a.decided_at, a.decision_reason]
 
-    header = ["id", "created_at", "program", "kind", "beneficiary", "caused_by", "cluster", "source_ref",
+    header = ["id", "created_at", "work_date", "program", "kind", "beneficiary", "caused_by", "cluster", "source_ref",
               "description", "minutes", "credits_due", "credits", "status", "flag_code", "flag_reason", "cut_code",
               "cut_reason", "decided_by", "decided_at", "decision_reason"]
     return _csv_response(f"{agency.slug}-awards.csv", header, rows())

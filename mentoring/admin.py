@@ -12,6 +12,8 @@ from mentoring.models import (
     Mentorship,
     MentorshipRequest,
     Milestone,
+    OutcomeFollowUp,
+    OutcomeFollowUpChange,
     Session,
 )
 
@@ -91,3 +93,28 @@ class SessionAdmin(admin.ModelAdmin):
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["mentorship", "author", "rating", "created_at"]
+
+
+class OutcomeFollowUpChangeInline(admin.TabularInline):
+    model = OutcomeFollowUpChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["changed_at", "changed_by", "by_phone", "answer"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutcomeFollowUp)
+class OutcomeFollowUpAdmin(admin.ModelAdmin):
+    """Answers are the firm's own report: read here, changed only through the follow-up page."""
+
+    list_display = ["firm", "months", "due_on", "asked_at", "answered_at", "exporting", "by_phone"]
+    list_filter = ["months", "exporting", "by_phone"]
+    search_fields = ["firm__name"]
+    date_hierarchy = "due_on"
+    readonly_fields = [f.name for f in OutcomeFollowUp._meta.fields]
+    inlines = [OutcomeFollowUpChangeInline]
+
+    def has_add_permission(self, request):
+        return False

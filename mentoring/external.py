@@ -34,7 +34,7 @@ def notify(*, recipient: User, kind: str, text_factory, url: str, actor: User | 
 
 
 def session_pay(*, beneficiary: User, cluster: Cluster | None, source_ref: str, description: str,
-                caused_by: User, minutes: int):
+                caused_by: User, minutes: int, description_params: dict | None = None, work_date=None):
     """Asks the incentive ledger to pay for a confirmed session; it decides whether a program pays."""
     if cluster is None:
         return None
@@ -54,4 +54,6 @@ def session_pay(*, beneficiary: User, cluster: Cluster | None, source_ref: str, 
         description=description,
         caused_by=caused_by,
         minutes=minutes,
+        description_params=description_params,
+        work_date=work_date,
     )

@@ -26,6 +26,7 @@ from clusters.services import country_codes
 from clusters.topics import Topic
 from config.ratelimit import rate_limit
 from mentoring import external
+from mentoring.followups import followups_schedule
 from mentoring.models import (
     AspirantNeeds,
     Feedback,
@@ -591,6 +592,7 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
     mentorship.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
     if mentorship.room is not None:
         external.room_close(room=mentorship.room)
+    followups_schedule(mentorship=mentorship)
     # The mentor's profile last (docs/ARCHITECTURE.md, "Lock order"): after the mentorship and its room.
     MentorProfile.objects.filter(user_id=mentorship.mentor_id).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     other = mentorship.other_side(acting_user)
@@ -852,8 +854,12 @@ def session_confirm(*, session: Session, acting_user: User, version: int | None 
         beneficiary=mentorship.mentor,
         cluster=mentorship.cluster,
         source_ref=session.source_ref,
-        description=_("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)")
-        % {"mentee": mentorship.mentee.display_name, "date": date_format(session.date), "minutes": session.minutes},
+        # Kept in English with the award; pages render description_params in their reader's language.
+        description=f"Mentoring session with {mentorship.mentee.display_name} on {session.date.isoformat()} "
+                    f"({session.minutes} min)",
+        description_params={"mentee": mentorship.mentee.display_name, "date": session.date.isoformat(),
+                            "minutes": session.minutes},
+        work_date=session.date,
         caused_by=acting_user,
         minutes=session.minutes,
     )

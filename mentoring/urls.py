@@ -20,4 +20,6 @@ urlpatterns = [
     path("mentorships/milestones/<id:milestone_id>/<slug:action>/", views.milestone_action,
          name="milestone_action"),
     path("mentorships/sessions/<id:session_id>/<slug:action>/", views.session_action, name="session_action"),
+    path("follow-ups/", views.followups_list, name="followups"),
+    path("follow-ups/<id:followup_id>/", views.followup, name="followup"),
 ]

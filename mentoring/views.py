@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_countries import countries
 
 from config.ratelimit import RateLimited
-from mentoring import forms, selectors, services
+from mentoring import followups, forms, selectors, services
 from mentoring.models import Mentorship, Session
 
 
@@ -165,6 +166,7 @@ def mentorships(request):
         "received": list(selectors.requests_received(user=user)),
         "sent": list(selectors.requests_sent(user=user)[:30]),
         "to_confirm": list(selectors.sessions_to_confirm(user=user)),
+        "followups_due": selectors.followups_due_for_user(user=user),
         "profile": selectors.mentor_profile_of(user=user),
         "can_mentor": services.can_mentor(user=user),
     })
@@ -406,3 +408,46 @@ def session_action(request, session_id, action):
     else:
         raise Http404
     return back
+
+
+# --- Outcome follow-ups ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def followup(request, followup_id):
+    """The firm answers a follow-up (or corrects its answer); a facilitator records one given by phone."""
+    item = selectors.followup_get_for_user(user=request.user, followup_id=followup_id)
+    # A member of the firm answers for it; a facilitator (who is not) records what the firm said by phone.
+    by_phone = not item.is_member
+    allowed = followups.window_open(followup=item) and (
+        item.is_member or item.is_facilitator or request.user.is_superuser)
+    form = forms.FollowUpForm.for_followup(item, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and allowed and form.is_valid():
+        data = form.cleaned_data
+        done = _run(request, lambda: followups.followup_answer(
+            followup=item, acting_user=request.user, exporting=data["exporting"], markets=form.markets(),
+            value_band=data["value_band"], new_buyers=data["new_buyers"], by_phone=by_phone,
+        ), _("Thank you: your answer is recorded.") if not by_phone else _("The answer given by phone is recorded."))
+        if done:
+            return redirect("mentoring:followup", followup_id=item.pk)
+    elif request.method == "POST" and not allowed:
+        messages.error(request, _("This follow-up cannot be answered or changed now."))
+        return redirect("mentoring:followup", followup_id=item.pk)
+    return render(request, "mentoring/followup.html", {
+        "followup": item, "form": form, "allowed": allowed, "by_phone": by_phone,
+        "market_names": [countries.name(code) for code in item.markets],
+        "is_due": followups.is_due(followup=item),
+        "edit_until": followups.edit_deadline(item),
+        "changes": selectors.followup_changes(followup=item) if item.answered_at else [],
+    })
+
+
+@login_required
+@require_safe
+def followups_list(request):
+    """The follow-ups a person's firm should answer, and for a facilitator those of their clusters."""
+    return render(request, "mentoring/followups.html", {
+        "followups_due": selectors.followups_due_for_user(user=request.user),
+        "to_record": selectors.followups_for_facilitator(user=request.user),
+    })

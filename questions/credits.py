@@ -2,7 +2,8 @@
 
 The award service decides whether a program covers the cluster, applies caps and anti-gaming rules,
 and keeps at most one live award per (kind, source_ref); we only say what happened, inside our own
-transaction, so a rolled-back acceptance never pays.
+transaction, so a rolled-back acceptance never pays. The description is stored as the question's title
+and rendered in each reader's language; the date of the work is the day of the acceptance or the vote.
 """
 
 from clusters.models import User
@@ -28,7 +29,7 @@ def accepted_answer_grant(*, answer, acting_user: User) -> None:
     awards.award_grant(
         kind="accepted_answer", beneficiary=answer.author, cluster=answer.question.cluster,
         source_ref=answer_ref(answer), description=f"Accepted answer to “{answer.question.title}”"[:200],
-        caused_by=acting_user,
+        description_params={"title": answer.question.title[:200]}, caused_by=acting_user,
     )
 
 
@@ -42,7 +43,7 @@ def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
     awards.award_grant(
         kind="helpful_vote", beneficiary=answer.author, cluster=answer.question.cluster,
         source_ref=vote_ref(vote), description=f"Helpful answer to “{answer.question.title}”"[:200],
-        caused_by=acting_user,
+        description_params={"title": answer.question.title[:200]}, caused_by=acting_user,
     )
 
 

@@ -117,7 +117,11 @@ def test_a_question_answered_accepted_paid_and_redeemed(browser, live_site, shot
 
         # Diego redeems a training seat: the credits move to a hold until the agency approves.
         seat = diego.locator(".catalog li.card", has_text=SEAT)
-        seat.locator("form button[type=submit]").click()
+        seat.locator("a.button").click()
+        diego.wait_for_load_state()
+        assert diego.locator("dl.facts", has_text=str(balance_before + 50 - 50)).count() == 1  # the balance after
+        shots(diego, "seat-confirm")
+        diego.locator("form button[type=submit]", has_text="50").click()
         diego.wait_for_load_state()
         assert _balance(diego) == balance_before + 50 - 50
         shots(diego, "seat-requested")

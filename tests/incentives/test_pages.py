@@ -85,9 +85,9 @@ def test_staff_approve_and_reject_redemptions_and_every_action_is_audited(
     grant(1, mateo=mateo, ana=ana, coffee=coffee)
     grant(2, mateo=mateo, ana=ana, coffee=coffee)
     first = services.redemption_request(item=item, person=mateo)
-    second = services.redemption_request(item=item, person=mateo)
     client.force_login(rafael)
     client.post(reverse("incentives:redemption_decide", args=[agency.slug, first.pk, "approve"]))
+    second = services.redemption_request(item=item, person=mateo)  # the first is no longer waiting
     client.post(reverse("incentives:redemption_decide", args=[agency.slug, second.pk, "reject"]),
                 {"reason": "Sin cupo en la feria"})
     first.refresh_from_db()

@@ -14,7 +14,7 @@ from clusters.models import Firm
 from incentives import services
 from incentives.awards import award_grant
 from incentives.ledger import program_accounts, transfer_post, wallet_for
-from incentives.models import Account, Award, Redemption
+from incentives.models import Account, Award, CatalogItem, Redemption
 from tests.conftest import activate, make_person
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -49,18 +49,60 @@ def test_fifty_threads_redeeming_ten_from_a_wallet_of_a_hundred(
     wallet = wallet_for(user=mateo, agency=agency)
     transfer_post(from_account=mint, to_account=pool, amount=100, kind="fund", idempotency_key="f")
     transfer_post(from_account=pool, to_account=wallet, amount=100, kind="award", idempotency_key="a")
-    item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="training", name="Taller LC",
-                                      price=10, stock=100)
+    # One waiting request per person and item: fifty different items, so only the wallet's floor limits them.
+    items = [services.catalog_item_save(agency=agency, acting_user=rafael, kind="training", name=f"Taller {i}",
+                                        price=10, stock=100) for i in range(50)]
 
-    results = race(50, lambda i: services.redemption_request(item=item, person=mateo, idempotency_key=f"t{i}"))
+    results = race(50, lambda i: services.redemption_request(item=items[i], person=mateo, idempotency_key=f"t{i}"))
 
     succeeded = [r for r in results if isinstance(r, Redemption)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(succeeded) == 10 and len(refused) == 40, results
     wallet.refresh_from_db()
-    item.refresh_from_db()
-    assert wallet.balance == 0 and item.stock == 90
+    assert wallet.balance == 0 and sum(CatalogItem.objects.values_list("stock", flat=True)) == 50 * 100 - 10
     call_command("ledger_verify")
+
+
+def rich_people(n, *, program, agency, credits=100):
+    """n people with `credits` each in the agency's wallet."""
+    mint, pool = program_accounts(program=program)
+    transfer_post(from_account=mint, to_account=pool, amount=n * credits, kind="fund", idempotency_key="fund-all")
+    people = []
+    for i in range(n):
+        person = make_person(f"p{i}@example.org", name=f"Persona {i}")
+        transfer_post(from_account=pool, to_account=wallet_for(user=person, agency=agency), amount=credits,
+                      kind="award", idempotency_key=f"give-{i}")
+        people.append(person)
+    return people
+
+
+def test_twenty_people_racing_for_five_seats_get_exactly_five(postgres_only, program, rafael, agency):
+    people = rich_people(20, program=program, agency=agency)
+    item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="training", name="Taller EUDR",
+                                      price=30, stock=5)
+
+    results = race(20, lambda i: services.redemption_request(item=item, person=people[i]))
+
+    succeeded = [r for r in results if isinstance(r, Redemption)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(succeeded) == 5 and len(refused) == 15, results
+    assert all("out of stock" in str(r) for r in refused)
+    item.refresh_from_db()
+    assert item.stock == 0 and Redemption.objects.count() == 5
+    call_command("ledger_verify")
+
+
+def test_the_same_request_sent_eight_times_at_once_waits_once(postgres_only, program, rafael, agency):
+    (person,) = rich_people(1, program=program, agency=agency, credits=1000)
+    item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="freight", name="Flete", price=10,
+                                      stock=50)
+
+    results = race(8, lambda i: services.redemption_request(item=item, person=person, idempotency_key=f"k{i}"))
+
+    assert len([r for r in results if isinstance(r, Redemption)]) == 1, results
+    assert all("already asked" in str(r) for r in results if isinstance(r, ValidationError))
+    item.refresh_from_db()
+    assert item.stock == 49 and wallet_for(user=person, agency=agency).balance == 990
 
 
 def test_concurrent_awards_never_overdraw_a_small_pool(postgres_only, program, rafael, coffee, agency):

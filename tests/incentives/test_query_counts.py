@@ -17,15 +17,15 @@ LAYOUT = 4
 
 @pytest.fixture
 def busy(funded, rafael, agency, mateo, ana, coffee, no_rate_limits):
-    item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="freight", name="Voucher", price=10,
-                                      stock=50)
-
     def grow(start, n):
         for k in range(start, start + n):
             award_grant(kind="helpful_vote", beneficiary=mateo, cluster=coffee, source_ref=f"questions.vote:{k}",
                         description="Helpful answer: EUDR due diligence", caused_by=None)
             award_grant(kind="accepted_answer", beneficiary=mateo, cluster=coffee, source_ref=f"q.answer:{k}",
                         description="Accepted answer: letters of credit", caused_by=None)
+            # one waiting request per person and item: a new item each time (the catalog grows too)
+            item = services.catalog_item_save(agency=agency, acting_user=rafael, kind="freight",
+                                              name=f"Voucher {k}", price=10, stock=50)
             services.redemption_request(item=item, person=mateo)
 
     return grow
@@ -45,7 +45,7 @@ def test_the_wallet_page_has_a_fixed_query_count(client, busy, mateo, django_ass
 CONSOLE = {
     # agency (staff check), queue counts (awards + redemptions), then the page's own reads
     "console": 3 + 4,  # programs, their clusters, pool balances, latest audit entries
-    "awards": 3 + 2,  # COUNT, page of awards with people and program
+    "awards": 3 + 4,  # the filters' clusters and programs, COUNT, page of awards with people and program
     "redemptions": 3 + 2,  # COUNT, page of redemptions
     "catalog": 3 + 1,  # the items
     "ledger": 3 + 2,  # COUNT, page of transfers with accounts, owners and programs

@@ -160,6 +160,21 @@ def test_the_mentees_confirmation_pays_once(mentorship, ana, mateo, coffee, outs
     assert outside.kinds_for(mateo)[-1] == "mentoring.session_confirmed"
 
 
+def test_a_session_award_is_dated_by_the_session_and_described_by_parameters_not_a_sentence(
+    mentorship, ana, mateo, outside
+):
+    ana.language = "es"
+    ana.save(update_fields=["language"])
+    earlier = today() - datetime.timedelta(days=9)
+    session = log(mentorship, mateo, minutes=45, date=earlier)
+    services.session_confirm(session=session, acting_user=ana)
+    award = outside.awards[0]
+    assert award["work_date"] == earlier
+    assert award["description_params"] == {"mentee": "Ana Martínez", "date": earlier.isoformat(), "minutes": 45}
+    # the words kept with the award are not in the mentee's language: pages render the parameters
+    assert award["description"].startswith("Mentoring session with Ana Martínez")
+
+
 def test_a_failing_award_leaves_the_session_unconfirmed(mentorship, ana, mateo, monkeypatch):
     from mentoring import external
 

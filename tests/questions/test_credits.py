@@ -19,7 +19,8 @@ class Ledger:
         self.calls = []
         self.live = {}
 
-    def award_grant(self, *, kind, beneficiary, cluster, source_ref, description, caused_by, minutes=None):
+    def award_grant(self, *, kind, beneficiary, cluster, source_ref, description, caused_by, minutes=None,
+                    description_params=None, work_date=None):
         self.calls.append(("grant", kind, source_ref, beneficiary.pk, caused_by.pk))
         key = (kind, source_ref)
         self.live.setdefault(key, object())

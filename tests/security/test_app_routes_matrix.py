@@ -34,6 +34,8 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
         "post", lambda w: {**w["agency"], "award_id": w["award"].pk, "decision": "approve"},
         [L, L, L, N, N, N, N, N, N, R, R],
     ),
+    # several awards at once: staff only; an empty form sends the staff back to the queue with an error
+    "incentives:awards_bulk": ("post", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, R, R]),
     "incentives:redemptions": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:redemption_decide": (
         "post", lambda w: {**w["agency"], "redemption_id": w["redemption"].pk, "decision": "approve"},
@@ -99,6 +101,9 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "mentoring:profile": ("get", None, [L, L, L, F, F, F, K, K, F, F, K]),
     "mentoring:needs": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
     "mentoring:mentorships": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
+    # A follow-up is the mentee's firm's (Ana's) and, to record a phone answer, the cluster's facilitators'.
+    "mentoring:followups": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
+    "mentoring:followup": ("get", lambda w: {"followup_id": w["followup"].pk}, [L, L, L, N, N, K, N, K, N, N, K]),
     "mentoring:request": ("get", lambda w: {"request_id": w["request"].pk}, [L, L, L, N, N, N, K, N, N, N, N]),
     "mentoring:request_action": (
         "post", lambda w: {"request_id": w["request"].pk, "action": "withdraw"}, [L, L, L, N, N, N, R, N, N, N, N],
@@ -177,7 +182,7 @@ def _world(Agency, User, make_person):
         "staff": User.objects.get(email="rafael@demo.puente"), "superuser": root,
     }
     from library.models import Entry
-    from mentoring.models import Goal, Mentorship, MentorshipRequest, Milestone, Session
+    from mentoring.models import Goal, Mentorship, MentorshipRequest, Milestone, OutcomeFollowUp, Session
     from messaging.models import Message, MessageReport, Notification, Room, RoomSuspension
     from questions.models import Answer, Question
 
@@ -207,6 +212,8 @@ def _world(Agency, User, make_person):
         "entry": Entry.objects.filter(status="published", source_answer__isnull=True).order_by("pk").first(),
         "accepted_answer": Answer.objects.filter(question__cluster__slug="cafe-especial",
                                                  accepted_for__isnull=False).first(),
+        "followup": OutcomeFollowUp.objects.create(
+            firm=ana.firm_member.firm, mentorship=mentorship, months=3, due_on=timezone.localdate()),
     }
 
 

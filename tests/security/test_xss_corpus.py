@@ -216,6 +216,10 @@ COVERED = {
     "incentives.Award.description": AGENCY,
     "incentives.Award.decision_reason": AGENCY,
     "incentives.Redemption.decision_reason": AGENCY,
+    "incentives.Award.description_params": AGENCY,
+    "incentives.Redemption.voucher_code": AGENCY,
+    "incentives.Redemption.reference": AGENCY,
+    "incentives.Redemption.fulfilment_note": AGENCY,
     "mentoring.MentorProfile.availability": PLANS,
     "mentoring.Goal.title": PLANS,
     "mentoring.Milestone.title": PLANS,
@@ -251,6 +255,11 @@ NOT_COVERED = {
         "incentives.reasons when shown and escaped by the template"
     ),
     "incentives.Award.cut_params": "numbers and a firm's name, rendered like flag_params",
+    "mentoring.OutcomeFollowUp.markets": "a list of country codes checked against the known countries",
+    "mentoring.OutcomeFollowUpChange.answer": (
+        "a copy of a follow-up's checked answer (a yes/no, country codes, a band code, a number); shown nowhere "
+        "but the admin"
+    ),
     "incentives.AuditEntry.action": "a dotted action name chosen by the code",
     "incentives.AuditEntry.target": (
         "written by the code from program and item names and award descriptions, which are covered; the audit "
@@ -924,6 +933,17 @@ def test_agency_console_texts(world, ana, mateo, rafael, agency, coffee):
         for status in ("pending", "approved", "rejected", "reversed")
     )
     assert_shows(queues, "the awards queues", descriptions + reasons)
+
+    # Awards whose description is a question's title put into a translated sentence when shown.
+    titles = batches(200)
+    for i, title in enumerate(titles):
+        award = award_services.award_grant(
+            kind="accepted_answer", beneficiary=mateo, cluster=coffee, source_ref=f"questions.answer:t{i}",
+            description=f"Respuesta {i}", caused_by=ana,
+            description_params={"title": sent("incentives.Award.description_params", title)},
+        )
+        assert award is not None
+    assert_shows(every_page(as_rafael, f"{awards_url}?status=pending"), "the pending queue", titles)
     page(as_rafael, fund_url)
 
     # Mateo redeems credits; the agency approves some and rejects others, with reasons.
@@ -942,6 +962,21 @@ def test_agency_console_texts(world, ana, mateo, rafael, agency, coffee):
     redemptions_url = reverse("incentives:redemptions", args=[slug])
     queues = "".join(every_page(as_rafael, f"{redemptions_url}?status={status}") for status in ("approved", "rejected"))
     assert_shows(queues, "the redemption queues", redemption_reasons)
+
+    # What was given for an approved redemption, corrected again and again: each version on both pages.
+    given = Redemption.objects.filter(status="approved").order_by("-pk").first()  # among the wallet's latest
+    fulfil_url = reverse("incentives:redemption_decide", args=[slug, given.pk, "fulfil"])
+    codes, refs, notes = batches(120), batches(120), batches(500)
+    for n in range(max(len(codes), len(refs), len(notes))):
+        # a list that ran out repeats its last write, so the last write of each field is what stays
+        code, ref, note = codes[min(n, len(codes) - 1)], refs[min(n, len(refs) - 1)], notes[min(n, len(notes) - 1)]
+        submit(as_rafael, fulfil_url, {
+            "voucher_code": sent("incentives.Redemption.voucher_code", code, replacing=True),
+            "reference": sent("incentives.Redemption.reference", ref, replacing=True),
+            "note": sent("incentives.Redemption.fulfilment_note", note, replacing=True),
+        })
+        page(as_mateo, reverse("incentives:wallet"), shows=nonces(code, ref, note))
+        page(as_rafael, f"{redemptions_url}?status=approved", shows=nonces(code, ref, note))
 
     page(as_rafael, reverse("incentives:console", args=[slug]), shows=nonces(*sent.stored["incentives.Program.name"]))
     assert_shows(
