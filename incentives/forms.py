@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from clusters.models import Cluster
 from incentives.models import Account, CatalogItem, Program, Transfer
@@ -58,3 +59,33 @@ class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Source, memo or email"), required=False, max_length=100)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImpactFilterForm(forms.Form):
+    """The impact page's period and filters; choices come from the agency's own clusters and programs."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    cluster = forms.TypedChoiceField(label=_("Cluster"), required=False, coerce=int, empty_value=None)
+    program = forms.TypedChoiceField(label=_("Program"), required=False, coerce=int, empty_value=None)
+    sector = forms.TypedChoiceField(label=_("Sector"), required=False, coerce=int, empty_value=None)
+    country = forms.ChoiceField(label=_("Country of the firm"), required=False)
+
+    def __init__(self, *args, clusters, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["cluster"].choices = everything + [(c.pk, c.name) for c in clusters]
+        self.fields["program"].choices = everything + [(p.pk, p.name) for p in programs]
+        sectors = {c.sector_id: c.sector for c in clusters}
+        self.fields["sector"].choices = everything + sorted(
+            ((pk, sector.localized_name) for pk, sector in sectors.items()), key=lambda choice: choice[1])
+        self.fields["country"].choices = everything + list(countries)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError(_("Choose a period of three years at most."))
+        return data
