@@ -238,3 +238,50 @@ class OutcomeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["markets"].choices = list(countries)
+
+
+class FollowUpForm(forms.Form):
+    """The firm's answer 3, 6 or 12 months on. Markets are a few single selects: easy on a phone."""
+
+    MARKET_ROWS = 4
+
+    exporting = forms.TypedChoiceField(
+        label=_("Does the firm export now?"), choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+    )
+    value_band = forms.ChoiceField(
+        label=_("Approximate export value in the last 12 months"), required=False, widget=forms.RadioSelect,
+    )
+    new_buyers = forms.IntegerField(
+        label=_("New buyers abroad since the mentorship ended"), required=False, min_value=0, max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, market_rows: int = MARKET_ROWS, **kwargs):
+        super().__init__(*args, **kwargs)
+        from mentoring.models import OutcomeFollowUp
+
+        self.fields["value_band"].choices = OutcomeFollowUp.ValueBand.choices
+        self.market_count = market_rows
+        choices = country_choices("—")
+        for i in range(market_rows):
+            self.fields[f"market_{i}"] = forms.ChoiceField(
+                label=_("Market %(number)s") % {"number": i + 1}, choices=choices, required=False
+            )
+
+    @classmethod
+    def for_followup(cls, followup, data=None):
+        markets = list(followup.markets or [])
+        form = cls(data, market_rows=max(cls.MARKET_ROWS, len(markets) + 1), initial={
+            "exporting": "" if followup.exporting is None else ("yes" if followup.exporting else "no"),
+            "value_band": followup.value_band, "new_buyers": followup.new_buyers,
+            **{f"market_{i}": code for i, code in enumerate(markets)},
+        })
+        return form
+
+    @property
+    def market_fields(self):
+        return [self[f"market_{i}"] for i in range(self.market_count)]
+
+    def markets(self) -> list[str]:
+        return [self.cleaned_data[f"market_{i}"] for i in range(self.market_count) if self.cleaned_data.get(f"market_{i}")]

@@ -321,3 +321,83 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.rating}/5 by {self.author_id}"
+
+
+class OutcomeFollowUp(models.Model):
+    """A firm's own report, 3, 6 or 12 months after its mentorship ended: does it export, where, how much.
+
+    Created when the mentorship ends (services.mentorship_end), asked for by `followups_send` once due,
+    answered by a member of the firm (editable for FOLLOWUP_EDIT_DAYS) or recorded by a facilitator of
+    the mentorship's cluster from a phone call. Every answer or change leaves an OutcomeFollowUpChange.
+    """
+
+    class Months(models.IntegerChoices):
+        THREE = 3, _("3 months")
+        SIX = 6, _("6 months")
+        TWELVE = 12, _("12 months")
+
+    class ValueBand(models.TextChoices):
+        NONE = "none", _("No exports")
+        LT_10K = "lt_10k", _("Less than US$10,000")
+        FROM_10K_TO_100K = "10k_100k", _("US$10,000 to 100,000")
+        FROM_100K_TO_1M = "100k_1m", _("US$100,000 to 1 million")
+        GT_1M = "gt_1m", _("More than US$1 million")
+
+    firm = models.ForeignKey("clusters.Firm", on_delete=models.PROTECT, related_name="outcome_followups")
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="followups")
+    months = models.PositiveSmallIntegerField(_("months after the mentorship"), choices=Months.choices)
+    due_on = models.DateField(_("due"))
+    # When the email and the home-page task went out (followups_send); null until then.
+    asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    exporting = models.BooleanField(_("exporting now"), null=True, blank=True)
+    markets = models.JSONField(_("markets"), default=list, blank=True)  # ISO 3166 alpha-2 codes
+    value_band = models.CharField(_("export value in the last 12 months"), max_length=10,
+                                  choices=ValueBand.choices, blank=True)
+    new_buyers = models.PositiveIntegerField(_("new buyers since the mentorship ended"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    by_phone = models.BooleanField(_("given by phone"), default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("outcome follow-up")
+        verbose_name_plural = _("outcome follow-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["mentorship", "firm", "months"], name="one_followup_per_firm_and_month"),
+            models.CheckConstraint(condition=models.Q(months__in=[3, 6, 12]), name="followup_months_3_6_or_12"),
+        ]
+        indexes = [models.Index(fields=["answered_at"], name="mentoring_followup_answered")]
+
+    def __str__(self):
+        return f"{self.firm_id} · {self.months} months · {self.due_on}"
+
+    def get_absolute_url(self):
+        return reverse("mentoring:followup", args=[self.pk])
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class OutcomeFollowUpChange(models.Model):
+    """One answer or correction of a follow-up, as given: the audit trail. Never updated or deleted."""
+
+    followup = models.ForeignKey(OutcomeFollowUp, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    by_phone = models.BooleanField(default=False)
+    # The answer after this change: {"exporting", "markets", "value_band", "new_buyers"}.
+    answer = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("follow-up change")
+        verbose_name_plural = _("follow-up changes")
+
+    def __str__(self):
+        return f"{self.followup_id} at {self.changed_at:%Y-%m-%d %H:%M}"

@@ -10,6 +10,8 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, 
 from django.http import Http404
 from django.utils import timezone
 
+from clusters.models import ClusterMembership as ClusterMembershipModel
+from clusters.models import FirmMember as FirmMemberModel
 from clusters.models import User
 from mentoring import matching
 from mentoring.models import (
@@ -20,6 +22,7 @@ from mentoring.models import (
     Mentorship,
     MentorshipRequest,
     Milestone,
+    OutcomeFollowUp,
     Session,
 )
 from messaging.models import Message
@@ -278,3 +281,77 @@ def waiting_counts(*, user: User) -> dict[str, int]:
         "requests": MentorshipRequest.objects.filter(mentor=user, status=MentorshipRequest.Status.PENDING).count(),
         "sessions": Session.objects.filter(mentorship__mentee=user, status=Session.Status.PENDING).count(),
     }
+
+
+# --- Outcome follow-ups ----------------------------------------------------------------------------
+
+
+def _between(queryset: QuerySet, field: str, since, until) -> QuerySet:
+    if since is not None:
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until is not None:
+        queryset = queryset.filter(**{f"{field}__lt": until})
+    return queryset
+
+
+def followups_answered(*, firm_ids=None, since=None, until=None) -> QuerySet[OutcomeFollowUp]:
+    """Answered follow-ups, answered in [since, until) (datetimes; either may be None), of `firm_ids`
+    (None: every firm). One query; firm and mentorship come with each row."""
+    queryset = OutcomeFollowUp.objects.filter(answered_at__isnull=False).select_related("firm", "mentorship")
+    if firm_ids is not None:
+        queryset = queryset.filter(firm_id__in=firm_ids)
+    return _between(queryset, "answered_at", since, until).order_by("answered_at", "id")
+
+
+def followups_due(*, firm_ids=None, since=None, until=None) -> QuerySet[OutcomeFollowUp]:
+    """Follow-ups due in [since, until) (dates; either may be None), answered or not: the denominator of
+    a response or survival rate ("of those asked")."""
+    queryset = OutcomeFollowUp.objects.select_related("firm", "mentorship")
+    if firm_ids is not None:
+        queryset = queryset.filter(firm_id__in=firm_ids)
+    return _between(queryset, "due_on", since, until).order_by("due_on", "id")
+
+
+def followups_due_for_user(*, user: User, today: datetime.date | None = None) -> list[OutcomeFollowUp]:
+    """The follow-ups a person's firm should answer now: due, unanswered, of the firm they are an active
+    member of. One query. `today` defaults to the site's date; a follow-up due tomorrow where the firm
+    is (a day ahead of the site) shows a day later, never earlier."""
+    if not user.is_authenticated:
+        return []
+    today = today or timezone.localdate()
+    return list(
+        OutcomeFollowUp.objects.filter(
+            firm__members__user=user, firm__members__status="active", answered_at__isnull=True, due_on__lte=today
+        )
+        .select_related("firm", "mentorship__mentor")
+        .order_by("due_on", "id")
+    )
+
+
+def followup_get_for_user(*, user: User, followup_id: int) -> OutcomeFollowUp:
+    """A follow-up for a member of its firm or a facilitator of its mentorship's cluster (or a
+    superuser); anyone else gets a 404. One query."""
+    followup = (
+        OutcomeFollowUp.objects.select_related("firm", "mentorship__mentor", "mentorship__mentee",
+                                               "mentorship__cluster", "recorded_by")
+        .filter(pk=followup_id)
+        .annotate(
+            is_member=Exists(
+                FirmMemberModel.objects.filter(firm_id=OuterRef("firm_id"), user_id=user.pk, status="active")
+            ),
+            is_facilitator=Exists(
+                ClusterMembershipModel.objects.filter(
+                    cluster_id=OuterRef("mentorship__cluster_id"), user_id=user.pk, status="active",
+                    role="facilitator",
+                )
+            ),
+        )
+        .first()
+    ) if user.is_authenticated else None
+    if followup is None or not (followup.is_member or followup.is_facilitator or user.is_superuser):
+        raise Http404
+    return followup
+
+
+def followup_changes(*, followup: OutcomeFollowUp) -> QuerySet:
+    return followup.changes.select_related("changed_by").order_by("changed_at", "id")

@@ -25,6 +25,7 @@ from clusters.models import LANGUAGE_CHOICES, Cluster, ClusterMembership, Sector
 from clusters.services import country_codes
 from clusters.topics import Topic
 from mentoring import external
+from mentoring.followups import followups_schedule
 from mentoring.models import (
     AspirantNeeds,
     Feedback,
@@ -594,6 +595,7 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
         MentorProfile.objects.filter(pk=profile.pk).update(active_mentees=Greatest(F("active_mentees") - 1, 0))
     if mentorship.room is not None:
         external.room_close(room=mentorship.room)
+    followups_schedule(mentorship=mentorship)
     other = mentorship.other_side(acting_user)
     external.notify(
         recipient=other,

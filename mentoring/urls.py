@@ -19,4 +19,5 @@ urlpatterns = [
     path("mentorships/milestones/<int:milestone_id>/<slug:action>/", views.milestone_action,
          name="milestone_action"),
     path("mentorships/sessions/<int:session_id>/<slug:action>/", views.session_action, name="session_action"),
+    path("follow-ups/<int:followup_id>/", views.followup, name="followup"),
 ]

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_countries import countries
 
-from mentoring import forms, selectors, services
+from mentoring import followups, forms, selectors, services
 from mentoring.models import Mentorship, Session
 
 
@@ -403,3 +404,34 @@ def session_action(request, session_id, action):
     else:
         raise Http404
     return back
+
+
+# --- Outcome follow-ups ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def followup(request, followup_id):
+    """The firm answers a follow-up (or corrects its answer); a facilitator records one given by phone."""
+    item = selectors.followup_get_for_user(user=request.user, followup_id=followup_id)
+    by_phone = not item.is_member
+    allowed = (followups.can_record_by_phone if by_phone else followups.can_answer)(followup=item, user=request.user)
+    form = forms.FollowUpForm.for_followup(item, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and allowed and form.is_valid():
+        data = form.cleaned_data
+        done = _run(request, lambda: followups.followup_answer(
+            followup=item, acting_user=request.user, exporting=data["exporting"], markets=form.markets(),
+            value_band=data["value_band"], new_buyers=data["new_buyers"], by_phone=by_phone,
+        ), _("Thank you: your answer is recorded.") if not by_phone else _("The answer given by phone is recorded."))
+        if done:
+            return redirect("mentoring:followup", followup_id=item.pk)
+    elif request.method == "POST" and not allowed:
+        messages.error(request, _("This follow-up cannot be answered or changed now."))
+        return redirect("mentoring:followup", followup_id=item.pk)
+    return render(request, "mentoring/followup.html", {
+        "followup": item, "form": form, "allowed": allowed, "by_phone": by_phone,
+        "market_names": [countries.name(code) for code in item.markets],
+        "is_due": followups.is_due(followup=item),
+        "edit_until": followups.edit_deadline(item),
+        "changes": selectors.followup_changes(followup=item) if item.answered_at else [],
+    })
