@@ -15,7 +15,7 @@ FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
 def _sheet_title(text: str, used: set) -> str:
-    title = str(text).translate(FORBIDDEN).strip()[:31] or "-"
+    title = " ".join(str(text).translate(FORBIDDEN).split())[:31].strip() or "-"
     while title in used:
         title = title[:28] + f" {len(used)}"
     used.add(title)

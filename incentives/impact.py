@@ -31,7 +31,6 @@ from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from clusters.models import Firm
@@ -183,7 +182,7 @@ class Series:
                 for i in range(len(now))]
         current_label = _("This period: %(total)s") % {"total": _n(sum(current))}
         previous_label = _("Previous period: %(total)s") % {"total": _n(sum(previous))}
-        desc = _("%(unit)s per %(grain)s. This period %(now)s, previous period %(before)s.") % {
+        desc = _("%(unit)s %(grain)s. This period %(now)s, previous period %(before)s.") % {
             "unit": self.unit, "grain": _grain_word(scope.grain), "now": _n(sum(current)), "before": _n(sum(previous))}
         svg = charts.time_series(
             chart_id=f"chart-{self.key}", title=str(self.label), desc=str(desc), unit=str(self.unit),
@@ -264,7 +263,7 @@ def _bucket_label(day: datetime.date, grain: str) -> str:
 
 
 def _grain_word(grain: str) -> str:
-    return str(pgettext_lazy("per", "week") if grain == "week" else pgettext_lazy("per", "month"))
+    return str(_("per week") if grain == "week" else _("per month"))
 
 
 def _bucket_word(grain: str) -> str:
