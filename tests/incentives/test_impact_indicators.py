@@ -202,3 +202,33 @@ def test_the_funder_report_is_a_workbook_with_a_sheet_per_section(client, world,
     assert ("9 Mar", 50, "9 Feb", 50) in credits  # the week of the paid answer, beside its previous-period twin
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
     assert summary["Agency"] == "Red Exporta"
+
+
+def grow(world, coffee, seafood, mateo, n):
+    """n more of everything the page reads: questions, mentorships with outcomes and follow-ups, sessions."""
+    for k in range(n):
+        firm = Firm.objects.create(name=f"Nueva {k}", country=["HN", "NI", "CO", "PE"][k % 4], women_led=k % 2 == 0)
+        person = make_person(f"grow{k}@example.org", name=f"Grow {k}", firm=firm)
+        cluster = coffee if k % 2 else seafood
+        activate(person, cluster)
+        ask(person, cluster, at("2026-03-1" + str(k % 9)), answered_after_hours=k + 1)
+        m = mentorship(mateo, person, cluster, started=at("2025-06-01"), ended=at("2025-09-01"), outcome="started",
+                       markets=["US"], recorded=at("2025-09-01"))
+        Session.objects.create(mentorship=m, logged_by=mateo, date=datetime.date(2026, 3, 3), minutes=60,
+                               status=Session.Status.CONFIRMED)
+        follow_up(m, 6, asked=at("2026-03-05"), answered=at("2026-03-06"), exporting=True, markets=["US", "MX"])
+
+
+def test_the_page_runs_the_same_queries_on_a_small_and_a_bigger_world(
+        client, world, rafael, agency, coffee, seafood, mateo, django_assert_num_queries):
+    client.force_login(rafael)
+    url = reverse("incentives:dashboard", args=[agency.slug])
+    for n in (0, 30):
+        grow(world, coffee, seafood, mateo, n)
+        # layout 4; agency (staff check); queue counts 2; the agency's clusters; its programs;
+        # questions: weekly counts, the period's questions; mentoring: outcomes recorded, follow-up answers,
+        # survival counts, hours per week, mentor load; credits: per week, outstanding, per mentor;
+        # reach: firms by country
+        with django_assert_num_queries(4 + 1 + 2 + 2 + 2 + 5 + 3 + 1):
+            assert client.get(url, {"start": START, "end": END, "country": "HN"}).status_code == 200
+    assert report(agency).indicator("survival_6").denominator == 3 + 30
