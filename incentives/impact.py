@@ -61,6 +61,7 @@ class Scope:
     country: str = ""
     program_id: int | None = None
     narrowed: bool = False  # a cluster, program, sector or country filter is set
+    grain: str = "week"  # the charts' bucket: "week" or "month"; the period is whole buckets
 
     @property
     def days(self) -> int:
@@ -68,12 +69,13 @@ class Scope:
 
     @property
     def previous(self) -> "Scope":
+        """The same number of weeks (or months) just before."""
+        if self.grain == "month":
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            return replace(self, start=_add_months(self.start, -months),
+                           end=self.start - datetime.timedelta(days=1))
         return replace(self, start=self.start - datetime.timedelta(days=self.days),
                        end=self.start - datetime.timedelta(days=1))
-
-    @property
-    def grain(self) -> str:
-        return "week" if self.days <= 16 * 7 else "month"
 
     def trunc(self, field_name: str):
         kind = TruncWeek if self.grain == "week" else TruncMonth
@@ -103,6 +105,12 @@ class Scope:
 
 def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first of the month `months` away from `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _as_date(value) -> datetime.date:
@@ -189,7 +197,7 @@ class Series:
             x_labels=labels, current=current, previous=previous,
             current_label=str(current_label), previous_label=str(previous_label),
         )
-        return Chart(series=self, svg=svg, rows=rows, total=sum(current), previous_total=sum(previous),
+        return Chart(series=self, svg=svg, rows=rows, total=round(sum(current), 1), previous_total=round(sum(previous), 1),
                      columns=[_bucket_word(scope.grain), _("This period (%(unit)s)") % {"unit": self.unit},
                               _("Previous period"), _("Previous period (%(unit)s)") % {"unit": self.unit}])
 
@@ -455,5 +463,14 @@ def scope_for(*, agency, clusters: list, start=None, end=None, cluster=None, pro
         start = end - datetime.timedelta(weeks=12) + datetime.timedelta(days=1)
     elif end is None:
         end = max(start, timezone.localdate())
+    # Whole weeks (Monday to Sunday) up to 16 of them, whole months beyond: every bucket of a chart then
+    # lies inside the period, and its total is the indicator's.
+    if (end - start).days + 1 <= 16 * 7:
+        grain = "week"
+        start, end = start - datetime.timedelta(days=start.weekday()), end + datetime.timedelta(days=6 - end.weekday())
+    else:
+        grain = "month"
+        start, end = start.replace(day=1), _next_month(end) - datetime.timedelta(days=1)
     return Scope(agency=agency, start=start, end=end, cluster_ids=tuple(ids), country=country or "",
-                 program_id=program, narrowed=any(v not in (None, "") for v in (cluster, program, sector, country)))
+                 program_id=program, grain=grain,
+                 narrowed=any(v not in (None, "") for v in (cluster, program, sector, country)))

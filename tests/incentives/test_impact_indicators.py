@@ -232,3 +232,14 @@ def test_the_page_runs_the_same_queries_on_a_small_and_a_bigger_world(
         with django_assert_num_queries(4 + 1 + 2 + 2 + 2 + 5 + 3 + 1):
             assert client.get(url, {"start": START, "end": END, "country": "HN"}).status_code == 200
     assert report(agency).indicator("survival_6").denominator == 3 + 30
+
+
+def test_a_long_period_is_whole_months_and_compared_with_as_many_months_before(agency, coffee):
+    scope = impact.scope_for(agency=agency, clusters=[coffee], start=datetime.date(2026, 1, 15),
+                             end=datetime.date(2026, 7, 10))
+    assert (scope.grain, scope.start, scope.end) == ("month", datetime.date(2026, 1, 1), datetime.date(2026, 7, 31))
+    assert (scope.previous.start, scope.previous.end) == (datetime.date(2025, 6, 1), datetime.date(2025, 12, 31))
+    assert len(scope.buckets()) == len(scope.previous.buckets()) == 7
+    short = impact.scope_for(agency=agency, clusters=[coffee], start=datetime.date(2026, 3, 4),
+                             end=datetime.date(2026, 3, 20))
+    assert (short.grain, short.start, short.end) == ("week", datetime.date(2026, 3, 2), datetime.date(2026, 3, 22))
