@@ -79,7 +79,10 @@ class ImpactFilterForm(forms.Form):
         sectors = {c.sector_id: c.sector for c in clusters}
         self.fields["sector"].choices = everything + sorted(
             ((pk, sector.localized_name) for pk, sector in sectors.items()), key=lambda choice: choice[1])
-        self.fields["country"].choices = everything + list(countries)
+        # The countries the agency's clusters name (all countries when none does), in the reader's language.
+        codes = {code.code if hasattr(code, "code") else code for c in clusters for code in c.countries}
+        named = [(code, countries.name(code)) for code in codes] if codes else list(countries)
+        self.fields["country"].choices = everything + sorted(named, key=lambda choice: str(choice[1]))
 
     def clean(self):
         data = super().clean()

@@ -26,6 +26,7 @@ import datetime
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -94,14 +95,31 @@ class Scope:
         return out
 
     def where(self, queryset: QuerySet, field_name: str, *, both: bool = False, is_date: bool = False) -> QuerySet:
-        """Rows whose date or datetime `field_name` falls in the period (or in it and the previous one)."""
+        """Rows whose date or datetime `field_name` falls in the period (or in it and the previous one).
+        Datetimes are compared with the local midnights that bound the period, so an index can serve it."""
         start = self.previous.start if both else self.start
-        lookup = field_name if is_date else f"{field_name}__date"
-        return queryset.filter(**{f"{lookup}__gte": start, f"{lookup}__lte": self.end})
+        if is_date:
+            return queryset.filter(**{f"{field_name}__gte": start, f"{field_name}__lte": self.end})
+        return queryset.filter(**{f"{field_name}__gte": _midnight(start),
+                                  f"{field_name}__lt": _midnight(self.end + datetime.timedelta(days=1))})
 
-    def in_current(self, day) -> bool:
-        return day is not None and self.start <= _as_date(day) <= self.end
+    @cached_property
+    def start_bound(self) -> datetime.datetime:
+        """The local midnight the period starts at."""
+        return _midnight(self.start)
 
+    @cached_property
+    def end_bound(self) -> datetime.datetime:
+        """The local midnight after the period's last day."""
+        return _midnight(self.end + datetime.timedelta(days=1))
+
+    def in_current(self, moment) -> bool:
+        """Whether a date or an aware datetime falls in the period."""
+        if moment is None:
+            return False
+        if isinstance(moment, datetime.datetime):
+            return self.start_bound <= moment < self.end_bound
+        return self.start <= moment <= self.end
 
 def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
@@ -111,6 +129,10 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     """The first of the month `months` away from `day`'s month."""
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _as_date(value) -> datetime.date:
@@ -290,8 +312,12 @@ def _credits(scope: Scope) -> list:
     from incentives.models import Account, Award, Transfer
 
     transfers = scope.where(Transfer.objects.filter(to_account__agency=scope.agency), "created_at", both=True)
-    issued_q = Q(kind="award", award__cluster_id__in=scope.cluster_ids)
-    reversed_q = Q(kind="reversal", to_account__kind="pool", reverses__award__cluster_id__in=scope.cluster_ids)
+    issued_q = Q(kind="award")
+    reversed_q = Q(kind="reversal", to_account__kind="pool")
+    if scope.narrowed:
+        # Joining each payment to its award costs most of the page on a large ledger: only when filtered.
+        issued_q &= Q(award__cluster_id__in=scope.cluster_ids)
+        reversed_q &= Q(reverses__award__cluster_id__in=scope.cluster_ids)
     if scope.program_id:
         issued_q &= Q(award__program_id=scope.program_id)
         reversed_q &= Q(reverses__award__program_id=scope.program_id)

@@ -79,7 +79,7 @@ def outcomes(scope) -> list:
     mentorships = _mentorships(scope)
     # Every outcome recorded up to the end of the period: earlier ones tell which markets are not new.
     recorded = list(
-        mentorships.filter(outcome__in=EXPORTED, outcome_recorded_at__date__lte=scope.end)
+        mentorships.filter(outcome__in=EXPORTED, outcome_recorded_at__lt=scope.end_bound)
         .values_list("mentee__firm_member__firm_id", "mentee_id", "outcome_recorded_at", "outcome_markets")
     )
     reports = [(firm or f"person-{person}", at, _codes(markets), True) for firm, person, at, markets in recorded]
@@ -107,8 +107,8 @@ def outcomes(scope) -> list:
                   value=new_markets, unit=_("markets")),
     ]
     items += _survival(scope, mentorships)
-    running = mentorships.filter(started_at__date__lte=scope.end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__date__gte=scope.start))
+    running = mentorships.filter(started_at__lt=scope.end_bound).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=scope.start_bound))
     items.append(Reached(firm_ids=running.filter(mentee__firm_member__isnull=False)
                          .values("mentee__firm_member__firm_id")))
     return items
@@ -116,7 +116,7 @@ def outcomes(scope) -> list:
 
 def _follow_up_reports(scope, mentorships) -> list:
     rows = OutcomeFollowUp.objects.filter(mentorship__in=mentorships, answered_at__isnull=False,
-                                answered_at__date__lte=scope.end).values_list("firm_id", "answered_at", "markets",
+                                answered_at__lt=scope.end_bound).values_list("firm_id", "answered_at", "markets",
                                                                               "exporting")
     return [(firm, at, _codes(markets) if exporting else [], bool(exporting)) for firm, at, markets, exporting in rows]
 

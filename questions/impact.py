@@ -1,7 +1,7 @@
 """Q&A's indicators for an export-promotion agency's impact page, scoped to the agency's clusters.
 Registered with incentives.impact from QuestionsConfig.ready(); 2 queries however many questions."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from questions.models import Question
@@ -22,10 +22,11 @@ def provide(scope) -> list:
         for row in scope.where(questions, "created_at", both=True)
         .annotate(bucket=scope.trunc("created_at")).values("bucket").annotate(asked=Count("pk")).order_by()
     }
+    current = set(scope.buckets())
+    asked = sum(v for bucket, v in per_bucket.items() if bucket in current)
     in_period = scope.where(questions, "created_at")
-    rows = list(in_period.values_list("created_at", "first_answer_at"))
-    asked = len(rows)
-    waits = sorted((answered - created).total_seconds() / 3600 for created, answered in rows if answered)
+    waits = sorted(delay.total_seconds() / 3600 for delay in in_period.filter(first_answer_at__isnull=False)
+                   .values_list(ExpressionWrapper(F("first_answer_at") - F("created_at"), DurationField()), flat=True))
     answered = len(waits)
     median = None
     if waits:
