@@ -77,13 +77,20 @@ def outcomes(scope) -> list:
     from incentives.impact import Indicator, Reached
 
     mentorships = _mentorships(scope)
-    # Every outcome recorded up to the end of the period: earlier ones tell which markets are not new.
+    # The firms that reported in the period; all their reports up to its end are read, because earlier
+    # ones tell whether a firm already exported and which markets are not new.
+    exported = mentorships.filter(outcome__in=EXPORTED)
+    reporting = Q(mentee__firm_member__firm_id__in=scope.where(exported, "outcome_recorded_at")
+                  .values("mentee__firm_member__firm_id")) | Q(
+        mentee__firm_member__firm_id__in=scope.where(
+            OutcomeFollowUp.objects.filter(mentorship__in=mentorships), "answered_at").values("firm_id"))
     recorded = list(
-        mentorships.filter(outcome__in=EXPORTED, outcome_recorded_at__lt=scope.end_bound)
+        exported.filter(outcome_recorded_at__lt=scope.end_bound)
+        .filter(reporting | Q(mentee__firm_member__isnull=True))
         .values_list("mentee__firm_member__firm_id", "mentee_id", "outcome_recorded_at", "outcome_markets")
     )
     reports = [(firm or f"person-{person}", at, _codes(markets), True) for firm, person, at, markets in recorded]
-    reports += _follow_up_reports(scope, mentorships)
+    reports += _follow_up_reports(scope, mentorships, reporting)
     entered, new_markets = set(), 0
     known: dict = {}
     exporting_before: set = set()
@@ -114,10 +121,10 @@ def outcomes(scope) -> list:
     return items
 
 
-def _follow_up_reports(scope, mentorships) -> list:
-    rows = OutcomeFollowUp.objects.filter(mentorship__in=mentorships, answered_at__isnull=False,
-                                answered_at__lt=scope.end_bound).values_list("firm_id", "answered_at", "markets",
-                                                                              "exporting")
+def _follow_up_reports(scope, mentorships, reporting: Q) -> list:
+    rows = OutcomeFollowUp.objects.filter(
+        mentorship__in=mentorships.filter(reporting), answered_at__isnull=False, answered_at__lt=scope.end_bound,
+    ).values_list("firm_id", "answered_at", "markets", "exporting")
     return [(firm, at, _codes(markets) if exporting else [], bool(exporting)) for firm, at, markets, exporting in rows]
 
 
