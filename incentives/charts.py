@@ -8,8 +8,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 14, 58
+WIDTH, HEIGHT = 520, 230
+LEFT, RIGHT, TOP, BOTTOM = 52, 10, 12, 30
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:
@@ -37,8 +37,9 @@ def _num(value) -> str:
 
 
 def time_series(*, chart_id: str, title: str, desc: str, unit: str, x_labels: list[str], current: list[float],
-                previous: list[float], current_label: str, previous_label: str) -> SafeString:
-    """Columns for this period and a dashed line for the previous one, bucket by bucket."""
+                previous: list[float]) -> SafeString:
+    """Columns for this period and a dashed line for the previous one, bucket by bucket. The legend is the
+    page's (HTML, readable on a phone); the description says the same for a screen reader."""
     n = len(x_labels)
     if n == 0:
         return mark_safe("")
@@ -69,14 +70,6 @@ def time_series(*, chart_id: str, title: str, desc: str, unit: str, x_labels: li
     )
     points = " ".join(f"{round(LEFT + slot * (i + 0.5), 1)},{y(v)}" for i, v in enumerate(previous[:n]))
     line = format_html('<polyline points="{}" class="chart-previous"/>', points) if previous else ""
-    legend_y = HEIGHT - 14
-    legend = format_html(
-        '<rect x="{}" y="{}" width="14" height="10" class="chart-col"/><text x="{}" y="{}" class="chart-tick">{}</text>'
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-previous"/><text x="{}" y="{}" class="chart-tick">{}</text>',
-        LEFT, legend_y - 9, LEFT + 20, legend_y, current_label,
-        LEFT + plot_w / 2, legend_y - 4, LEFT + plot_w / 2 + 18, legend_y - 4, LEFT + plot_w / 2 + 24, legend_y,
-        previous_label,
-    )
     axis = format_html(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis-line"/>'
         '<text x="12" y="{}" class="chart-tick chart-unit" transform="rotate(-90 12 {})" text-anchor="middle">{}</text>',
@@ -84,8 +77,8 @@ def time_series(*, chart_id: str, title: str, desc: str, unit: str, x_labels: li
     )
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-t {}-d" '
-        'xmlns="http://www.w3.org/2000/svg"><title id="{}-t">{}</title><desc id="{}-d">{}</desc>{}{}{}{}{}{}</svg>',
+        'xmlns="http://www.w3.org/2000/svg"><title id="{}-t">{}</title><desc id="{}-d">{}</desc>{}{}{}{}{}</svg>',
         WIDTH, HEIGHT, chart_id, chart_id, chart_id, title, chart_id, desc,
-        grid, axis, columns, line, xlabels, legend,
+        grid, axis, columns, line, xlabels,
     )
 

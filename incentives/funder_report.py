@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
-FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
 def _sheet_title(text: str, used: set) -> str:

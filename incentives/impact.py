@@ -217,9 +217,9 @@ class Series:
         svg = charts.time_series(
             chart_id=f"chart-{self.key}", title=str(self.label), desc=str(desc), unit=str(self.unit),
             x_labels=labels, current=current, previous=previous,
-            current_label=str(current_label), previous_label=str(previous_label),
         )
-        return Chart(series=self, svg=svg, rows=rows, total=round(sum(current), 1), previous_total=round(sum(previous), 1),
+        return Chart(series=self, svg=svg, rows=rows, current_label=str(current_label),
+                     previous_label=str(previous_label), total=round(sum(current), 1), previous_total=round(sum(previous), 1),
                      columns=[_bucket_word(scope.grain), _("This period (%(unit)s)") % {"unit": self.unit},
                               _("Previous period"), _("Previous period (%(unit)s)") % {"unit": self.unit}])
 
@@ -229,6 +229,8 @@ class Chart:
     series: Series
     svg: str
     rows: list
+    current_label: str
+    previous_label: str
     total: float
     previous_total: float
     columns: list
