@@ -10,7 +10,7 @@ period, the previous period, the clusters left after the filters, the country fi
     def provide(scope):
         asked = scope.where(Question.objects.filter(cluster_id__in=scope.cluster_ids), "created_at").count()
         return [Indicator(section="questions", key="asked", label=_("Questions asked"),
-                          definition=_("Questions posted in the period."), value=asked, unit=_("questions"))]
+                          definition=_("Questions posted in the period."), value=asked, unit=_("questions"), unit_one=_("question"))]
 
     # questions/apps.py
     class QuestionsConfig(AppConfig):
@@ -151,7 +151,8 @@ class Indicator:
     label: str
     definition: str
     value: float | int | None
-    unit: str = ""
+    unit: str = ""  # plural, as in the workbook's column
+    unit_one: str = ""  # singular, for a value of 1
     denominator: int | None = None
     base: str = ""  # what the denominator counts: "firms asked"
     rate: bool = False
@@ -181,6 +182,11 @@ class Indicator:
                 return _("%(value)s of %(total)s") % {"value": _n(self.value), "total": _n(self.denominator)}
             return f"{_n(self.percent, 0)} %"
         return _n(self.value)
+
+    @property
+    def unit_shown(self) -> str:
+        count = self.denominator if self.rate else self.value
+        return self.unit_one if count == 1 and self.unit_one else self.unit
 
     @property
     def base_text(self) -> str:
@@ -352,18 +358,18 @@ def _credits(scope: Scope) -> list:
     items = [
         Indicator(section="credits", key="credits_issued", label=_("Credits issued"),
                   definition=_("Credits paid to mentors' wallets in the period, net of reversals."),
-                  value=total_issued, unit=_("credits")),
+                  value=total_issued, unit=_("credits"), unit_one=_("credit")),
         Indicator(section="credits", key="credits_redeemed", label=_("Credits redeemed"),
                   definition=_("Credits exchanged for benefits whose redemption was approved in the period."),
-                  value=None if scope.narrowed else total_redeemed, unit=_("credits"),
+                  value=None if scope.narrowed else total_redeemed, unit=_("credits"), unit_one=_("credit"),
                   note=not_split if scope.narrowed else ""),
         Indicator(section="credits", key="credits_outstanding", label=_("Credits outstanding"),
                   definition=_("Credits in wallets or waiting on redemption requests today (a liability of the agency)."),
-                  value=None if scope.narrowed else outstanding, unit=_("credits"),
+                  value=None if scope.narrowed else outstanding, unit=_("credits"), unit_one=_("credit"),
                   note=not_split if scope.narrowed else ""),
         Indicator(section="credits", key="mentors_paid", label=_("Mentors paid"),
                   definition=_("Mentors with at least one approved award in the period."),
-                  value=len(per_mentor), unit=_("mentors")),
+                  value=len(per_mentor), unit=_("mentors"), unit_one=_("mentor")),
         Indicator(section="credits", key="credit_spread", label=_("Spread of credits among mentors (Gini)"),
                   definition=_("0 when every paid mentor earned the same, towards 1 when one mentor earned everything."),
                   value=round(gini(per_mentor), 2) if len(per_mentor) >= SMALL_N else None,
@@ -410,13 +416,13 @@ def _reach(scope: Scope, reached: list[QuerySet]) -> list:
     return [
         Indicator(section="reach", key="firms_reached", label=_("Firms reached"),
                   definition=_("Firms whose people asked a question or were mentored in the period."),
-                  value=total, unit=_("firms")),
+                  value=total, unit=_("firms"), unit_one=_("firm")),
         Indicator(section="reach", key="women_led", label=_("Women-led firms reached"),
                   definition=_("Firms reached that the firm itself reports as women-led."),
-                  value=women, denominator=total, base=_("firms reached"), rate=True, unit=_("firms")),
+                  value=women, denominator=total, base=_("firms reached"), rate=True, unit=_("firms"), unit_one=_("firm")),
         Indicator(section="reach", key="reach_by_country", label=_("Firms reached by country"),
                   definition=_("Where the firms reached are based."),
-                  value=len(by_country), unit=_("countries"), rows=by_country),
+                  value=len(by_country), unit=_("countries"), unit_one=_("country"), rows=by_country),
     ]
 
 
@@ -426,7 +432,7 @@ def _per_outcome(credits, outcome, key, label, definition, base) -> Indicator | 
     value = credits.value / outcome.value if outcome.value else None
     return Indicator(section="credits", key=key, label=label, definition=definition,
                      value=round(value, 1) if value is not None and outcome.value >= SMALL_N else None,
-                     denominator=outcome.value, base=base, unit=_("credits"),
+                     denominator=outcome.value, base=base, unit=_("credits"), unit_one=_("credit"),
                      note="" if outcome.value >= SMALL_N else _("Too few outcomes for a cost per outcome."))
 
 

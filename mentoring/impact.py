@@ -40,7 +40,7 @@ def hours(scope) -> list:
     return [
         Indicator(section="mentoring", key="mentoring_hours", label=_("Mentoring hours confirmed"),
                   definition=_("Hours of mentoring sessions held in the period that both sides confirmed."),
-                  value=total, unit=_("hours")),
+                  value=total, unit=_("hours"), unit_one=_("hour")),
         Series(section="mentoring", key="mentoring_hours", label=_("Mentoring hours confirmed"), unit=_("hours"),
                values=per_bucket),
     ]
@@ -65,7 +65,7 @@ def load(scope) -> list:
         Indicator(section="mentoring", key="mentor_load", label=_("Mentor load"),
                   definition=_("Mentees in running mentorships against the places mentors offer, today."),
                   value=totals["taken"], denominator=totals["places"], base=_("places offered"), rate=True,
-                  unit=_("places"),
+                  unit=_("places"), unit_one=_("place"),
                   extra=_("%(full)s of %(mentors)s mentors have no free place") % {
                       "full": totals["full"], "mentors": totals["mentors"]}),
     ]
@@ -108,10 +108,10 @@ def outcomes(scope) -> list:
         Indicator(section="outcomes", key="export_entry", label=_("Firms that started exporting"),
                   definition=_("Firms mentored that first reported exporting in the period (started or restarted), "
                                "at the end of a mentorship or in a follow-up."),
-                  value=len(entered), unit=_("firms")),
+                  value=len(entered), unit=_("firms"), unit_one=_("firm")),
         Indicator(section="outcomes", key="new_markets", label=_("New markets added"),
                   definition=_("Countries a firm reported exporting to in the period that it had not reported before."),
-                  value=new_markets, unit=_("markets")),
+                  value=new_markets, unit=_("markets"), unit_one=_("market")),
     ]
     items += _survival(scope, mentorships)
     running = mentorships.filter(started_at__lt=scope.end_bound).filter(
@@ -146,7 +146,7 @@ def _survival(scope, mentorships) -> list:
                   definition=_("Firms that exported when their mentorship ended and, asked in the period, said they "
                                "still export; firms that did not answer count as not known to export."),
                   value=counts[f"exporting_{m}"], denominator=counts[f"asked_{m}"], base=_("firms asked"), rate=True,
-                  unit=_("firms"), extra=_("%(answered)s of %(asked)s answered") % {
+                  unit=_("firms"), unit_one=_("firm"), extra=_("%(answered)s of %(asked)s answered") % {
                       "answered": counts[f"answered_{m}"], "asked": counts[f"asked_{m}"]})
         for m, label in ((6, _("Still exporting at 6 months")), (12, _("Still exporting at 12 months")))
     ]
