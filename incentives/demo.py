@@ -12,6 +12,9 @@ from incentives.awards import award_approve, award_grant
 from incentives.models import Award, CatalogItem, Program, Redemption
 
 PROGRAM = "Mentores que exportan 2026"
+# A year-old program that pays mentoring in the other clusters: the history of the impact page.
+HISTORY_PROGRAM = "Exporta Andes y Caribe 2025–2026"
+HISTORY_CLUSTERS = ["software-ti", "confeccion-textiles", "frutas-hortalizas", "productos-del-mar"]
 
 # source_ref, kind, asker/voter, cluster, description, approve?
 AWARDS = [
@@ -76,6 +79,8 @@ def seed(stdout) -> None:
     services.program_fund(program=program, acting_user=rafael, amount=8_000,
                           reason="Primer desembolso del piloto", idempotency_key="demo-initial")
 
+    seed_history_program(agency=agency, rafael=rafael, program=program)
+
     cluster_by_slug = {c.slug: c for c in clusters}
     for source_ref, kind, asker_email, cluster_slug, description, approve in AWARDS:
         asker = people.get(asker_email)
@@ -97,6 +102,24 @@ def seed(stdout) -> None:
         training = CatalogItem.objects.get(agency=agency, name=CATALOG[3][1])
         services.redemption_request(item=training, person=mateo, idempotency_key="demo")
     stdout.write("incentives: program, pool, awards, catalog and a pending redemption ready.")
+
+
+def seed_history_program(*, agency: Agency, rafael: User, program: Program) -> None:
+    """The program that paid the past year's mentoring in the other clusters, and more funds for the first."""
+    others = list(Cluster.objects.filter(slug__in=HISTORY_CLUSTERS, agency=agency))
+    if others and not Program.objects.filter(agency=agency, name=HISTORY_PROGRAM).exists():
+        history = services.program_create(
+            agency=agency, acting_user=rafael, name=HISTORY_PROGRAM, clusters=others,
+            description="Créditos por horas de mentoría confirmadas en software, confección, frutas y pesca.",
+            starts_on=timezone.localdate() - datetime.timedelta(days=600),
+            ends_on=timezone.localdate() + datetime.timedelta(days=120), budget=40_000,
+            rate_mentoring_hour=60, rate_accepted_answer=40, cap_mentor_day=240, cap_mentor_month=1_500,
+            cap_pair_month=600, auto_approve=True, reason="Programa aprobado por el comité regional.",
+        )
+        services.program_fund(program=history, acting_user=rafael, amount=30_000,
+                              reason="Desembolso anual", idempotency_key="demo-history-program")
+    services.program_fund(program=program, acting_user=rafael, amount=12_000,
+                          reason="Segundo desembolso del piloto", idempotency_key="demo-history")
 
 
 def show_the_rules_at_work(*, people: dict, clusters: dict, rafael: User) -> None:

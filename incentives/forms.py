@@ -5,6 +5,7 @@ import uuid
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from clusters.models import Cluster
 from config.params import ModelIdsField
@@ -117,3 +118,36 @@ class RedemptionFulfilForm(forms.Form):
     voucher_code = forms.CharField(label=_("Voucher code"), max_length=120, required=False)
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
     note = forms.CharField(label=_("Note for the person"), max_length=500, required=False)
+
+
+class ImpactFilterForm(forms.Form):
+    """The impact page's period and filters; choices come from the agency's own clusters and programs."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    cluster = forms.TypedChoiceField(label=_("Cluster"), required=False, coerce=int, empty_value=None)
+    program = forms.TypedChoiceField(label=_("Program"), required=False, coerce=int, empty_value=None)
+    sector = forms.TypedChoiceField(label=_("Sector"), required=False, coerce=int, empty_value=None)
+    country = forms.ChoiceField(label=_("Country of the firm"), required=False)
+
+    def __init__(self, *args, clusters, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["cluster"].choices = everything + [(c.pk, c.name) for c in clusters]
+        self.fields["program"].choices = everything + [(p.pk, p.name) for p in programs]
+        sectors = {c.sector_id: c.sector for c in clusters}
+        self.fields["sector"].choices = everything + sorted(
+            ((pk, sector.localized_name) for pk, sector in sectors.items()), key=lambda choice: choice[1])
+        # The countries the agency's clusters name (all countries when none does), in the reader's language.
+        codes = {code.code if hasattr(code, "code") else code for c in clusters for code in c.countries}
+        named = [(code, countries.name(code)) for code in codes] if codes else list(countries)
+        self.fields["country"].choices = everything + sorted(named, key=lambda choice: str(choice[1]))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError(_("Choose a period of three years at most."))
+        return data

@@ -21,6 +21,7 @@ urlpatterns = [
     path("agency/<slug:agency_slug>/ledger/", views.ledger, name="ledger"),
     path("agency/<slug:agency_slug>/audit/", views.audit_log, name="audit"),
     path("agency/<slug:agency_slug>/impact/", views.dashboard, name="dashboard"),
+    path("agency/<slug:agency_slug>/impact/report.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("agency/<slug:agency_slug>/export/transfers.csv", views.export_transfers, name="export_transfers"),
     path("agency/<slug:agency_slug>/export/awards.csv", views.export_awards, name="export_awards"),
 ]

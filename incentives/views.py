@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -23,6 +23,7 @@ from incentives.forms import (
     BulkDecisionForm,
     CatalogItemForm,
     FundForm,
+    ImpactFilterForm,
     LedgerFilterForm,
     ProgramForm,
     ReasonForm,
@@ -323,7 +324,46 @@ def audit_log(request, agency_slug):
 @login_required
 def dashboard(request, agency_slug):
     agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
-    return _console(request, agency, "dashboard.html", sections=impact.dashboard(agency=agency))
+    form, report = _impact_report(request, agency)
+    return _console(request, agency, "dashboard.html", form=form, report=report, filters=_filters_shown(form),
+                    query=request.GET.urlencode())
+
+
+@require_safe
+@login_required
+def dashboard_xlsx(request, agency_slug):
+    from incentives import funder_report
+
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    _form, report = _impact_report(request, agency)
+    response = HttpResponse(
+        funder_report.workbook(report=report, agency=agency, filters=_filters_shown(_form)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"impact-{agency.slug}-{report.scope.start.isoformat()}-{report.scope.end.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _filters_shown(form) -> list[tuple[str, str]]:
+    """The filters in force, as (label, chosen name) in the reader's language."""
+    if not form.is_bound or not form.is_valid():
+        return []
+    shown = []
+    for name in ("cluster", "program", "sector", "country"):
+        value = form.cleaned_data.get(name)
+        if value not in (None, ""):
+            shown.append((str(form.fields[name].label), str(dict(form.fields[name].choices).get(value, value))))
+    return shown
+
+
+def _impact_report(request, agency):
+    """The filter form and the report it asks for (an invalid form falls back to the default period)."""
+    clusters = list(agency.clusters.select_related("sector").order_by("name"))
+    programs = list(agency.programs.order_by("name"))
+    form = ImpactFilterForm(request.GET or None, clusters=clusters, programs=programs)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, impact.build(impact.scope_for(agency=agency, clusters=clusters, **filters))
 
 
 class _Echo:

@@ -163,6 +163,9 @@ def seed(stdout) -> None:
         aspirant, mentor = people.get(aspirant_email), people.get(mentor_email)
         if aspirant and mentor and not MentorshipRequest.objects.filter(aspirant=aspirant, mentor=mentor).exists():
             services.request_create(aspirant=aspirant, mentor=mentor, goal=goal)
+    from mentoring import demo_history
+
+    demo_history.seed(stdout)
     stdout.write(
         f"mentoring: {MentorProfile.objects.count()} mentor profiles ({created} new), "
         f"{Mentorship.objects.count()} mentorships, {Session.objects.count()} sessions, "

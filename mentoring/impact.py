@@ -1,88 +1,155 @@
-"""Mentoring's numbers for an export-promotion agency's impact dashboard, scoped to the agency's clusters.
-
-Each function takes the cluster ids the agency sponsors and returns plain data; a fixed number of
-queries however many mentorships there are. The dashboard (incentives.impact) turns each key into a row
-label, so keys are written to read well there.
+"""Mentoring's indicators for an export-promotion agency's impact page, scoped to the agency's clusters:
+mentoring hours, mentor load, and the export outcomes of the firms mentored (entry, survival and
+diversification). A fixed number of queries however many mentorships there are; registered with
+incentives.impact from MentoringConfig.ready().
 """
-
-import datetime
 
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from clusters.models import ClusterMembership
-from mentoring.models import MentorProfile, Mentorship, Session
+from mentoring.models import MentorProfile, Mentorship, OutcomeFollowUp, Session
+
+EXPORTED = (Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED)
 
 
-def mentorships_and_hours(*, cluster_ids, since: datetime.date | None = None) -> dict:
-    """Running mentorships, and hours of confirmed sessions (since a date, when given): 2 queries."""
-    mentorships = Mentorship.objects.filter(cluster_id__in=list(cluster_ids))
-    counts = mentorships.aggregate(
-        active_mentorships=Count("pk", filter=Q(status=Mentorship.Status.ACTIVE)),
-        paused_mentorships=Count("pk", filter=Q(status=Mentorship.Status.PAUSED)),
-        completed_mentorships=Count("pk", filter=Q(status=Mentorship.Status.COMPLETED)),
-        mentorships_ended_early=Count("pk", filter=Q(status=Mentorship.Status.ENDED)),
-    )
-    sessions = Session.objects.filter(mentorship__cluster_id__in=list(cluster_ids), status=Session.Status.CONFIRMED)
-    if since is not None:
-        sessions = sessions.filter(date__gte=since)
-    totals = sessions.aggregate(minutes=Sum("minutes"), sessions=Count("pk"))
-    minutes = totals["minutes"] or 0
-    return {**counts, "confirmed_sessions": totals["sessions"], "mentoring_hours": round(minutes / 60, 1)}
+def _in_country(prefix: str, country: str) -> Q:
+    return Q(**{f"{prefix}__firm_member__firm__country": country}) | Q(
+        **{f"{prefix}__firm_member__isnull": True, f"{prefix}__country": country})
 
 
-def mentor_load(*, cluster_ids, since: datetime.date | None = None) -> dict:
-    """Mentors of these clusters: places taken against capacity, and how many are full: 1 query.
-    A snapshot of today, so `since` changes nothing."""
+def _mentorships(scope):
+    mentorships = Mentorship.objects.filter(cluster_id__in=scope.cluster_ids)
+    if scope.country:
+        mentorships = mentorships.filter(_in_country("mentee", scope.country))
+    return mentorships
+
+
+def hours(scope) -> list:
+    """Confirmed mentoring hours per week or month, this period and the previous one: 1 query."""
+    from incentives.impact import Indicator, Series
+
+    sessions = Session.objects.filter(mentorship__in=_mentorships(scope), status=Session.Status.CONFIRMED)
+    per_bucket = {
+        row["bucket"]: round((row["minutes"] or 0) / 60, 1)
+        for row in scope.where(sessions, "date", both=True, is_date=True)
+        .annotate(bucket=scope.trunc("date")).values("bucket").annotate(minutes=Sum("minutes")).order_by()
+    }
+    now = set(scope.buckets())
+    total = round(sum(v for bucket, v in per_bucket.items() if bucket in now), 1)
+    return [
+        Indicator(section="mentoring", key="mentoring_hours", label=_("Mentoring hours confirmed"),
+                  definition=_("Hours of mentoring sessions held in the period that both sides confirmed."),
+                  value=total, unit=_("hours"), unit_one=_("hour")),
+        Series(section="mentoring", key="mentoring_hours", label=_("Mentoring hours confirmed"), unit=_("hours"),
+               values=per_bucket),
+    ]
+
+
+def load(scope) -> list:
+    """Mentors of these clusters today: places taken against places offered: 1 query."""
+    from incentives.impact import Indicator
+
     mentor_ids = ClusterMembership.objects.filter(
-        cluster_id__in=list(cluster_ids),
+        cluster_id__in=scope.cluster_ids,
         status=ClusterMembership.Status.ACTIVE,
         role__in=[ClusterMembership.Role.MENTOR, ClusterMembership.Role.FACILITATOR],
     ).values("user_id")
     totals = MentorProfile.objects.filter(user_id__in=mentor_ids).aggregate(
         mentors=Count("pk"),
-        total_capacity=Sum("capacity"),
-        total_taken=Sum("active_mentees"),
+        places=Sum("capacity", default=0),
+        taken=Sum("active_mentees", default=0),
         full=Count("pk", filter=Q(capacity__gt=0, active_mentees__gte=F("capacity"))),
     )
-    capacity, taken = totals["total_capacity"] or 0, totals["total_taken"] or 0
-    return {
-        "mentors": totals["mentors"],
-        "places_offered": capacity,
-        "places_taken": taken,
-        "mentors_with_no_free_place": totals["full"],
-        "load_percent": round(100 * taken / capacity) if capacity else 0,
-    }
+    return [
+        Indicator(section="mentoring", key="mentor_load", label=_("Mentor load"),
+                  definition=_("Mentees in running mentorships against the places mentors offer, today."),
+                  value=totals["taken"], denominator=totals["places"], base=_("places offered"), rate=True,
+                  unit=_("places"), unit_one=_("place"),
+                  extra=_("%(full)s of %(mentors)s mentors have no free place") % {
+                      "full": totals["full"], "mentors": totals["mentors"]}),
+    ]
 
 
-def outcomes(*, cluster_ids, since: datetime.date | None = None) -> dict:
-    """Firms that started or restarted exporting (outcomes recorded since a date, when given), and the
-    markets they reached: 1 query."""
-    mentorships = Mentorship.objects.filter(
-        cluster_id__in=list(cluster_ids),
-        outcome__in=[Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED],
+def outcomes(scope) -> list:
+    """Entry, survival at 6 and 12 months and new markets, from mentorship outcomes and the firms' follow-up
+    answers: 3 queries."""
+    from incentives.impact import Indicator, Reached
+
+    mentorships = _mentorships(scope)
+    # The firms that reported in the period; all their reports up to its end are read, because earlier
+    # ones tell whether a firm already exported and which markets are not new.
+    exported = mentorships.filter(outcome__in=EXPORTED)
+    reporting = Q(mentee__firm_member__firm_id__in=scope.where(exported, "outcome_recorded_at")
+                  .values("mentee__firm_member__firm_id")) | Q(
+        mentee__firm_member__firm_id__in=scope.where(
+            OutcomeFollowUp.objects.filter(mentorship__in=mentorships), "answered_at").values("firm_id"))
+    recorded = list(
+        exported.filter(outcome_recorded_at__lt=scope.end_bound)
+        .filter(reporting | Q(mentee__firm_member__isnull=True))
+        .values_list("mentee__firm_member__firm_id", "mentee_id", "outcome_recorded_at", "outcome_markets")
     )
-    if since is not None:
-        mentorships = mentorships.filter(outcome_recorded_at__date__gte=since)
-    rows = list(
-        mentorships.values_list("outcome", "outcome_markets", "mentee__firm_member__firm_id", "mentee_id")
-    )
-    started = {firm or f"person-{person}" for outcome, _m, firm, person in rows if outcome == Mentorship.Outcome.STARTED}
-    restarted = {
-        firm or f"person-{person}" for outcome, _m, firm, person in rows if outcome == Mentorship.Outcome.RESTARTED
-    }
-    markets: dict[str, int] = {}
-    for _outcome, codes, _firm, _person in rows:
-        for code in _codes(codes):
-            # Named in the reader's language: the dashboard shows these keys as they are.
-            name = str(countries.name(code)) or code
-            markets[name] = markets.get(name, 0) + 1
-    return {
-        "firms_that_started_exporting": len(started),
-        "firms_that_restarted_exporting": len(restarted - started),
-        "markets_reached": dict(sorted(markets.items(), key=lambda item: (-item[1], item[0]))),
-    }
+    reports = [(firm or f"person-{person}", at, _codes(markets), True) for firm, person, at, markets in recorded]
+    reports += _follow_up_reports(scope, mentorships, reporting)
+    entered, new_markets = set(), 0
+    known: dict = {}
+    exporting_before: set = set()
+    for who, at, markets, exporting in sorted(reports, key=lambda r: (r[1], str(r[0]))):
+        if exporting and scope.in_current(at) and who not in exporting_before:
+            entered.add(who)
+        if exporting:
+            exporting_before.add(who)
+        seen = known.setdefault(who, set())
+        fresh = [code for code in markets if code not in seen]
+        if scope.in_current(at):
+            new_markets += len(fresh)
+        seen.update(fresh)
+    items = [
+        Indicator(section="outcomes", key="export_entry", label=_("Firms that started exporting"),
+                  definition=_("Firms mentored that first reported exporting in the period (started or restarted), "
+                               "at the end of a mentorship or in a follow-up."),
+                  value=len(entered), unit=_("firms"), unit_one=_("firm")),
+        Indicator(section="outcomes", key="new_markets", label=_("New markets added"),
+                  definition=_("Countries a firm reported exporting to in the period that it had not reported before."),
+                  value=new_markets, unit=_("markets"), unit_one=_("market")),
+    ]
+    items += _survival(scope, mentorships)
+    running = mentorships.filter(started_at__lt=scope.end_bound).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=scope.start_bound))
+    items.append(Reached(firm_ids=running.filter(mentee__firm_member__isnull=False)
+                         .values("mentee__firm_member__firm_id")))
+    return items
+
+
+def _follow_up_reports(scope, mentorships, reporting: Q) -> list:
+    rows = OutcomeFollowUp.objects.filter(
+        mentorship__in=mentorships.filter(reporting), answered_at__isnull=False, answered_at__lt=scope.end_bound,
+    ).values_list("firm_id", "answered_at", "markets", "exporting")
+    return [(firm, at, _codes(markets) if exporting else [], bool(exporting)) for firm, at, markets, exporting in rows]
+
+
+def _survival(scope, mentorships) -> list:
+    """Of the firms that exported when their mentorship ended and were asked at 6 (12) months in the period,
+    how many still export: 1 query."""
+    from incentives.impact import Indicator
+
+    asked = scope.where(OutcomeFollowUp.objects.filter(mentorship__in=mentorships.filter(outcome__in=EXPORTED),
+                                             asked_at__isnull=False), "asked_at")
+    counts = asked.aggregate(**{
+        f"{key}_{m}": Count("pk", filter=Q(months=m, **extra))
+        for m in (6, 12)
+        for key, extra in (("asked", {}), ("answered", {"answered_at__isnull": False}),
+                           ("exporting", {"answered_at__isnull": False, "exporting": True}))
+    })
+    return [
+        Indicator(section="outcomes", key=f"survival_{m}", label=label,
+                  definition=_("Firms that exported when their mentorship ended and, asked in the period, said they "
+                               "still export; firms that did not answer count as not known to export."),
+                  value=counts[f"exporting_{m}"], denominator=counts[f"asked_{m}"], base=_("firms asked"), rate=True,
+                  unit=_("firms"), unit_one=_("firm"), extra=_("%(answered)s of %(asked)s answered") % {
+                      "answered": counts[f"answered_{m}"], "asked": counts[f"asked_{m}"]})
+        for m, label in ((6, _("Still exporting at 6 months")), (12, _("Still exporting at 12 months")))
+    ]
 
 
 def _codes(value) -> list[str]:
@@ -93,15 +160,12 @@ def _codes(value) -> list[str]:
     return [getattr(code, "code", code) for code in value]
 
 
-SECTIONS = (
-    ("mentoring_activity", _("Active mentorships and mentoring hours"), mentorships_and_hours),
-    ("mentoring_load", _("Mentor load against capacity"), mentor_load),
-    ("mentoring_outcomes", _("Outcomes: firms that started or restarted exporting, new markets"), outcomes),
-)
+def provide(scope) -> list:
+    return [*outcomes(scope), *hours(scope), *load(scope)]
 
 
 def register() -> None:
-    """Adds mentoring's figures to the agency dashboard, when the incentives app offers the extension point."""
+    """Adds mentoring's indicators to the agency's impact page, when incentives offers the extension point."""
     try:
         from incentives import impact
     except ImportError:
@@ -109,5 +173,4 @@ def register() -> None:
     register_section = getattr(impact, "register", None)
     if register_section is None:
         return
-    for key, label, figures in SECTIONS:
-        register_section(key, label=label, figures=figures)
+    register_section("mentoring", provide=provide)

@@ -152,3 +152,6 @@ def seed(stdout) -> None:
         if accepted is not None and question.accepted_answer_id is None:
             services.answer_accept(question=question, answer=posted[accepted], acting_user=author)
     stdout.write(f"questions: {created} new demo questions")
+    from questions import demo_history
+
+    demo_history.seed(stdout)

@@ -60,21 +60,22 @@ def test_the_nav_shows_wallet_to_everyone_signed_in_and_agency_only_to_staff(cli
     assert client.get(reverse("incentives:console_index")).status_code == 302
 
 
-def test_a_section_nobody_registered_shows_as_not_available(client, rafael, agency, monkeypatch):
+def test_a_section_nobody_provides_for_shows_as_not_available(client, rafael, agency, monkeypatch):
     monkeypatch.setattr(impact, "_registry", {})
     client.force_login(rafael)
     page = client.get(reverse("incentives:dashboard", args=[agency.slug])).content.decode()
-    assert page.count("Not available yet") == 4  # questions, mentorships, load, outcomes
-    assert "Reach by country" in page
+    assert page.count("Not available yet") == 4  # reach, outcomes, questions, mentoring: only credits are here
+    assert "Credits issued" in page
 
 
-def test_a_registered_section_gets_a_chart_and_a_table(client, rafael, agency, monkeypatch):
+def test_a_registered_provider_adds_its_indicators_to_its_section(client, rafael, agency, monkeypatch):
     monkeypatch.setattr(impact, "_registry", {})
-    impact.register("questions", label="Q&A", figures=lambda *, cluster_ids, since: {"asked": 7, "answered": 5})
+    impact.register("questions", provide=lambda scope: [impact.Indicator(
+        section="questions", key="asked", label="Q&A asked", definition="Questions posted.", value=7)])
     client.force_login(rafael)
     page = client.get(reverse("incentives:dashboard", args=[agency.slug])).content.decode()
     assert page.count("Not available yet") == 3
-    assert "<td>Asked</td><td>7</td>" in page.replace("\n", "")
+    assert 'data-indicator="asked"' in page and "Q&amp;A asked" in page and "Questions posted." in page
 
 
 def test_the_gini_coefficient(db):

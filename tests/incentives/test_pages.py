@@ -28,7 +28,7 @@ def test_every_console_page_renders_for_the_agencys_staff(client, funded, rafael
     response = client.get(reverse("incentives:program", args=[agency.slug, funded.pk]))
     assert response.status_code == 200
     dashboard = client.get(reverse("incentives:dashboard", args=[agency.slug])).content.decode()
-    assert "<svg" in dashboard and "Credits issued and redeemed per week" in dashboard
+    assert "<svg" in dashboard and "Credits issued" in dashboard and "<details" in dashboard
 
 
 def test_the_wallet_shows_a_running_balance_and_redeems(client, funded, mateo, ana, coffee, item, agency):

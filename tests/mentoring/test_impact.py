@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from incentives import impact as dashboard
 from mentoring import impact, services
 from tests.conftest import activate, make_person
 from tests.mentoring.conftest import GOAL, make_mentor
@@ -31,37 +32,34 @@ def test_the_numbers_count_only_the_agencys_clusters(ana, mateo, mateo_profile, 
     other = services.session_log(mentorship=seafood_mentorship, acting_user=pablo, date=today, minutes=480)
     services.session_confirm(session=other, acting_user=otto)
 
-    numbers = impact.mentorships_and_hours(cluster_ids=[coffee.pk])
-    assert numbers == {"active_mentorships": 1, "paused_mentorships": 0, "completed_mentorships": 0,
-                       "mentorships_ended_early": 0, "confirmed_sessions": 2, "mentoring_hours": 2.5}
-    recent = impact.mentorships_and_hours(cluster_ids=[coffee.pk], since=today - datetime.timedelta(days=30))
-    assert recent["mentoring_hours"] == 1.5
+    def figures(clusters, days=60):
+        today = timezone.localdate()
+        scope = dashboard.Scope(agency=coffee.agency, start=today - datetime.timedelta(days=days - 1), end=today,
+                                cluster_ids=tuple(c.pk for c in clusters))
+        return {item.key: item for item in impact.provide(scope) if isinstance(item, dashboard.Indicator)}
 
-    load = impact.mentor_load(cluster_ids=[coffee.pk])
-    assert load == {"mentors": 1, "places_offered": 2, "places_taken": 1, "mentors_with_no_free_place": 0,
-                    "load_percent": 50}
-    assert impact.mentor_load(cluster_ids=[seafood.pk])["mentors_with_no_free_place"] == 1
+    assert figures([coffee])["mentoring_hours"].value == 2.5
+    assert figures([coffee], days=30)["mentoring_hours"].value == 1.5
+
+    load = figures([coffee])["mentor_load"]
+    assert (load.value, load.denominator) == (1, 2)
+    assert "0 of 1 mentors" in str(load.extra)
+    assert "1 of 1 mentors" in str(figures([seafood])["mentor_load"].extra)
 
     services.mentorship_record_outcome(mentorship=coffee_mentorship, acting_user=ana, outcome="started",
                                        markets=["US", "DE"])
     services.mentorship_record_outcome(mentorship=seafood_mentorship, acting_user=otto, outcome="restarted",
                                        markets=["US"])
-    assert impact.outcomes(cluster_ids=[coffee.pk]) == {
-        "firms_that_started_exporting": 1, "firms_that_restarted_exporting": 0, "markets_reached": {"Germany": 1, "United States of America": 1}}
-    assert impact.outcomes(cluster_ids=[coffee.pk, seafood.pk]) == {
-        "firms_that_started_exporting": 1, "firms_that_restarted_exporting": 1, "markets_reached": {"United States of America": 2, "Germany": 1}}
-    assert impact.outcomes(cluster_ids=[]) == {
-        "firms_that_started_exporting": 0, "firms_that_restarted_exporting": 0, "markets_reached": {}}
+    assert (figures([coffee])["export_entry"].value, figures([coffee])["new_markets"].value) == (1, 2)
+    both = figures([coffee, seafood])
+    assert (both["export_entry"].value, both["new_markets"].value) == (2, 3)
+    assert (figures([])["export_entry"].value, figures([])["new_markets"].value) == (0, 0)
 
 
-def test_the_figures_are_registered_with_the_agency_dashboard(ana, mateo, mateo_profile, coffee, agency):
-    from incentives import impact as dashboard
-
-    registered = dashboard.registered()
-    for key in ("mentoring_activity", "mentoring_load", "mentoring_outcomes"):
-        assert key in registered
+def test_the_indicators_are_registered_with_the_agency_dashboard(ana, mateo, mateo_profile, coffee, agency):
+    assert dashboard.registered()["mentoring"] is impact.provide
     request = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)
     services.request_accept(request=request, acting_user=mateo)
-    results = {r.key: r for r in dashboard.dashboard(agency=agency)}
-    assert results["mentoring_activity"].available
-    assert ("Active mentorships", "1") in [tuple(map(str, row)) for row in results["mentoring_activity"].rows]
+    report = dashboard.build(dashboard.scope_for(agency=agency, clusters=[coffee]))
+    assert report.indicator("mentor_load").value == 1
+    assert report.indicator("firms_reached").value == 1  # Ana's firm, mentored now
