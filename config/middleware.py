@@ -35,14 +35,6 @@ class ConflictMiddleware:
     """Answers a transaction that lost a race for good (config.retry: a deadlock or serialisation failure,
     retried and still refused) with 503 and Retry-After: the person sends it again in a moment. Never
     a 500, never an error in the log: contention is not a bug."""
-class UnstorableInputMiddleware:
-    """Refuses (400) a request whose path, query string or form fields hold a NUL character.
-
-    PostgreSQL text cannot hold NUL: such a value reaching a query is a 500, whichever view reads it
-    (`?cluster=%00` on search did). No person types one, so the request is refused whole, here, once,
-    rather than stripped or checked field by field. Everything else a browser can send decodes to text
-    PostgreSQL stores (Django replaces bytes that are not UTF-8).
-    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,6 +49,21 @@ class UnstorableInputMiddleware:
         response = HttpResponse(render_to_string("busy.html", request=request), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class UnstorableInputMiddleware:
+    """Refuses (400) a request whose path, query string or form fields hold a NUL character.
+
+    PostgreSQL text cannot hold NUL: such a value reaching a query is a 500, whichever view reads it
+    (`?cluster=%00` on search did). No person types one, so the request is refused whole, here, once,
+    rather than stripped or checked field by field. Everything else a browser can send decodes to text
+    PostgreSQL stores (Django replaces bytes that are not UTF-8).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         if "\x00" in request.path or _holds_nul(request.GET) or (
             request.method == "POST" and request.content_type in _FORM_TYPES and _holds_nul(request.POST)
         ):
