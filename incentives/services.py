@@ -149,7 +149,6 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
     if item.valid_until and item.valid_until < today:
         raise ValidationError(_("“%(item)s” was offered until %(date)s.")
                               % {"item": item.name, "date": date_format(item.valid_until)}, code="expired")
-    rate_limit(action="redemption", user=person)
     if not item.in_stock:
         raise ValidationError(_("“%(item)s” is out of stock.") % {"item": item.name}, code="stock")
     if Redemption.objects.filter(item=item, person=person, status=Redemption.Status.REQUESTED).exists():
@@ -157,6 +156,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
             _("You already asked for “%(item)s”: the agency has not answered that request yet.")
             % {"item": item.name}, code="duplicate",
         )
+    rate_limit(action="redemption", user=person)  # only requests that would go through count
     wallet = wallet_for(user=person, agency=item.agency)
     hold = agency_account(agency=item.agency, kind=Account.Kind.HOLD)
     transfer = transfer_post(
