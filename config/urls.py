@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from agency_api.api import api as agency_api
 from clusters import views as cluster_views
 
 # The admin signs in through allauth's login, so it shares its rate limits and email verification.
@@ -19,4 +20,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
+    path("", include("agency_api.urls")),
+    path("api/v1/", agency_api.urls),
 ]
