@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
 
@@ -29,6 +29,9 @@ from incentives import impact, selectors, services
 from incentives.models import Award, Redemption, Transfer
 
 MAX_LIMIT = 200
+# Declared on every write so that the schema shows it; `endpoint` requires and checks it.
+IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", description="Required: a key of yours, unique per write "
+                         "(1 to 200 characters). The same key and body give the first response again.")
 
 
 class TokenAuth(HttpBearer):
@@ -238,13 +241,13 @@ def endpoint(action: str, *, scope: str, write: bool = False):
                     return result if isinstance(result, tuple) else (200, result)
 
                 status, body = _run_idempotent(request, token, call) if write else call()
-                return status, body
-            except RateLimited as exc:
+                return Status(status, body)
+            except RateLimited:
                 status = 429
                 raise
             except ApiError as exc:
                 status, body = _as_error(exc)
-                return status, body
+                return Status(status, body)
             finally:
                 api_services.api_call_record(token=token, action=action, method=request.method,
                                              path=request.path, status=status)
@@ -352,7 +355,7 @@ def awards_get(request, award_id: int):
 
 @api.post("/awards/{award_id}/approve", response={200: AwardOut, codes_4xx: ErrorOut}, tags=["awards"])
 @endpoint("awards.approve", scope="write:awards", write=True)
-def awards_approve(request, award_id: int, payload: DecisionIn):
+def awards_approve(request, award_id: int, payload: DecisionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     token = request.auth
     award = selectors.award_for_staff(agency=token.agency, award_id=award_id)
     services.award_approve(award=award, acting_user=token.created_by, reason=payload.reason)
@@ -361,7 +364,7 @@ def awards_approve(request, award_id: int, payload: DecisionIn):
 
 @api.post("/awards/{award_id}/reject", response={200: AwardOut, codes_4xx: ErrorOut}, tags=["awards"])
 @endpoint("awards.reject", scope="write:awards", write=True)
-def awards_reject(request, award_id: int, payload: RejectionIn):
+def awards_reject(request, award_id: int, payload: RejectionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     token = request.auth
     award = selectors.award_for_staff(agency=token.agency, award_id=award_id)
     services.award_reject(award=award, acting_user=token.created_by, reason=payload.reason)
@@ -401,7 +404,7 @@ def redemptions_get(request, redemption_id: int):
 @api.post("/redemptions/{redemption_id}/approve", response={200: RedemptionOut, codes_4xx: ErrorOut},
           tags=["redemptions"])
 @endpoint("redemptions.approve", scope="write:redemptions", write=True)
-def redemptions_approve(request, redemption_id: int, payload: DecisionIn):
+def redemptions_approve(request, redemption_id: int, payload: DecisionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     token = request.auth
     redemption = selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id)
     services.redemption_approve(redemption=redemption, acting_user=token.created_by, reason=payload.reason)
@@ -411,7 +414,7 @@ def redemptions_approve(request, redemption_id: int, payload: DecisionIn):
 @api.post("/redemptions/{redemption_id}/reject", response={200: RedemptionOut, codes_4xx: ErrorOut},
           tags=["redemptions"])
 @endpoint("redemptions.reject", scope="write:redemptions", write=True)
-def redemptions_reject(request, redemption_id: int, payload: RejectionIn):
+def redemptions_reject(request, redemption_id: int, payload: RejectionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     token = request.auth
     redemption = selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id)
     services.redemption_reject(redemption=redemption, acting_user=token.created_by, reason=payload.reason)

@@ -70,6 +70,9 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_record_per_token_key")]
 
+    def __str__(self):
+        return f"{self.token_id}:{self.key}"
+
 
 class WebhookEndpoint(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="webhook_endpoints")
@@ -123,6 +126,9 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"),
         ]
 
+    def __str__(self):
+        return f"{self.event} {self.event_id} → {self.endpoint_id} ({self.status})"
+
 
 class WebhookAttempt(models.Model):
     """One POST of a delivery and what came back."""
@@ -136,3 +142,6 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.delivery_id}: {self.status_code or self.error}"
