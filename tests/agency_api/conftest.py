@@ -2,11 +2,16 @@
 a redemption waiting, and tokens made through the console's service."""
 
 import datetime
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
 
 from agency_api import services as api_services
+from agency_api import webhooks
 from incentives import services
 from incentives.awards import award_grant
 from tests.conftest import make_person
@@ -94,3 +99,59 @@ class Api:
 @pytest.fixture
 def api(client, token):
     return Api(client, token)
+
+
+class Receiver:
+    """Answers each POST with the next of `statuses` (the last one repeats), after `delay` seconds, and
+    keeps what came with whether its signature verified."""
+
+    def __init__(self, statuses=(200,), delay=0.0):
+        self.statuses, self.delay, self.received, self.secret = list(statuses), delay, [], ""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append({
+                    "headers": dict(self.headers), "body": json.loads(body),
+                    "verified": webhooks.verify(secret=receiver.secret, timestamp=self.headers["Puente-Timestamp"],
+                                                body=body, signature=self.headers["Puente-Signature"]),
+                })
+                time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"thanks" if status < 300 else b"boom")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads, self.server.block_on_close = True, False  # a hanging answer ends with the test
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/puente"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.PUENTE_WEBHOOKS_ALLOW_HTTP = True
+    made = []
+
+    def make(**kwargs):
+        made.append(Receiver(**kwargs))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
+
+
+def subscribe(agency, rafael, receiver, events=("award.approved", "redemption.requested")):
+    endpoint = api_services.webhook_endpoint_create(agency=agency, acting_user=rafael, url=receiver.url,
+                                                    events=list(events))
+    receiver.secret = endpoint.secret
+    return endpoint
