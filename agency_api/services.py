@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agency_api.models import ApiToken, WebhookDelivery, WebhookEndpoint
+from agency_api.webhooks import private_address
 from clusters.models import Agency, User
 from incentives.awards import is_agency_staff
 from incentives.services import audit
@@ -98,6 +99,8 @@ def _check_url(url: str) -> None:
     allowed = ("https", "http") if settings.PUENTE_WEBHOOKS_ALLOW_HTTP else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         raise ValidationError(_("A webhook address must start with https://."), code="url")
+    if private_address(url):
+        raise ValidationError(_("A webhook address must be reachable on the public internet."), code="url")
 
 
 @transaction.atomic

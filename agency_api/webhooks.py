@@ -16,10 +16,13 @@ event twice, and tells by its id).
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -112,8 +115,30 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+def private_address(url: str) -> str:
+    """The loopback, private, link-local or otherwise internal address the URL's host resolves to ('' when
+    none does). Answers are recorded and shown in the console, so an endpoint must not reach inside the
+    network (a cloud metadata address, an admin port). Allowed only with PUENTE_WEBHOOKS_ALLOW_HTTP (local
+    testing). A name that resolves differently between this check and the POST is not caught."""
+    if settings.PUENTE_WEBHOOKS_ALLOW_HTTP:
+        return ""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return ""  # not resolvable now: the POST fails and is retried
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return str(address)
+    return ""
+
+
 def post(*, url: str, body: bytes, headers: dict, timeout: float) -> tuple[int | None, str, str]:
     """(status, first characters of the body, error); status None when nothing came back."""
+    internal = private_address(url)
+    if internal:
+        return None, "", f"refused: {internal} is not a public address"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with _opener.open(request, timeout=timeout) as response:

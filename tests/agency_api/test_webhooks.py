@@ -197,3 +197,22 @@ def test_claiming_skips_rows_other_workers_hold_on_postgresql(postgres_only, age
     with CaptureQueriesContext(connection) as queries:
         webhooks.claim_due(worker="w1")
     assert any("FOR UPDATE SKIP LOCKED" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data",
+                                 "https://10.0.0.5:8443/admin", "https://[::1]/hook", "https://localhost/hook"])
+def test_an_endpoint_cannot_point_inside_the_network(agency, rafael, url):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        api_services.webhook_endpoint_create(agency=agency, acting_user=rafael, url=url, events=["award.approved"])
+
+
+def test_a_delivery_to_an_address_that_became_internal_is_refused_not_sent(agency, rafael, award, receiver, settings):
+    r = receiver()
+    subscribe(agency, rafael, r)  # made while local addresses were allowed (testing)
+    settings.PUENTE_WEBHOOKS_ALLOW_HTTP = False
+    services.award_approve(award=award, acting_user=rafael)
+    webhooks.deliver_due(worker="w1")
+    delivery = WebhookDelivery.objects.get()
+    assert r.received == [] and delivery.status == Status.PENDING and "not a public address" in delivery.last_error
