@@ -135,3 +135,15 @@ def test_the_docs_page_loads_nothing_from_another_site(client):
     page = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert not re.search(r"""(src|href)=["']https?://""", page)
+
+
+def test_a_token_write_needs_no_csrf_cookie_but_a_session_alone_opens_nothing(award, token, rafael):
+    from django.test import Client
+
+    from tests.agency_api.conftest import Api
+
+    strict = Client(enforce_csrf_checks=True)
+    assert Api(strict, token).post(f"/awards/{award.pk}/approve").status_code == 200
+    # A signed-in staff member's browser session is not a token: the API does not answer to cookies.
+    strict.force_login(rafael)
+    assert Api(strict, "").get("/awards").status_code == 401
