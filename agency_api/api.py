@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
@@ -201,25 +201,20 @@ def _run_idempotent(request, token: ApiToken, call) -> tuple[int, dict]:
     if not key or len(key) > 200:
         raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key header (1 to 200 characters).")
     digest = _request_hash(request)
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                # Locked until this write commits: the same key sent twice at once waits here, then replays.
-                record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
-                    token=token, key=key, defaults={"request_hash": digest}
-                )
-                if not created:
-                    if record.request_hash != digest:
-                        raise ApiError(409, "idempotency_key_reused",
-                                       "This Idempotency-Key was used with a different request.")
-                    return record.status_code, record.response
-                status, body = call()
-                record.status_code, record.response = status, _jsonable(body)
-                record.save(update_fields=["status_code", "response"])
-                return status, record.response
-        except IntegrityError:  # a concurrent first use committed between our read and our insert
-            continue
-    raise ApiError(409, "idempotency_key_busy", "Retry this request.")
+    with transaction.atomic():
+        # Locked until this write commits: the same key sent twice at once waits here, then replays (the
+        # second insert fails on the unique constraint once the first commits; get_or_create then reads it).
+        record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
+            token=token, key=key, defaults={"request_hash": digest}
+        )
+        if not created:
+            if record.request_hash != digest:
+                raise ApiError(409, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+            return record.status_code, record.response
+        status, body = call()
+        record.status_code, record.response = status, _jsonable(body)
+        record.save(update_fields=["status_code", "response"])
+        return status, record.response
 
 
 def endpoint(action: str, *, scope: str, write: bool = False):
