@@ -38,6 +38,7 @@ REFUSALS = {
     "report": _("You have reported many messages in a short time."),
     "redemption": _("You have requested many benefits in a short time."),
     "join_request": _("You have asked to join many times in a short time."),
+    "api": _("This API token has made many requests in a short time."),
 }
 WAIT_WITHOUT_SENTENCE = {"message"}
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_countries",
+    "ninja",  # the agency API's docs page, with its assets served locally (no CDN)
     # Puente, in dependency order: each app may import only those above it.
     "clusters",
     "incentives",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "questions",
     "mentoring",
     "library",
+    "agency_api",
     "home",  # the signed-in home page: reads every app above, imported by none
 ]
 
@@ -266,8 +268,19 @@ PUENTE_RATE_LIMITS = {
     "report": env_rate("PUENTE_RATE_REPORT", "10/3600"),
     "redemption": env_rate("PUENTE_RATE_REDEMPTION", "5/3600"),
     "join_request": env_rate("PUENTE_RATE_JOIN_REQUEST", "10/3600"),  # asking to join a cluster or a firm
+    "api": env_rate("PUENTE_RATE_API", "600/60"),  # agency API calls, per token (docs/API.md)
 }
 # Notification emails to one person: the first PUENTE_EMAIL_BURST in each PUENTE_EMAIL_WINDOW seconds
 # go out at once; the rest wait for `send_notification_digests`, one email that gathers them.
 PUENTE_EMAIL_BURST = env_int("PUENTE_EMAIL_BURST", 3, minimum=1)
 PUENTE_EMAIL_WINDOW = env_int("PUENTE_EMAIL_WINDOW", 3600, minimum=60)
+
+# Agency webhooks (agency_api/webhooks.py, docs/API.md): seconds per POST, the lease a worker holds on a
+# delivery (longer than the timeout), the first retry delay (doubling up to the max), attempts before giving up.
+PUENTE_WEBHOOK_TIMEOUT = env_int("PUENTE_WEBHOOK_TIMEOUT", 10, minimum=1)
+PUENTE_WEBHOOK_LEASE = env_int("PUENTE_WEBHOOK_LEASE", 60, minimum=2)
+PUENTE_WEBHOOK_BACKOFF = env_int("PUENTE_WEBHOOK_BACKOFF", 30, minimum=1)
+PUENTE_WEBHOOK_BACKOFF_MAX = env_int("PUENTE_WEBHOOK_BACKOFF_MAX", 6 * 3600, minimum=1)
+PUENTE_WEBHOOK_MAX_ATTEMPTS = env_int("PUENTE_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+# Plain http:// webhook addresses, for local testing only.
+PUENTE_WEBHOOKS_ALLOW_HTTP = env_bool("PUENTE_WEBHOOKS_ALLOW_HTTP", False)

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from agency_api.api import api as agency_api
 from clusters import views as cluster_views
 from home import views as home_views
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
     path("", include("library.urls")),
+    path("", include("agency_api.urls")),
+    path("api/v1/", agency_api.urls),
 ]
 
 # Error pages in the site's layout and the reader's language (home.errors).

@@ -20,6 +20,7 @@ from config.ratelimit import rate_limit
 from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
 from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
 from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, Redemption, Transfer
+from incentives.signals import announce_agency_event
 
 
 def _require_staff(*, user: User, agency: Agency) -> None:
@@ -166,7 +167,9 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
     )
     if item.stock is not None:
         CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
-    return Redemption.objects.create(item=item, person=person, credits=item.price, request_transfer=transfer)
+    redemption = Redemption.objects.create(item=item, person=person, credits=item.price, request_transfer=transfer)
+    announce_agency_event(agency_id=item.agency_id, event="redemption.requested", ids={"redemption": redemption.pk})
+    return redemption
 
 
 def _staff_redemption(*, redemption: Redemption, acting_user: User) -> Redemption:

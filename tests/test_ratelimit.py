@@ -9,7 +9,7 @@ from config.env import env_rate
 from config.ratelimit import RateLimited, email_allowed_now, rate_limit, rate_limits_lifted
 
 ACTIONS = {"message", "answer", "question", "vote", "mentorship_request", "mentorship_withdraw", "mention", "report",
-           "redemption", "join_request"}
+           "redemption", "join_request", "api"}
 
 
 def test_every_action_has_a_limit_in_settings_and_a_sentence_for_the_person(settings):
