@@ -12,6 +12,8 @@
   if (!root || !window.WebSocket || root.dataset.live !== "1") return;
 
   var list = root.querySelector("[data-messages]");
+  var scroller = root.querySelector("[data-scroller]");
+  var jump = root.querySelector("[data-jump]");
   var status = root.querySelector("[data-live-status]");
   var typingEl = root.querySelector("[data-typing]");
   var composer = root.querySelector("[data-composer]");
@@ -49,15 +51,62 @@
     return false;
   }
 
-  function nearBottom() {
-    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+  // --- Where the list is scrolled -------------------------------------------------------------
+  // `pinned`: the newest message is in view, so new ones (and a growing composer) keep it there; when
+  // the person has scrolled up to read, new messages do not move the list but count on the pill.
+  var pinned = true;
+  var unseen = 0;
+
+  function atBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+  }
+
+  function toBottom() {
+    scroller.scrollTop = scroller.scrollHeight;
+    pinned = true;
+    unseen = 0;
+    showJump();
+  }
+
+  function showJump() {
+    if (!jump) return;
+    var away = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > scroller.clientHeight / 2;
+    if (unseen > 0) jump.textContent = "↓ " + text.textNew + " (" + unseen + ")";
+    else jump.textContent = "↓ " + text.textLatest;
+    jump.hidden = !(unseen > 0 || away);
+  }
+
+  function openAtStart() {
+    var target = location.hash.length > 1 ? document.getElementById(location.hash.slice(1)) : null;
+    if (!target || !scroller.contains(target)) target = document.getElementById("unread");
+    if (target && target.offsetTop > scroller.clientHeight / 3) {
+      // The first unread message (or the one linked to) near the top, with a little of what came before.
+      scroller.scrollTop = target.offsetTop - 24;
+      pinned = atBottom();
+    } else {
+      toBottom();
+    }
+    showJump();
+  }
+
+  scroller.addEventListener("scroll", function () {
+    pinned = atBottom();
+    if (pinned) { unseen = 0; markRead(); }
+    showJump();
+  }, { passive: true });
+  if (jump) jump.addEventListener("click", function () { toBottom(); markRead(); });
+  if (window.ResizeObserver) {
+    // The composer grows, the keyboard opens, a message is edited: the newest one stays in view.
+    var keep = new ResizeObserver(function () { if (pinned) scroller.scrollTop = scroller.scrollHeight; });
+    keep.observe(scroller);
+    keep.observe(list);
   }
 
   // At most one read frame every 2 s (the server allows 30 per 10 s per socket), the last one trailing.
   var readTimer = null;
   var lastReadAt = 0;
   function markRead() {
-    if (document.visibilityState !== "visible" || !lastId || lastId <= lastReadSent || readTimer) return;
+    if (document.visibilityState !== "visible" || !pinned || !lastId || lastId <= lastReadSent || readTimer) return;
     var wait = Math.max(0, lastReadAt + 2000 - Date.now());
     readTimer = setTimeout(function () {
       readTimer = null;
@@ -141,7 +190,7 @@
     var empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
     var li = render(frame);
-    var stick = nearBottom();
+    var stick = pinned || frame.author.id === me;
     if (pending && pending.el && pending.el.parentNode) {
       pending.el.replaceWith(li);
       delete outbox[frame.client_id];
@@ -158,7 +207,8 @@
     }
     if (frame.id > lastId) lastId = frame.id;
     if (frame.author && typingTimers[frame.author.id]) clearTyping(frame.author.id);
-    if (stick) li.scrollIntoView({ block: "end" });
+    if (stick) toBottom();
+    else { unseen++; showJump(); }
     markRead();
   }
 
@@ -313,7 +363,7 @@
       textarea.value = "";
       if (replyInput) replyInput.value = "";
       if (replying) { replying.hidden = true; replying.textContent = ""; }
-      bubble.scrollIntoView({ block: "end" });
+      toBottom();
     });
     textarea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -341,6 +391,10 @@
       textarea.focus();
     }
   });
+
+  var people = root.querySelector("[data-people-panel]");
+  if (people && window.matchMedia && window.matchMedia("(min-width: 60rem)").matches) people.open = true;
+  openAtStart();
 
   document.addEventListener("visibilitychange", markRead);
   window.addEventListener("pagehide", function () { stopped = true; if (ws) ws.close(); });

@@ -139,3 +139,99 @@ def test_what_changes_while_the_page_is_offline_shows_when_it_reconnects(browser
         assert _still_same_document(ana)
     finally:
         ana.context.close()
+
+
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Whether the room's newest message can be seen: the element at the centre of its box is the message
+# itself (or something inside it), so nothing covers it (the composer, the header, a pill) and the
+# list is scrolled to it.
+NEWEST_IN_VIEW = """() => {
+  const items = document.querySelectorAll("[data-messages] li.msg");
+  const li = items[items.length - 1];
+  if (!li) return false;
+  const box = li.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return !!hit && li.contains(hit);
+}"""
+
+# How many messages' text can be read: those whose body's centre is on screen and not covered.
+MESSAGES_IN_VIEW = """() => Array.from(document.querySelectorAll("[data-messages] li.msg .msg-body")).filter(body => {
+  const box = body.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return !!hit && body.contains(hit);
+}).length"""
+
+
+def _newest_in_view(page) -> bool:
+    return page.evaluate(NEWEST_IN_VIEW)
+
+
+def _wait_newest_in_view(page) -> None:
+    page.wait_for_function(NEWEST_IN_VIEW)
+
+
+def _send(page, text: str) -> None:
+    page.fill("#composer textarea", text)
+    page.click("#composer button[type=submit]")
+
+
+def test_on_a_phone_the_room_opens_at_the_newest_message_and_keeps_it_in_view(browser, live_site, shots):
+    """At 375x740, in Spanish: the room opens at its newest message, which the composer does not cover;
+    Ana's own message and Mateo's reply are in view the moment they arrive; once she scrolls up to read,
+    a new message does not move the list but shows a pill that takes her back down."""
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    mateo = person_page(browser, live_site, "mateo@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        room_url = _open_general_room(ana)
+        mateo.goto(room_url)
+        assert ana.locator("html").get_attribute("lang") == "es"
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
+        assert _newest_in_view(ana), "the room did not open at its newest message"
+        assert ana.evaluate(MESSAGES_IN_VIEW) >= 2, "fewer than two messages can be read on a phone"
+        shots(ana, "phone-room-opens-at-newest")
+
+        _send(ana, "Les mando las muestras el lunes.")
+        _message(ana, "Les mando las muestras el lunes.").wait_for()
+        _wait_newest_in_view(ana)
+        _message(mateo, "Les mando las muestras el lunes.").wait_for()
+        _wait_newest_in_view(mateo)
+
+        _send(mateo, "Perfecto, las espero.")
+        _message(ana, "Perfecto, las espero.").wait_for()
+        _wait_newest_in_view(ana)
+        shots(ana, "phone-reply-in-view")
+
+        # Ana scrolls up to read; Mateo writes again: her list stays where it was, a pill counts it.
+        ana.locator("[data-scroller]").evaluate("el => { el.scrollTop = 0; }")
+        ana.wait_for_timeout(100)
+        before = ana.locator("[data-scroller]").evaluate("el => el.scrollTop")
+        _send(mateo, "¿Ya tienen el certificado fitosanitario?")
+        _message(ana, "certificado fitosanitario").wait_for(state="attached")
+        pill = ana.locator("[data-jump]")
+        pill.wait_for()
+        assert "(1)" in pill.inner_text()
+        assert ana.locator("[data-scroller]").evaluate("el => el.scrollTop") == before
+        assert not _newest_in_view(ana)
+        shots(ana, "phone-pill-when-scrolled-up")
+        pill.click()
+        _wait_newest_in_view(ana)
+        assert pill.is_hidden()
+    finally:
+        ana.context.close()
+        mateo.context.close()
+
+
+def test_on_a_desktop_the_room_opens_at_the_newest_message(browser, live_site, shots):
+    page = person_page(browser, live_site, "ana@demo.puente", locale="pt-BR", viewport=DESKTOP)
+    try:
+        _open_general_room(page)
+        assert _newest_in_view(page)
+        assert page.evaluate(MESSAGES_IN_VIEW) >= 4
+        # The whole room fits the screen: the page itself does not scroll, the list does.
+        assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+        shots(page, "desktop-room")
+    finally:
+        page.context.close()
