@@ -351,7 +351,11 @@
   if (composer && textarea) {
     composer.addEventListener("submit", function (event) {
       var body = textarea.value.trim();
-      if (!body || !ws || ws.readyState !== WebSocket.OPEN) return;  // the plain form POST does it
+      if (!body || !ws || ws.readyState !== WebSocket.OPEN) {
+        // The plain form POST does it; the page it leads to must not bring the sent text back.
+        if (body) { try { localStorage.removeItem(draftKey); } catch (e) { /* no storage */ } }
+        return;
+      }
       event.preventDefault();
       var clientId = newClientId();
       var replyTo = replyInput && replyInput.value ? parseInt(replyInput.value, 10) : null;
@@ -361,17 +365,36 @@
       outbox[clientId] = { body: body, reply_to: replyTo, el: bubble };
       send({ type: "message", body: body, client_id: clientId, reply_to: replyTo });
       textarea.value = "";
+      keepDraft();
       if (replyInput) replyInput.value = "";
       if (replying) { replying.hidden = true; replying.textContent = ""; }
       toBottom();
+      textarea.focus();
     });
+    // Enter sends and Shift+Enter starts a new line, as in the chat apps people know; on a touch screen
+    // Enter starts a new line and the Send button sends (the hint under the composer says which). A key
+    // that an input method is still composing with (accents, Japanese, a phone's predictions) is its own.
+    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
     textarea.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        composer.requestSubmit ? composer.requestSubmit() : composer.submit();
-      }
+      if (event.key !== "Enter" || event.isComposing || event.keyCode === 229 || event.shiftKey || event.altKey) return;
+      if (touch && !(event.ctrlKey || event.metaKey)) return;
+      event.preventDefault();
+      if (!textarea.value.trim()) return;
+      composer.requestSubmit ? composer.requestSubmit() : composer.submit();
     });
+    // The draft of each room is kept in this browser until it is sent, across reloads.
+    var draftKey = "puente:draft:" + root.dataset.roomId;
+    function keepDraft() {
+      try {
+        if (textarea.value) localStorage.setItem(draftKey, textarea.value);
+        else localStorage.removeItem(draftKey);
+      } catch (e) { /* storage full or refused: the draft is only lost on reload */ }
+    }
+    try {
+      if (!textarea.value) textarea.value = localStorage.getItem(draftKey) || "";
+    } catch (e) { /* no storage */ }
     textarea.addEventListener("input", function () {
+      keepDraft();
       var now = Date.now();
       if (now - lastTypingSent > 2500 && send({ type: "typing" })) lastTypingSent = now;
     });

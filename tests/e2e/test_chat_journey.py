@@ -193,13 +193,24 @@ def test_on_a_phone_the_room_opens_at_the_newest_message_and_keeps_it_in_view(br
         assert ana.evaluate(MESSAGES_IN_VIEW) >= 2, "fewer than two messages can be read on a phone"
         shots(ana, "phone-room-opens-at-newest")
 
-        _send(ana, "Les mando las muestras el lunes.")
-        _message(ana, "Les mando las muestras el lunes.").wait_for()
+        # Shift+Enter starts a new line; Enter sends, as the hint under the composer says.
+        assert "Enter envía" in ana.locator("#composer-hint").inner_text()
+        composer = ana.locator("#composer textarea")
+        composer.press_sequentially("Les mando las muestras")
+        composer.press("Shift+Enter")
+        composer.press_sequentially("el lunes.")
+        assert composer.input_value() == "Les mando las muestras\nel lunes."
+        assert ana.locator("[data-messages] li.pending").count() == 0
+        composer.press("Enter")
+        _message(ana, "Les mando las muestras").wait_for()
+        assert composer.input_value() == ""
+        assert "muestras\nel lunes." in ana.locator("[data-messages] li.msg").last.locator(".msg-body").inner_text()
         _wait_newest_in_view(ana)
-        _message(mateo, "Les mando las muestras el lunes.").wait_for()
+        _message(mateo, "Les mando las muestras").wait_for()
         _wait_newest_in_view(mateo)
 
-        _send(mateo, "Perfecto, las espero.")
+        mateo.locator("#composer textarea").fill("Perfecto, las espero.")
+        mateo.locator("#composer textarea").press("Enter")
         _message(ana, "Perfecto, las espero.").wait_for()
         _wait_newest_in_view(ana)
         shots(ana, "phone-reply-in-view")
@@ -234,4 +245,28 @@ def test_on_a_desktop_the_room_opens_at_the_newest_message(browser, live_site, s
         assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight + 1")
         shots(page, "desktop-room")
     finally:
+        page.context.close()
+
+
+def test_on_a_touch_screen_enter_starts_a_new_line_and_the_draft_survives_a_reload(browser, live_site):
+    page = person_page(browser, live_site, "ana@demo.puente", locale="pt-BR", viewport=PHONE)
+    touch = page.context.browser.new_context(
+        base_url=live_site.url, locale="pt-BR", viewport=PHONE, has_touch=True, is_mobile=True,
+        storage_state=page.context.storage_state(),
+    ).new_page()
+    try:
+        _open_general_room(touch)
+        # The hint says to tap Send, not to press Enter.
+        assert touch.locator("#composer-hint .hint-touch").is_visible()
+        assert touch.locator("#composer-hint .hint-keys").is_hidden()
+        composer = touch.locator("#composer textarea")
+        composer.press_sequentially("Primeira linha")
+        composer.press("Enter")
+        composer.press_sequentially("segunda")
+        assert composer.input_value() == "Primeira linha\nsegunda"
+        assert touch.locator("[data-messages] li.pending").count() == 0
+        touch.reload()
+        assert touch.locator("#composer textarea").input_value() == "Primeira linha\nsegunda"
+    finally:
+        touch.context.close()
         page.context.close()
