@@ -9,7 +9,46 @@
 (function () {
   "use strict";
   var root = document.getElementById("room");
-  if (!root || !window.WebSocket || root.dataset.live !== "1") return;
+  if (!root) return;
+
+  // --- Times ------------------------------------------------------------------------------------
+  // Every message's time, from the page and from the socket alike, is written here from its ISO 8601
+  // timestamp, in the page's language and the reader's own time zone (the server's text is what a
+  // reader without JavaScript sees): "now", "5 min ago" within the hour, the time today, the weekday
+  // within the week, the date before; the exact date and time on hover.
+  var lang = document.documentElement.lang || undefined;
+  function formatter(options) {
+    try { return new Intl.DateTimeFormat(lang, options); } catch (e) { return new Intl.DateTimeFormat(undefined, options); }
+  }
+  var clock = formatter({ hour: "2-digit", minute: "2-digit" });
+  var weekday = formatter({ weekday: "short", hour: "2-digit", minute: "2-digit" });
+  var dayMonth = formatter({ day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  var full = formatter({ year: "numeric", month: "long", day: "numeric", weekday: "long", hour: "2-digit", minute: "2-digit" });
+  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" }) : null;
+
+  function timeText(date, now) {
+    var seconds = (now - date) / 1000;
+    if (relative && seconds < 60 && seconds > -60) return relative.format(0, "second");
+    if (relative && seconds > 0 && seconds < 3600) return relative.format(-Math.floor(seconds / 60), "minute");
+    var midnight = new Date(now); midnight.setHours(0, 0, 0, 0);
+    if (date >= midnight) return clock.format(date);
+    if (now - date < 6 * 86400000) return weekday.format(date);
+    return dayMonth.format(date);
+  }
+
+  function formatTimes(scope) {
+    var now = new Date();
+    Array.prototype.forEach.call(scope.querySelectorAll("time[datetime]"), function (node) {
+      var date = new Date(node.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      node.textContent = timeText(date, now);
+      node.title = full.format(date);
+    });
+  }
+  formatTimes(root);
+  setInterval(function () { formatTimes(root); }, 30000);
+
+  if (!window.WebSocket || root.dataset.live !== "1") return;
 
   var list = root.querySelector("[data-messages]");
   var scroller = root.querySelector("[data-scroller]");
@@ -153,9 +192,10 @@
     head.appendChild(el("strong", "msg-author", frame.author.name));
     var when = el("a", "meta msg-time");
     when.href = "#m" + frame.id;
-    var time = el("time", "", new Date(frame.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    var time = el("time", "");
     time.setAttribute("datetime", frame.created_at);
     when.appendChild(time);
+    formatTimes(when);
     head.appendChild(when);
     if (frame.edited && !frame.deleted) head.appendChild(el("span", "meta msg-edited", text.textEdited));
     li.appendChild(head);

@@ -230,6 +230,16 @@ def test_on_a_phone_the_room_opens_at_the_newest_message_and_keeps_it_in_view(br
         pill.click()
         _wait_newest_in_view(ana)
         assert pill.is_hidden()
+
+        # Times agree: Mateo's message shows the same time, in the same words, live and after a reload
+        # (when the server rendered it), in Spanish and in the reader's time zone.
+        live_time = _message(ana, "certificado fitosanitario").locator("time")
+        live = (live_time.inner_text(), live_time.get_attribute("title"))
+        ana.reload()
+        page_time = _message(ana, "certificado fitosanitario").locator("time")
+        assert (page_time.inner_text(), page_time.get_attribute("title")) == live
+        assert live[0] == "ahora" and re.search(r"\d{4}", live[1]), live  # "now"; the full date on hover
+        _wait_newest_in_view(ana)
     finally:
         ana.context.close()
         mateo.context.close()
