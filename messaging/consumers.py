@@ -32,6 +32,7 @@ from messaging.sockets import (
     CLOSE_UNAUTHENTICATED,
     frame_id,
     frame_time,
+    scope_language,
     socket_db,
 )
 
@@ -110,6 +111,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             return
         self.room = room
         self.cluster_id = room.cluster_id
+        # Message rows come in the reader's language (the hub picks it from each broadcast).
+        self.language = scope_language(self.scope, self.user)
         # The room's broadcasts come through this process's hub (one subscription per room and
         # process); the person's own group stays on this socket's channel.
         self.allowed = True
@@ -375,10 +378,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             from_id, since = changes
             for message in selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since):
                 frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
-                texts.append(events.dumps(frame))
+                texts.append(events.with_row(frame, message, room=room, language=self.language))
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
-            texts.extend(events.dumps(events.message_frame(message)) for message in batch)
+            texts.extend(
+                events.with_row(events.message_frame(message), message, room=room, language=self.language)
+                for message in batch
+            )
             if batch:
                 last_id = batch[-1].pk
             if len(batch) < RESYNC_BATCH:

@@ -7,7 +7,10 @@ member.
 
 Group event types (the consumer method that handles them):
 - ``room.frame``: {"room": <room id>, "text": <frame JSON>} for everyone in ``room-<id>``; each server
-  process's room hub (messaging.hub) is the group's member and hands the text to its local sockets. A
+  process's room hub (messaging.hub) is the group's member and hands the text to its local sockets.
+  The frames of a new, edited or deleted message carry the message's row (messaging/_message.html,
+  rendered for everyone in the room): their event has ``texts``, the frame in each of the site's
+  languages, and the hub sends each socket its reader's (``text`` is the site's default language). A
   new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
   the hub can tell, per socket, when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
@@ -22,7 +25,10 @@ import logging
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+
+from messaging import rendering
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ def dumps(frame: dict) -> str:
 
 
 def message_frame(message) -> dict:
-    """The `message` frame for a Message (author and reply_to loaded)."""
+    """The `message` frame for a Message (author loaded), without its row (see with_row)."""
     deleted = message.deleted_at is not None
     return {
         "type": "message",
@@ -113,8 +119,38 @@ def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
     transaction.on_commit(lambda: _group_send(room_group(room_id), event))
 
 
+def with_row(frame: dict, message, *, room, language: str) -> str:
+    """The frame's JSON with the message's row in `language` (for one socket: a resync, a catch-up)."""
+    return dumps({**frame, "row": rendering.row_for_everyone(message, room=room, language=language)})
+
+
+def _texts_with_row(frame: dict, message, room) -> dict[str, str]:
+    """The frame with the message's row, in each of the site's languages: rendered once per change and
+    language, so that delivering it is a dictionary lookup per socket."""
+    return {
+        language: with_row(frame, message, room=room, language=language) for language, _name in settings.LANGUAGES
+    }
+
+
+def _message_change_on_commit(message, frame: dict, **extra) -> None:
+    """Schedules a frame that carries the message's row. The rows are rendered after the commit, out of
+    the room's lock; the message is the one the writing service holds (author and room loaded)."""
+    room = message.room
+
+    def send():
+        rendering.load_reply_target(message)
+        texts = _texts_with_row(frame, message, room)
+        event = {
+            "type": "room.frame", "room": room.pk, "text": texts.get(settings.LANGUAGE_CODE) or dumps(frame),
+            "texts": texts, **extra,
+        }
+        _group_send(room_group(room.pk), event)
+
+    transaction.on_commit(send)
+
+
 def message_created_on_commit(message, *, prev_id: int | None) -> None:
-    _room_frame_on_commit(message.room_id, message_frame(message), id=message.pk, prev_id=prev_id)
+    _message_change_on_commit(message, message_frame(message), id=message.pk, prev_id=prev_id)
 
 
 def edited_frame(message) -> dict:
@@ -132,11 +168,11 @@ def deleted_frame(message) -> dict:
 
 
 def message_edited_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, edited_frame(message))
+    _message_change_on_commit(message, edited_frame(message))
 
 
 def message_deleted_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, deleted_frame(message))
+    _message_change_on_commit(message, deleted_frame(message))
 
 
 def notification_created_on_commit(notification, *, unread: int) -> None:

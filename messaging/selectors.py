@@ -106,7 +106,8 @@ def is_facilitator_of_room(*, user: User, room: Room) -> bool:
 def room_messages(*, room: Room, before_id: int | None = None, after_id: int | None = None, limit: int = 50):
     """Up to `limit` messages in id order: the newest ones (before `before_id` when paging back), or the
     oldest ones after `after_id` (resync). One query."""
-    messages = Message.objects.filter(room=room).select_related("author")
+    # With the message each one replies to, for its quote (a join, not a query).
+    messages = Message.objects.filter(room=room).select_related("author", "reply_to__author")
     if after_id is not None:
         return list(messages.filter(id__gt=after_id).order_by("id")[:limit])
     if before_id is not None:
@@ -128,6 +129,7 @@ def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 50
     return list(
         Message.objects.filter(room=room, id__gte=from_id, id__lte=to_id)
         .filter(Q(edited_at__gt=since) | Q(deleted_at__gt=since))
+        .select_related("author", "reply_to__author")
         .order_by("id")[:limit]
     )
 

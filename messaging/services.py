@@ -357,7 +357,7 @@ def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, i
         try:
             reply_to = None
             if reply_to_id is not None:
-                reply_to = room.messages.filter(pk=reply_to_id).first()
+                reply_to = room.messages.filter(pk=reply_to_id).select_related("author").first()
                 if reply_to is None:
                     raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
             message_rate_check(user=author)

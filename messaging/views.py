@@ -61,7 +61,7 @@ def room(request, room_id):
             data = form.cleaned_data
             reply_to = None
             if data.get("reply_to"):
-                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).first()
+                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).select_related("author").first()
             try:
                 services.message_rate_check(user=request.user)
                 message = services.message_post(
@@ -95,10 +95,8 @@ def room(request, room_id):
     online = presence.room_online_sync(room_id=room.pk)
     for person in people:
         person.is_online = person.pk in online
-    by_id = {message.pk: message for message in shown}
     divider_id = None
     for message in shown:
-        message.reply_target = by_id.get(message.reply_to_id)
         message.can_change = services.can_change(message=message, user=request.user)
         message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
         if divider_id is None and before_id is None and message.pk > last_read_id and message.author_id != request.user.pk:
@@ -127,6 +125,7 @@ def room(request, room_id):
             and not services.direct_room_open(room=room, user=request.user),
             "position": position,
             "max_body": services.MAX_BODY,
+            "edit_window": services.edit_window_seconds(),
         },
     )
 

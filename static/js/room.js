@@ -61,6 +61,8 @@
   var replying = composer ? composer.querySelector("[data-replying]") : null;
   var me = parseInt(root.dataset.userId, 10);
   var isFacilitator = root.dataset.facilitator === "1";
+  // On a touch screen Enter starts a new line and the Send button sends (see the composer below).
+  var touch = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
   var text = root.dataset;
 
   var seen = {};
@@ -161,75 +163,58 @@
     return node;
   }
 
-  function actionsFor(frame) {
-    var actions = el("div", "msg-actions");
-    if (root.dataset.archived !== "1") {
-      var reply = el("a", "", text.textReply);
-      reply.href = "?reply=" + frame.id + "#composer";
-      reply.dataset.reply = frame.id;
-      actions.appendChild(reply);
-    }
-    if (frame.author.id === me) {
-      var edit = el("a", "", text.textEdit);
-      edit.href = text.editUrl.replace("/0/", "/" + frame.id + "/");
-      actions.appendChild(edit);
-    }
-    if (frame.author.id === me || isFacilitator) {
-      var del = el("button", "link-button", text.textDelete);
-      del.type = "button";
-      del.dataset.delete = frame.id;
-      actions.appendChild(del);
-    }
-    return actions;
-  }
+  // --- Rows --------------------------------------------------------------------------------------
+  // Every message on the page is messaging/_message.html as the server rendered it: the page's rows for
+  // this reader, and the socket's (`frame.row`) for everyone in the room, with each action marked with
+  // who may take it. `adopt` keeps this reader's actions, puts the page's CSRF token in its forms and
+  // writes its time; nothing here builds a message's markup by hand.
+  var editWindow = parseInt(root.dataset.editWindow, 10) || 0;
+  var tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
 
-  function render(frame) {
-    var li = el("li", "msg" + (frame.author.id === me ? " mine" : ""));
-    li.id = "m" + frame.id;
-    li.dataset.id = frame.id;
-    li.dataset.authorId = frame.author.id;
-    var head = el("div", "msg-head");
-    head.appendChild(el("strong", "msg-author", frame.author.name));
-    var when = el("a", "meta msg-time");
-    when.href = "#m" + frame.id;
-    var time = el("time", "");
-    time.setAttribute("datetime", frame.created_at);
-    when.appendChild(time);
-    formatTimes(when);
-    head.appendChild(when);
-    if (frame.edited && !frame.deleted) head.appendChild(el("span", "meta msg-edited", text.textEdited));
-    li.appendChild(head);
-    fill(li, frame);
+  function adopt(li) {
+    if (li.hasAttribute("data-for-everyone")) {
+      var mine = parseInt(li.dataset.authorId, 10) === me;
+      var recent = mine && (Date.now() - new Date(li.dataset.created).getTime()) / 1000 < editWindow;
+      var may = { "mine-recent": recent, "mine": mine, "others": !mine, "facilitator": isFacilitator };
+      li.classList.toggle("mine", mine);
+      Array.prototype.forEach.call(li.querySelectorAll("[data-if]"), function (node) {
+        if (!node.dataset.if.split(" ").some(function (who) { return may[who]; })) node.remove();
+      });
+      li.removeAttribute("data-for-everyone");
+    }
+    var menu = li.querySelector(".msg-menu");
+    if (menu && !menu.querySelector(".msg-menu-body > *")) menu.remove();
+    Array.prototype.forEach.call(li.querySelectorAll("input[name=csrfmiddlewaretoken]"), function (input) {
+      input.value = tokenInput ? tokenInput.value : "";
+    });
+    formatTimes(li);
     return li;
   }
 
-  function fill(li, frame) {
-    var old = li.querySelectorAll(".msg-body, .msg-actions");
-    Array.prototype.forEach.call(old, function (node) { node.remove(); });
-    if (frame.deleted) {
-      li.classList.add("deleted");
-      li.appendChild(el("p", "msg-body empty", text.textDeleted));
-      return;
-    }
-    var body = el("div", "msg-body");
-    // frame.html was rendered from Markdown and sanitised with an allow-list on the server.
-    body.innerHTML = frame.html;
-    li.appendChild(body);
-    li.appendChild(actionsFor(frame));
+  function fromRow(frame) {
+    var holder = document.createElement("template");
+    // The row is the server's template; the message's text in it was sanitised with an allow-list.
+    holder.innerHTML = frame.row.trim();
+    return adopt(holder.content.firstElementChild);
+  }
+
+  function replaceRow(frame) {
+    var li = document.getElementById("m" + frame.id);
+    if (li && frame.row) li.replaceWith(fromRow(frame));
   }
 
   function onMessage(frame) {
     var pending = frame.client_id && outbox[frame.client_id];
     if (seen[frame.id]) {
       var existing = document.getElementById("m" + frame.id);
-      if (existing && frame.deleted && !existing.classList.contains("deleted")) fill(existing, frame);
+      if (existing && frame.deleted && !existing.classList.contains("deleted")) replaceRow(frame);
       if (pending) { pending.el && pending.el.remove(); delete outbox[frame.client_id]; }
       return;
     }
     seen[frame.id] = true;
     var empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
-    var li = render(frame);
+    var li = fromRow(frame);
     var stick = pinned || frame.author.id === me;
     if (pending && pending.el && pending.el.parentNode) {
       pending.el.replaceWith(li);
@@ -254,16 +239,16 @@
 
   function onEdited(frame) {
     var li = document.getElementById("m" + frame.id);
-    if (!li || li.classList.contains("deleted")) return;
-    var body = li.querySelector(".msg-body");
-    if (body) body.innerHTML = frame.html;
-    var head = li.querySelector(".msg-head");
-    if (head && !head.querySelector(".msg-edited")) head.appendChild(el("span", "meta msg-edited", text.textEdited));
+    if (li && !li.classList.contains("deleted")) replaceRow(frame);
   }
 
   function onDeleted(frame) {
-    var li = document.getElementById("m" + frame.id);
-    if (li) fill(li, { id: frame.id, deleted: true });
+    replaceRow(frame);
+    // Replies stop quoting it (as the page does once it is reloaded).
+    Array.prototype.forEach.call(list.querySelectorAll('[data-goto="' + frame.id + '"]'), function (link) {
+      var quote = link.parentNode.querySelector(".msg-quote");
+      if (quote) quote.remove();
+    });
   }
 
   var typers = {};
@@ -306,6 +291,9 @@
       if (textarea && !textarea.value) textarea.value = pending.body;
     }
     if (frame.ref === "read" || frame.ref === "typing") return;  // nothing the person can act on
+    if (frame.ref === "edit") {
+      Array.prototype.forEach.call(list.querySelectorAll("form.msg-edit button[type=submit]"), function (button) { button.disabled = false; });
+    }
     setStatus(frame.message || frame.code);
   }
 
@@ -406,15 +394,13 @@
       send({ type: "message", body: body, client_id: clientId, reply_to: replyTo });
       textarea.value = "";
       keepDraft();
-      if (replyInput) replyInput.value = "";
-      if (replying) { replying.hidden = true; replying.textContent = ""; }
+      setReply(null);
       toBottom();
       textarea.focus();
     });
     // Enter sends and Shift+Enter starts a new line, as in the chat apps people know; on a touch screen
     // Enter starts a new line and the Send button sends (the hint under the composer says which). A key
     // that an input method is still composing with (accents, Japanese, a phone's predictions) is its own.
-    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
     textarea.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" || event.isComposing || event.keyCode === 229 || event.shiftKey || event.altKey) return;
       if (touch && !(event.ctrlKey || event.metaKey)) return;
@@ -440,19 +426,119 @@
     });
   }
 
-  list.addEventListener("click", function (event) {
-    var target = event.target;
-    if (target.dataset && target.dataset.delete && ws && ws.readyState === WebSocket.OPEN) {
-      event.preventDefault();
-      if (window.confirm(target.textContent + "?")) send({ type: "delete", id: parseInt(target.dataset.delete, 10) });
-    } else if (target.dataset && target.dataset.reply && replyInput && textarea) {
-      event.preventDefault();
-      replyInput.value = target.dataset.reply;
-      var li = document.getElementById("m" + target.dataset.reply);
-      var author = li ? li.querySelector(".msg-author") : null;
-      if (replying) { replying.hidden = false; replying.textContent = "↩ " + (author ? author.textContent : ""); }
-      textarea.focus();
+  // --- A message's menu ------------------------------------------------------------------------
+  // A <details> menu that works without this script (its links and forms are the plain pages); with
+  // the socket open, reply, edit and delete happen in place. One menu is open at a time; Escape or a
+  // click elsewhere closes it.
+  function live() { return ws && ws.readyState === WebSocket.OPEN; }
+
+  function closeMenus(except) {
+    Array.prototype.forEach.call(list.querySelectorAll("details.msg-menu[open]"), function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+
+  list.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.classList || !menu.classList.contains("msg-menu") || !menu.open) return;
+    closeMenus(menu);
+    // Opens upwards when there is no room under it in the list.
+    menu.classList.remove("up");
+    var body = menu.querySelector(".msg-menu-body");
+    if (body && body.getBoundingClientRect().bottom > scroller.getBoundingClientRect().bottom) menu.classList.add("up");
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("details.msg-menu")) closeMenus(null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = list.querySelector("details.msg-menu[open]");
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
+
+  function setReply(id) {
+    if (!replyInput || !textarea) return false;
+    replyInput.value = id || "";
+    if (replying) {
+      replying.textContent = "";
+      replying.hidden = !id;
+      if (id) {
+        var li = document.getElementById("m" + id);
+        var author = li ? li.querySelector(".msg-author") : null;
+        replying.appendChild(document.createTextNode("↩ " + text.textReplying.replace("%(name)s", author ? author.textContent : "") + " "));
+        var cancel = el("button", "link-button", text.textCancel);
+        cancel.type = "button";
+        cancel.addEventListener("click", function () { setReply(null); textarea.focus(); });
+        replying.appendChild(cancel);
+      }
     }
+    return true;
+  }
+
+  function startEdit(li) {
+    var body = li.querySelector(".msg-body");
+    if (!body || li.querySelector("form.msg-edit")) return;
+    var source = li.querySelector("template.msg-source");
+    var form = el("form", "msg-edit");
+    var input = el("textarea");
+    input.value = source ? source.content.textContent : body.innerText;
+    input.setAttribute("aria-label", text.textEdit);
+    input.maxLength = textarea ? textarea.maxLength : 4000;
+    var save = el("button", "button small primary", text.textSave);
+    save.type = "submit";
+    var cancel = el("button", "button small", text.textCancel);
+    cancel.type = "button";
+    var buttons = el("div", "button-row");
+    buttons.appendChild(save);
+    buttons.appendChild(cancel);
+    form.appendChild(input);
+    form.appendChild(buttons);
+    body.hidden = true;
+    body.after(form);
+    form.scrollIntoView({ block: "nearest" });
+    function stop() { form.remove(); body.hidden = false; }
+    cancel.addEventListener("click", stop);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = input.value.trim();
+      if (!value) return;
+      if (!send({ type: "edit", id: parseInt(li.dataset.id, 10), body: value })) return;
+      save.disabled = true;  // the `edited` frame replaces the whole row, form included
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); stop(); return; }
+      if (event.key !== "Enter" || event.isComposing || event.keyCode === 229 || event.shiftKey || event.altKey) return;
+      if (touch && !(event.ctrlKey || event.metaKey)) return;
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    });
+    input.focus();
+  }
+
+  list.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("[data-reply], [data-edit]") : null;
+    if (!target) return;
+    var menu = target.closest("details.msg-menu");
+    if (target.dataset.reply && setReply(target.dataset.reply)) {
+      event.preventDefault();
+      if (menu) menu.open = false;
+      textarea.focus();
+    } else if (target.dataset.edit && live()) {
+      event.preventDefault();
+      if (menu) menu.open = false;
+      startEdit(target.closest("li.msg"));
+    }
+  });
+
+  list.addEventListener("submit", function (event) {
+    var button = event.target.querySelector("[data-delete]");
+    if (!button || !live()) return;  // without the socket the form posts, and the page reloads
+    event.preventDefault();
+    send({ type: "delete", id: parseInt(button.dataset.delete, 10) });
+    var menu = event.target.closest("details.msg-menu");
+    if (menu) menu.open = false;
   });
 
   var people = root.querySelector("[data-people-panel]");

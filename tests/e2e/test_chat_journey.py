@@ -280,3 +280,88 @@ def test_on_a_touch_screen_enter_starts_a_new_line_and_the_draft_survives_a_relo
     finally:
         touch.context.close()
         page.context.close()
+
+
+# A row's HTML with what legitimately differs between two renders of the same message taken out: the
+# CSRF token, and the whitespace the template leaves where the reader's browser removed an action.
+ROW_HTML = """li => li.outerHTML
+  .replace(/name="csrfmiddlewaretoken" value="[^"]*"/g, "")
+  .replace(/>\\s+</g, "><").replace(/\\s+/g, " ")"""
+
+
+def _open_menu(page, text: str):
+    row = _message(page, text).first  # the message itself, before any reply that quotes it
+    row.locator("summary.msg-menu-button").click()
+    return row.locator(".msg-menu-body")
+
+
+def test_live_messages_are_the_pages_own_rows_and_act_in_place(browser, live_site, shots):
+    """In Spanish on a phone: a message that arrives live is the same HTML the page shows after a
+    reload (one template, messaging/_message.html); its menu offers each person what they may do,
+    and reply, edit and delete (after a confirmation) happen in place and reach the other page live."""
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    mateo = person_page(browser, live_site, "mateo@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        room_url = _open_general_room(ana)
+        mateo.goto(room_url)
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
+
+        # Mateo writes; on Ana's page it is his row, rendered by the server, with her actions only.
+        mateo.locator("#composer textarea").fill("Precio CIF: 4,20 USD/lb")
+        mateo.locator("#composer textarea").press("Enter")
+        _message(ana, "Precio CIF").wait_for()
+        menu = _open_menu(ana, "Precio CIF")
+        assert menu.locator("a, summary").all_inner_texts() == ["Responder", "Denunciar"]
+        shots(ana, "ana-menu-on-mateos-message")
+        ana.keyboard.press("Escape")
+        assert menu.is_hidden()
+        # His own message offers Mateo editing, deleting and asking it as a question; not reporting it.
+        assert _open_menu(mateo, "Precio CIF").locator("a, summary").all_inner_texts() == [
+            "Responder", "Editar", "Eliminar…", "Convertir en pregunta",
+        ]
+        mateo.keyboard.press("Escape")
+
+        # Ana replies from the menu: the composer says to whom; the reply quotes the message on both pages.
+        _open_menu(ana, "Precio CIF").locator("[data-reply]").click()
+        assert "Respondiendo a Mateo Restrepo" in ana.locator("[data-replying]").inner_text()
+        ana.locator("#composer textarea").fill("¿Incluye el flete interno?")
+        ana.locator("#composer textarea").press("Enter")
+        reply = _message(mateo, "flete interno")
+        reply.wait_for()
+        assert "Precio CIF" in reply.locator(".msg-quote").inner_text()
+        assert "Mateo Restrepo" in reply.locator(".msg-reply").inner_text()
+
+        # Ana's reply came back over the socket: after a reload it is the very same HTML.
+        live_reply = _message(ana, "flete interno").evaluate(ROW_HTML)
+        assert "data-for-everyone" not in live_reply and 'class="msg mine"' in live_reply
+        ana.reload()
+        wait_for_socket(ana, "/ws/rooms/")
+        assert _message(ana, "flete interno").evaluate(ROW_HTML) == live_reply
+
+        # Mateo corrects his price in place: Enter saves; Ana sees the new text, marked as edited.
+        _open_menu(mateo, "Precio CIF").locator("[data-edit]").click()
+        editor = _message(mateo, "Precio CIF").first.locator("form.msg-edit textarea")
+        assert editor.input_value() == "Precio CIF: 4,20 USD/lb"
+        editor.fill("Precio CIF: 4,50 USD/lb")
+        editor.press("Enter")
+        _message(ana, "4,50 USD/lb").wait_for()
+        assert _message(ana, "4,50 USD/lb").locator(".msg-edited").inner_text() == "(editado)"
+        assert _message(mateo, "4,50 USD/lb").locator("form.msg-edit").count() == 0
+
+        # He deletes it: a confirmation first, then the tombstone on both pages.
+        price_id = _message(mateo, "4,50 USD/lb").get_attribute("id")
+        menu = _open_menu(mateo, "4,50 USD/lb")
+        menu.locator(".msg-confirm summary").click()
+        confirm = menu.locator(".msg-confirm form")
+        assert "¿Eliminar este mensaje para todos?" in confirm.inner_text()
+        shots(mateo, "mateo-confirms-delete")
+        confirm.locator("button[type=submit]").click()
+        for page in (ana, mateo):
+            page.locator(f"#{price_id}.deleted", has_text="Este mensaje fue eliminado.").wait_for()
+        assert _message(ana, "4,50 USD/lb").count() == 0
+        # The reply no longer quotes a deleted message.
+        assert _message(ana, "flete interno").locator(".msg-quote").count() == 0
+    finally:
+        ana.context.close()
+        mateo.context.close()
