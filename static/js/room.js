@@ -398,6 +398,100 @@
       toBottom();
       textarea.focus();
     });
+    // --- Mentions: "@" and a few letters suggest people of the room by name (from the page's member
+    // list); picking one writes "@Their Name", which the server resolves to that person when storing.
+    var suggestions = el("ul", "mention-list");
+    suggestions.id = "mention-list";
+    suggestions.setAttribute("role", "listbox");
+    suggestions.setAttribute("aria-label", text.textPeople || "");
+    suggestions.hidden = true;
+    composer.querySelector(".composer-row").appendChild(suggestions);
+    textarea.setAttribute("aria-autocomplete", "list");
+    textarea.setAttribute("aria-controls", "mention-list");
+    textarea.setAttribute("aria-expanded", "false");
+    var matches = [], chosen = 0, atStart = -1;
+
+    function fold(value) {
+      return value.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    }
+
+    function people() {
+      return Array.prototype.map.call(root.querySelectorAll("[data-people] li[data-name]"), function (li) {
+        return { id: li.dataset.person, name: li.dataset.name };
+      }).filter(function (person) { return parseInt(person.id, 10) !== me; });
+    }
+
+    function closeSuggestions() {
+      suggestions.hidden = true;
+      suggestions.textContent = "";
+      matches = [];
+      textarea.setAttribute("aria-expanded", "false");
+      textarea.removeAttribute("aria-activedescendant");
+    }
+
+    function showChosen() {
+      Array.prototype.forEach.call(suggestions.children, function (item, index) {
+        item.setAttribute("aria-selected", index === chosen ? "true" : "false");
+      });
+      if (matches.length) textarea.setAttribute("aria-activedescendant", "mention-" + matches[chosen].id);
+    }
+
+    function suggest() {
+      var before = textarea.value.slice(0, textarea.selectionStart);
+      var found = /(^|[\s(])@([^\s@]{0,30}(?: [^\s@]{0,30})?)$/.exec(before);
+      if (!found) { closeSuggestions(); return; }
+      var query = fold(found[2]);
+      atStart = before.length - found[2].length - 1;
+      matches = people().filter(function (person) {
+        var name = fold(person.name);
+        return name.indexOf(query) === 0 || name.split(/\s+/).some(function (word) { return word.indexOf(query) === 0; });
+      }).slice(0, 6);
+      if (!matches.length) { closeSuggestions(); return; }
+      chosen = 0;
+      suggestions.textContent = "";
+      matches.forEach(function (person, index) {
+        var item = el("li", "", person.name);
+        item.id = "mention-" + person.id;
+        item.setAttribute("role", "option");
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); pick(index); });
+        suggestions.appendChild(item);
+      });
+      suggestions.hidden = false;
+      textarea.setAttribute("aria-expanded", "true");
+      showChosen();
+    }
+
+    function pick(index) {
+      var person = matches[index];
+      if (!person) return;
+      var caret = textarea.selectionStart;
+      var inserted = "@" + person.name + " ";
+      textarea.value = textarea.value.slice(0, atStart) + inserted + textarea.value.slice(caret);
+      textarea.selectionStart = textarea.selectionEnd = atStart + inserted.length;
+      closeSuggestions();
+      keepDraft();
+      textarea.focus();
+    }
+
+    textarea.addEventListener("keydown", function (event) {
+      if (suggestions.hidden || event.isComposing) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        chosen = (chosen + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+        showChosen();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        pick(chosen);
+      } else if (event.key === "Escape") {
+        closeSuggestions();
+      } else {
+        return;
+      }
+      // The key was the list's: Enter picks a name and does not send.
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    });
+    textarea.addEventListener("input", suggest);
+    textarea.addEventListener("blur", function () { setTimeout(closeSuggestions, 150); });
+
     // Enter sends and Shift+Enter starts a new line, as in the chat apps people know; on a touch screen
     // Enter starts a new line and the Send button sends (the hint under the composer says which). A key
     // that an input method is still composing with (accents, Japanese, a phone's predictions) is its own.

@@ -365,3 +365,36 @@ def test_live_messages_are_the_pages_own_rows_and_act_in_place(browser, live_sit
     finally:
         ana.context.close()
         mateo.context.close()
+
+
+def test_typing_at_and_letters_suggests_people_of_the_room_by_name(browser, live_site, shots):
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    mateo = person_page(browser, live_site, "mateo@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        room_url = _open_general_room(ana)
+        mateo.goto(room_url)
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
+        badge = mateo.locator("[data-notifications-badge]")
+        before = int(badge.get_attribute("data-count") or 0)
+        composer = ana.locator("#composer textarea")
+        composer.press_sequentially("Hola @Mat")
+        suggestions = ana.locator("#mention-list")
+        suggestions.wait_for()
+        assert suggestions.locator("[role=option]").all_inner_texts() == ["Mateo Restrepo"]
+        assert "@" not in suggestions.inner_text()  # names only, never an email address
+        shots(ana, "mention-suggestions")
+        composer.press("Enter")  # picks the name; does not send
+        assert composer.input_value() == "Hola @Mateo Restrepo "
+        assert suggestions.is_hidden()
+        composer.press_sequentially("¿me ayudas con la FDA?")
+        composer.press("Enter")
+        mention = _message(mateo, "me ayudas con la FDA").locator(".mention")
+        mention.wait_for()
+        assert mention.inner_text() == "@Mateo Restrepo"
+        mateo.wait_for_function(
+            "n => Number(document.querySelector('[data-notifications-badge]').dataset.count) === n", arg=before + 1
+        )
+    finally:
+        ana.context.close()
+        mateo.context.close()
