@@ -406,6 +406,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         if self.allowed:
             await self.send(text_data=event["text"])
 
+    async def user_counts(self, event):
+        if self.allowed:
+            await _send_counts(self)
+
     async def access_revoked(self, event):
         if event.get("everywhere") or event.get("room_id") == self.room_id or (
             event.get("cluster_id") is not None and event.get("cluster_id") == self.cluster_id
@@ -429,6 +433,14 @@ async def _announce_presence_later(room_id: int) -> None:
     online = await presence.room_online(room_id=room_id)
     _presence_seen[room_id] = (time.monotonic(), frozenset(online))
     await events.presence_send(room_id=room_id, online=online)
+
+
+async def _send_counts(consumer) -> dict:
+    """Sends the person's navigation counts (kept in the cache: no query most of the time)."""
+    counts = await socket_db(selectors.nav_counts_cached)(user=consumer.user)
+    consumer.sent_counts = counts
+    await consumer.send(text_data=events.dumps({"type": "counts", **counts}))
+    return counts
 
 
 class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
@@ -456,6 +468,12 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                     await self.close(code=CLOSE_RECONNECT)
                     return
                 await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
+                # Messages in cluster rooms tell nobody's badge (see services._private_room_activity):
+                # at each beat the counts are read again (from the cache) and sent when they changed.
+                counts = await socket_db(selectors.nav_counts_cached)(user=self.user)
+                if counts != getattr(self, "sent_counts", None):
+                    self.sent_counts = counts
+                    await self.send(text_data=events.dumps({"type": "counts", **counts}))
             except asyncio.CancelledError:
                 return
             except Exception:
@@ -473,6 +491,9 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
 
     async def user_frame(self, event):
         await self.send(text_data=event["text"])
+
+    async def user_counts(self, event):
+        await _send_counts(self)
 
     async def access_revoked(self, event):
         # Only a deactivated account loses its notifications socket; losing a room leaves it open.

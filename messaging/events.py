@@ -14,6 +14,8 @@ Group event types (the consumer method that handles them):
   new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
   the hub can tell, per socket, when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
+- ``user.counts`` (user_counts): the person's navigation counts changed; each socket reads them (from
+  the cache) and sends {"type": "counts", "messages", "notifications"};
 - ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
   bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
   was deactivated) all their sockets close with 4401.
@@ -187,6 +189,13 @@ def notification_created_on_commit(notification, *, unread: int) -> None:
     text = dumps(frame)
     group = user_group(notification.recipient_id)
     transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
+
+
+def counts_changed_on_commit(user_id: int) -> None:
+    """The person's navigation counts (unread messages, notifications) changed: after the commit each of
+    their sockets reads them again and sends them (`counts`), so the badges of every open page follow."""
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "user.counts"}))
 
 
 def access_revoked_on_commit(

@@ -202,6 +202,17 @@ def rooms_overview(*, user: User) -> list[Room]:
     return list(rooms)
 
 
+def last_messages(*, rooms: list[Room]) -> dict[int, Message]:
+    """The newest message of each of these rooms (that has one), with its author: one query, an index
+    probe per room (message_room_id)."""
+    if not rooms:
+        return {}
+    newest = Message.objects.filter(room=OuterRef("pk")).order_by("-id").values("id")[:1]
+    newest_ids = Room.objects.filter(pk__in=[room.pk for room in rooms]).annotate(newest=Subquery(newest)).values("newest")
+    messages = Message.objects.filter(pk__in=newest_ids).select_related("author")
+    return {message.room_id: message for message in messages}
+
+
 def direct_room_partners(*, rooms: list[Room], user: User) -> dict[int, User]:
     """The other person of each direct room in `rooms`: one query."""
     direct_ids = [room.pk for room in rooms if room.kind != Room.Kind.CLUSTER]

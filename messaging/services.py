@@ -240,8 +240,20 @@ def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
 
 
 def _nav_counts_changed(user_id: int) -> None:
-    """The person's navigation counts changed: the cached ones are forgotten after the commit."""
+    """The person's navigation counts changed: the cached ones are forgotten after the commit, and their
+    open pages are told to show the new ones."""
     transaction.on_commit(lambda: selectors.nav_counts_forget(user_id=user_id))
+    events.counts_changed_on_commit(user_id)
+
+
+def _private_room_activity(room: Room, author: User) -> None:
+    """A new message in a mentorship or direct room: the other person's Messages badge follows at once.
+    (In a cluster room, which can have thousands of readers, badges catch up within NAV_COUNTS_TTL plus
+    a socket heartbeat instead of costing a send per reader per message.)"""
+    if room.kind == Room.Kind.CLUSTER:
+        return
+    for user_id in RoomMember.objects.filter(room=room).exclude(user=author).values_list("user_id", flat=True):
+        _nav_counts_changed(user_id)
 
 
 # --- Messages ------------------------------------------------------------------------------------
@@ -386,7 +398,9 @@ def message_post(
 ) -> Message:
     """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
     prev_id = _lock_room_for_posting(room, author)
-    message, _new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+    message, new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+    if new:
+        _private_room_activity(room, author)
     return message
 
 
@@ -414,6 +428,8 @@ def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, i
         if new:
             prev_id = message.pk
         results.append(message)
+    if any(isinstance(result, Message) for result in results):
+        _private_room_activity(room, author)
     return results
 
 

@@ -1,6 +1,8 @@
 """Pages of the messaging app. Everything works with plain forms (POST, redirect, GET); the room page's
 JavaScript (static/js/room.js) only upgrades it to live updates over /ws/rooms/<id>/."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,14 +35,25 @@ def _room_url(room_id: int, message_id: int | None = None) -> str:
     return f"{url}#m{message_id}" if message_id else url
 
 
+def _preview(message: Message) -> str:
+    """A message's text for the conversation list: one line of it, without Markdown's marks."""
+    text = re.sub(r"[*_`#>~]|!?\[([^\]]*)\]\([^)]*\)", lambda match: match.group(1) or "", message.body)
+    return Truncator(" ".join(text.split())).chars(90)
+
+
 @login_required
 def rooms(request):
-    """Every room and conversation the person can read, with its unread count (one query), plus the
-    other person's name for direct rooms (one query)."""
+    """Every room and conversation the person can read, most recent first, with its unread count (one
+    query), the other person's name for direct rooms (one query) and its last message (one query)."""
     all_rooms = selectors.rooms_overview(user=request.user)
     partners = selectors.direct_room_partners(rooms=all_rooms, user=request.user)
+    last = selectors.last_messages(rooms=all_rooms)
     for room in all_rooms:
         room.partner = partners.get(room.pk)
+        room.last = last.get(room.pk)
+        room.preview = _preview(room.last) if room.last and not room.last.is_deleted else ""
+    # Ids are the order of messages: the room with the newest one first; rooms without any after them.
+    all_rooms.sort(key=lambda room: -room.last.pk if room.last else 0)
     return render(
         request,
         "messaging/rooms.html",

@@ -11,42 +11,8 @@
   var root = document.getElementById("room");
   if (!root) return;
 
-  // --- Times ------------------------------------------------------------------------------------
-  // Every message's time, from the page and from the socket alike, is written here from its ISO 8601
-  // timestamp, in the page's language and the reader's own time zone (the server's text is what a
-  // reader without JavaScript sees): "now", "5 min ago" within the hour, the time today, the weekday
-  // within the week, the date before; the exact date and time on hover.
-  var lang = document.documentElement.lang || undefined;
-  function formatter(options) {
-    try { return new Intl.DateTimeFormat(lang, options); } catch (e) { return new Intl.DateTimeFormat(undefined, options); }
-  }
-  var clock = formatter({ hour: "2-digit", minute: "2-digit" });
-  var weekday = formatter({ weekday: "short", hour: "2-digit", minute: "2-digit" });
-  var dayMonth = formatter({ day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  var full = formatter({ year: "numeric", month: "long", day: "numeric", weekday: "long", hour: "2-digit", minute: "2-digit" });
-  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" }) : null;
-
-  function timeText(date, now) {
-    var seconds = (now - date) / 1000;
-    if (relative && seconds < 60 && seconds > -60) return relative.format(0, "second");
-    if (relative && seconds > 0 && seconds < 3600) return relative.format(-Math.floor(seconds / 60), "minute");
-    var midnight = new Date(now); midnight.setHours(0, 0, 0, 0);
-    if (date >= midnight) return clock.format(date);
-    if (now - date < 6 * 86400000) return weekday.format(date);
-    return dayMonth.format(date);
-  }
-
-  function formatTimes(scope) {
-    var now = new Date();
-    Array.prototype.forEach.call(scope.querySelectorAll("time[datetime]"), function (node) {
-      var date = new Date(node.getAttribute("datetime"));
-      if (isNaN(date)) return;
-      node.textContent = timeText(date, now);
-      node.title = full.format(date);
-    });
-  }
-  formatTimes(root);
-  setInterval(function () { formatTimes(root); }, 30000);
+  // Times: static/js/times.js writes every <time datetime> in the reader's language and time zone.
+  var formatTimes = window.PuenteTimes ? window.PuenteTimes.format : function () {};
 
   if (!window.WebSocket || root.dataset.live !== "1") return;
 
@@ -297,9 +263,18 @@
     setStatus(frame.message || frame.code);
   }
 
+  function setBadge(selector, count) {
+    var badge = document.querySelector(selector);
+    if (badge && count !== undefined) { badge.dataset.count = count; badge.textContent = count || ""; }
+  }
+
   function onNotification(frame) {
-    var badge = document.querySelector("[data-notifications-badge]");
-    if (badge) { badge.dataset.count = frame.unread; badge.textContent = frame.unread || ""; }
+    setBadge("[data-notifications-badge]", frame.unread);
+  }
+
+  function onCounts(frame) {
+    setBadge("[data-notifications-badge]", frame.notifications);
+    setBadge("[data-messages-badge]", frame.messages);
   }
 
   function handle(event) {
@@ -319,6 +294,7 @@
         else flushOutbox();
         break;
       case "notification": onNotification(frame); break;
+      case "counts": onCounts(frame); break;
     }
   }
 
@@ -408,7 +384,6 @@
     composer.querySelector(".composer-row").appendChild(suggestions);
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.setAttribute("aria-controls", "mention-list");
-    textarea.setAttribute("aria-expanded", "false");
     var matches = [], chosen = 0, atStart = -1;
 
     function fold(value) {
@@ -425,7 +400,6 @@
       suggestions.hidden = true;
       suggestions.textContent = "";
       matches = [];
-      textarea.setAttribute("aria-expanded", "false");
       textarea.removeAttribute("aria-activedescendant");
     }
 
@@ -457,7 +431,6 @@
         suggestions.appendChild(item);
       });
       suggestions.hidden = false;
-      textarea.setAttribute("aria-expanded", "true");
       showChosen();
     }
 

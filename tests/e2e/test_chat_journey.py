@@ -398,3 +398,33 @@ def test_typing_at_and_letters_suggests_people_of_the_room_by_name(browser, live
     finally:
         ana.context.close()
         mateo.context.close()
+
+
+def test_the_conversation_list_and_the_messages_badge_follow_a_new_message_live(browser, live_site, shots):
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    mateo = person_page(browser, live_site, "mateo@demo.puente", locale="es-HN")
+    try:
+        direct = _in_the_site(live_site, "print(services.room_direct(user=person('mateo'), other=person('ana')).pk)")
+        mateo.goto(f"/messages/{direct}/")
+        wait_for_socket(mateo, "/ws/rooms/")
+        ana.goto("/messages/")
+        _mark_page(ana)
+        wait_for_socket(ana, "/ws/notifications/")
+        badge = ana.locator("[data-messages-badge]")
+        before = int(badge.get_attribute("data-count") or 0)
+        # Mateo writes to her in their direct conversation (his page, the server's process).
+        mateo.locator("#composer textarea").fill("¿Firmamos el **contrato** hoy?")
+        mateo.locator("#composer textarea").press("Enter")
+        ana.wait_for_function(
+            "n => Number(document.querySelector('[data-messages-badge]').dataset.count) > n", arg=before
+        )
+        first = ana.locator(".rooms-list .room-row").first
+        first.filter(has_text="¿Firmamos el contrato hoy?").wait_for()
+        assert "Mateo Restrepo" in first.inner_text()
+        assert int(first.locator(".badge").inner_text()) >= 1
+        assert first.locator("time").inner_text() == "ahora"
+        assert _still_same_document(ana)
+        shots(ana, "conversation-list-live")
+    finally:
+        ana.context.close()
+        mateo.context.close()

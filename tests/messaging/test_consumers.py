@@ -698,3 +698,20 @@ async def test_message_frames_carry_the_rooms_row_in_each_readers_language(gener
     assert resent["id"] == mine["id"] and "Esta mensagem foi excluída." in resent["row"]
     await ana_socket.disconnect()
     await mateo_socket.disconnect()
+
+
+async def test_the_messages_badge_follows_private_messages_and_reads_live(general, ana, mateo):
+    """A direct message updates the other person's Messages badge on every page they have open (the
+    notification socket, and a room socket elsewhere); reading it brings the badge back down."""
+    direct = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    badge = WebsocketCommunicator(application, "/ws/notifications/")
+    badge.scope["user"] = ana
+    await badge.connect()
+    elsewhere = await open_socket(ana, general.pk)
+    message = await database_sync_to_async(services.message_post)(room=direct, author=mateo, body="¿Firmamos hoy?")
+    assert (await receive(badge, "counts"))["messages"] == 1
+    assert (await receive(elsewhere, "counts"))["messages"] == 1
+    await database_sync_to_async(services.room_mark_read)(room=direct, user=ana, message_id=message.pk)
+    assert (await receive(badge, "counts")) == {"type": "counts", "messages": 0, "notifications": 0}
+    await badge.disconnect()
+    await elsewhere.disconnect()

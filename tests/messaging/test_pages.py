@@ -117,13 +117,38 @@ def test_the_rooms_list_shows_unread_per_room_and_the_partner_of_direct_rooms(
     services.message_post(room=direct, author=mateo, body="¿Hablamos del contrato?")
     client.force_login(ana)
     client.get(reverse("messaging:rooms"))
-    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 navigation counts,
-    # 1 agency staff check and firm (navigation, clusters.nav)
-    with django_assert_num_queries(6):
+    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 last messages with their
+    # authors, 1 navigation counts, 1 agency staff check and firm (navigation, clusters.nav)
+    with django_assert_num_queries(7):
         response = client.get(reverse("messaging:rooms"))
     rooms = {room.pk: room for room in response.context["following"]}
     assert rooms[direct.pk].unread == 1 and rooms[direct.pk].partner == mateo
     assert "Mateo Restrepo" in response.content.decode()
+
+
+def test_the_rooms_list_puts_the_most_recent_conversation_first_with_a_preview_and_its_time(
+    client, general, ana, mateo, lucia, django_assert_num_queries
+):
+    direct = services.room_direct(user=ana, other=mateo)
+    services.message_post(room=direct, author=mateo, body="¿Hablamos del **contrato**?")
+    services.message_post(room=general, author=lucia, body="Bienvenidos a [la sala](https://puente.example/x)")
+    client.force_login(ana)
+    page = client.get(reverse("messaging:rooms"))
+    assert [room.pk for room in page.context["following"]] == [general.pk, direct.pk]
+    html = page.content.decode()
+    assert "Lucía Vargas:</span> Bienvenidos a la sala" in html
+    assert "Mateo Restrepo:</span> ¿Hablamos del contrato?" in html
+    assert html.index("Bienvenidos a la sala") < html.index("¿Hablamos del contrato?")
+    assert html.count("<time class=\"meta room-row-time\" datetime=") == 2  # written in the reader's zone by times.js
+    # Mateo answers: the direct conversation comes first again, and his last message is its preview.
+    services.message_post(room=direct, author=mateo, body="Mañana a las 9")
+    services.message_post(room=direct, author=ana, body="Perfecto")
+    client.get(reverse("messaging:rooms"))
+    with django_assert_num_queries(7):
+        page = client.get(reverse("messaging:rooms"))
+    assert [room.pk for room in page.context["following"]] == [direct.pk, general.pk]
+    assert page.context["following"][0].unread == 2
+    assert "You:</span> Perfecto" in page.content.decode()
 
 
 def test_follow_and_mute(client, general, ana):
