@@ -428,3 +428,28 @@ def test_the_conversation_list_and_the_messages_badge_follow_a_new_message_live(
     finally:
         ana.context.close()
         mateo.context.close()
+
+
+def test_a_room_with_unread_messages_opens_at_the_first_of_them_under_a_divider(browser, live_site, shots):
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        _open_general_room(ana)  # everything there is read now
+        _in_the_site(live_site, (
+            "for i in range(12):\n"
+            "    last = services.message_post(room=general, author=person('mateo'), body=f'Lote {i}: 69 kg, 84 puntos')\n"
+            "print(last.pk)\n"
+        ))
+        ana.reload()
+        divider = ana.locator("#unread")
+        assert divider.inner_text() == "Mensajes nuevos"
+        # The divider is in view near the top of the list, followed by the first unread message.
+        ana.wait_for_function("""() => {
+          const divider = document.getElementById("unread"), list = document.querySelector("[data-scroller]");
+          const box = divider.getBoundingClientRect(), area = list.getBoundingClientRect();
+          return box.top >= area.top - 1 && box.bottom <= area.top + area.height / 2;
+        }""")
+        assert _message(ana, "Lote 0:").is_visible()
+        assert not _newest_in_view(ana)
+        shots(ana, "opens-at-first-unread")
+    finally:
+        ana.context.close()
