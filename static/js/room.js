@@ -608,6 +608,35 @@
     if (menu) menu.open = false;
   });
 
+  // --- Older messages, in place ---------------------------------------------------------------------
+  // "Load older messages" is a link to the previous page of the room; here it fetches that page and
+  // puts its rows (the server's, for this reader) above the first one, keeping what is in view still.
+  scroller.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-older]") : null;
+    if (!link || !window.fetch || !window.DOMParser) return;
+    event.preventDefault();
+    if (link.dataset.loading) return;
+    link.dataset.loading = "1";
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (html) {
+      var page = new DOMParser().parseFromString(html, "text/html");
+      var rows = page.querySelectorAll("[data-messages] > li.msg[data-id]");
+      var first = list.querySelector("li[data-id]");
+      var fromBottom = scroller.scrollHeight - scroller.scrollTop;
+      Array.prototype.forEach.call(rows, function (row) {
+        if (seen[row.dataset.id]) return;
+        seen[row.dataset.id] = true;
+        list.insertBefore(adopt(document.importNode(row, true)), first);
+      });
+      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      var older = page.querySelector("a[data-older]");
+      if (older) { link.href = older.getAttribute("href"); link.dataset.older = older.dataset.older; delete link.dataset.loading; }
+      else link.parentNode.remove();
+    }).catch(function () { location.href = link.href; });
+  });
+
   var people = root.querySelector("[data-people-panel]");
   if (people && window.matchMedia && window.matchMedia("(min-width: 60rem)").matches) people.open = true;
   openAtStart();

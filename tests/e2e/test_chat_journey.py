@@ -453,3 +453,29 @@ def test_a_room_with_unread_messages_opens_at_the_first_of_them_under_a_divider(
         shots(ana, "opens-at-first-unread")
     finally:
         ana.context.close()
+
+
+def test_loading_older_messages_puts_them_above_and_keeps_the_view_still(browser, live_site):
+    _in_the_site(live_site, (
+        "for i in range(55):\n"
+        "    last = services.message_post(room=general, author=person('mateo'), body=f'Histórico {i:02d}')\n"
+        "print(last.pk)\n"
+    ))
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        _open_general_room(ana)
+        _mark_page(ana)
+        scroller = ana.locator("[data-scroller]")
+        scroller.evaluate("el => { el.scrollTop = 0; }")
+        top_row = ana.locator("[data-messages] li.msg[data-id]").first
+        top_id, top_before = top_row.get_attribute("data-id"), top_row.bounding_box()["y"]
+        shown_before = ana.locator("[data-messages] li.msg[data-id]").count()
+        ana.locator("a[data-older]").click()
+        ana.wait_for_function("n => document.querySelectorAll('[data-messages] li.msg[data-id]').length > n", arg=shown_before)
+        assert _still_same_document(ana)
+        # The row that was at the top has not moved; the older ones are above it, in id order.
+        assert abs(ana.locator(f"#m{top_id}").bounding_box()["y"] - top_before) <= 2
+        ids = [int(i) for i in ana.locator("[data-messages] li.msg[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")]
+        assert ids == sorted(ids) and ids.index(int(top_id)) > 0
+    finally:
+        ana.context.close()
