@@ -322,6 +322,18 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         except PermissionDenied:
             raise ValidationError("", code="not_allowed") from None
 
+    async def on_react(self, frame):
+        message_id, emoji = frame_id(frame["id"]), frame.get("emoji")
+        if not isinstance(emoji, str):
+            raise ValueError
+        await socket_db(self._react)(message_id, emoji)
+
+    def _react(self, message_id, emoji):
+        self._room_or_refuse()
+        message = self._message_in_room(message_id)
+        services.message_rate_check(user=self.user)
+        services.reaction_toggle(message=message, user=self.user, emoji=emoji)
+
     async def on_typing(self, frame):
         # Ephemeral, so no database: the socket's access is kept current by access.revoked events.
         now = time.monotonic()
@@ -376,11 +388,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         texts, last_id = [], after_id
         if changes is not None:
             from_id, since = changes
-            for message in selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since):
+            changed = selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since)
+            _with_reactions(changed)
+            for message in changed:
                 frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
                 texts.append(events.with_row(frame, message, room=room, language=self.language))
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
+            _with_reactions(batch)
             texts.extend(
                 events.with_row(events.message_frame(message), message, room=room, language=self.language)
                 for message in batch
@@ -396,6 +411,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         "edit": on_edit,
         "delete": on_delete,
         "typing": on_typing,
+        "react": on_react,
         "read": on_read,
         "resync": on_resync,
     }
@@ -424,6 +440,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
             await self._announce_presence()
             await self.close(code=CLOSE_UNAUTHENTICATED if event.get("everywhere") else CLOSE_FORBIDDEN)
+
+
+def _with_reactions(messages) -> None:
+    """Each message's reactions, for its row (one query for all of them)."""
+    reactions = selectors.reactions_of([message.pk for message in messages])
+    for message in messages:
+        message.reaction_list = reactions.get(message.pk, ())
 
 
 async def _announce_presence_later(room_id: int) -> None:

@@ -141,6 +141,7 @@ def _message_change_on_commit(message, frame: dict, **extra) -> None:
 
     def send():
         rendering.load_reply_target(message)
+        rendering.load_reactions(message)
         texts = _texts_with_row(frame, message, room)
         event = {
             "type": "room.frame", "room": room.pk, "text": texts.get(settings.LANGUAGE_CODE) or dumps(frame),
@@ -152,6 +153,7 @@ def _message_change_on_commit(message, frame: dict, **extra) -> None:
 
 
 def message_created_on_commit(message, *, prev_id: int | None) -> None:
+    message.reaction_list = ()  # nobody has reacted to it yet
     _message_change_on_commit(message, message_frame(message), id=message.pk, prev_id=prev_id)
 
 
@@ -175,6 +177,14 @@ def message_edited_on_commit(message) -> None:
 
 def message_deleted_on_commit(message) -> None:
     _message_change_on_commit(message, deleted_frame(message))
+
+
+def reactions_frame(message) -> dict:
+    return {"type": "reactions", "id": message.pk, "room": message.room_id}
+
+
+def message_reactions_on_commit(message) -> None:
+    _message_change_on_commit(message, reactions_frame(message))
 
 
 def notification_created_on_commit(notification, *, unread: int) -> None:

@@ -20,6 +20,7 @@ from messaging.models import (
     MessageEdit,
     MessageReport,
     Notification,
+    Reaction,
     ReadPosition,
     Room,
     RoomMember,
@@ -121,6 +122,29 @@ def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
     newest = Message.objects.filter(room=OuterRef("pk")).order_by("-id").values("id")[:1]
     rows = Room.objects.filter(pk__in=room_ids).annotate(newest=Subquery(newest)).values_list("pk", "newest")
     return {room_id: newest_id for room_id, newest_id in rows if newest_id is not None}
+
+
+def reactions_of(message_ids: list[int]) -> dict[int, tuple]:
+    """The reactions of these messages, for their rows: for each message that has any, a tuple of
+    (emoji, count, the names of who reacted, their ids separated by spaces) in the set's order. One
+    query."""
+    if not message_ids:
+        return {}
+    grouped: dict[int, dict[str, list]] = {}
+    rows = Reaction.objects.filter(message_id__in=message_ids).select_related("user").only(
+        "message_id", "emoji", "user__id", "user__name", "user__email"
+    )
+    for reaction in rows:
+        grouped.setdefault(reaction.message_id, {}).setdefault(reaction.emoji, []).append(reaction.user)
+    order = {emoji: index for index, emoji in enumerate(Reaction.EMOJI)}
+    return {
+        message_id: tuple(
+            (emoji, len(people), ", ".join(person.display_name for person in people),
+             " ".join(str(person.pk) for person in people))
+            for emoji, people in sorted(by_emoji.items(), key=lambda item: order.get(item[0], 99))
+        )
+        for message_id, by_emoji in grouped.items()
+    }
 
 
 def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 500) -> list[Message]:

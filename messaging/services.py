@@ -28,6 +28,7 @@ from messaging.models import (
     MessageEdit,
     MessageReport,
     Notification,
+    Reaction,
     ReadPosition,
     Room,
     RoomMember,
@@ -542,6 +543,25 @@ def message_delete(*, message: Message, acting_user: User) -> Message:
     message.save(update_fields=["deleted_at", "deleted_by"])
     events.message_deleted_on_commit(message)
     return message
+
+
+@transaction.atomic
+def reaction_toggle(*, message: Message, user: User, emoji: str) -> bool:
+    """Adds this person's emoji to a message, or takes it back if it was there; True when added. Anyone
+    who can read the room, on a message that is not deleted, in a room that is not archived."""
+    message = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
+    _require_reader(user, message.room)
+    if message.is_deleted:
+        raise ValidationError(_("This message was deleted."), code="deleted")
+    if message.room.is_archived:
+        raise ValidationError(_("This room is archived: it can be read but not written to."), code="archived")
+    if emoji not in Reaction.EMOJI:
+        raise ValidationError(_("That reaction is not one of the room's."), code="unknown_reaction")
+    removed, _count = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    if not removed:
+        Reaction.objects.create(message=message, user=user, emoji=emoji)
+    events.message_reactions_on_commit(message)
+    return not removed
 
 
 # --- Moderation ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from clusters import selectors as cluster_selectors
 from clusters.models import User
 from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
-from messaging.models import Message, Room
+from messaging.models import Message, Reaction, Room
 
 PAGE = 50
 
@@ -109,8 +109,10 @@ def room(request, room_id):
     online = presence.room_online_sync(room_id=room.pk)
     for person in people:
         person.is_online = person.pk in online
+    reactions = selectors.reactions_of([message.pk for message in shown])
     divider_id = None
     for message in shown:
+        message.reaction_list = reactions.get(message.pk, ())
         message.can_change = services.can_change(message=message, user=request.user)
         message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
         if divider_id is None and before_id is None and message.pk > last_read_id and message.author_id != request.user.pk:
@@ -140,6 +142,7 @@ def room(request, room_id):
             "position": position,
             "max_body": services.MAX_BODY,
             "edit_window": services.edit_window_seconds(),
+            "reaction_choices": Reaction.EMOJI,
         },
     )
 
@@ -225,6 +228,18 @@ def message_delete(request, message_id):
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Message deleted."))
+    return redirect(_room_url(message.room_id, message.pk))
+
+
+@login_required
+@require_POST
+def message_react(request, message_id):
+    """Adds or takes back one's reaction (the buttons under a message; the live page sends a frame)."""
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    try:
+        services.reaction_toggle(message=message, user=request.user, emoji=request.POST.get("emoji", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
     return redirect(_room_url(message.room_id, message.pk))
 
 

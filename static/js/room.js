@@ -148,6 +148,9 @@
       });
       li.removeAttribute("data-for-everyone");
     }
+    Array.prototype.forEach.call(li.querySelectorAll(".reaction[data-by]:not([aria-pressed])"), function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.by.split(" ").indexOf(String(me)) >= 0));
+    });
     var menu = li.querySelector(".msg-menu");
     if (menu && !menu.querySelector(".msg-menu-body > *")) menu.remove();
     Array.prototype.forEach.call(li.querySelectorAll("input[name=csrfmiddlewaretoken]"), function (input) {
@@ -284,6 +287,7 @@
       case "message": onMessage(frame); break;
       case "edited": onEdited(frame); break;
       case "deleted": onDeleted(frame); break;
+      case "reactions": replaceRow(frame); break;
       case "typing": onTyping(frame); break;
       case "presence": onPresence(frame); break;
       case "ack": break;  // the message frame itself replaces the pending bubble
@@ -509,6 +513,7 @@
     var menu = event.target;
     if (!menu.classList || !menu.classList.contains("msg-menu") || !menu.open) return;
     closeMenus(menu);
+    addPicker(menu);
     // Opens upwards when there is no room under it in the list.
     menu.classList.remove("up");
     var body = menu.querySelector(".msg-menu-body");
@@ -518,6 +523,28 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest || !event.target.closest("details.msg-menu")) closeMenus(null);
   });
+
+  // Reactions: a row of the room's emoji at the top of an open menu (live only); a reaction under a
+  // message is a button that adds or takes back one's own (a form without the socket).
+  var reactions = (root.dataset.reactions || "").split(" ").filter(Boolean);
+  function addPicker(menu) {
+    if (!live() || root.dataset.archived === "1" || menu.querySelector(".reaction-picker")) return;
+    var picker = el("div", "reaction-picker");
+    picker.setAttribute("role", "group");
+    picker.setAttribute("aria-label", text.textReact || "");
+    reactions.forEach(function (emoji) {
+      var button = el("button", "link-button", emoji);
+      button.type = "button";
+      button.dataset.pick = emoji;
+      picker.appendChild(button);
+    });
+    var body = menu.querySelector(".msg-menu-body");
+    body.insertBefore(picker, body.firstChild);
+  }
+
+  function react(li, emoji) {
+    return li && send({ type: "react", id: parseInt(li.dataset.id, 10), emoji: emoji });
+  }
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
@@ -585,6 +612,14 @@
   }
 
   list.addEventListener("click", function (event) {
+    var pick = event.target.closest ? event.target.closest("[data-pick], .reaction") : null;
+    if (pick && live()) {
+      event.preventDefault();
+      react(pick.closest("li.msg"), pick.dataset.pick || pick.dataset.react);
+      var open = pick.closest("details.msg-menu");
+      if (open) open.open = false;
+      return;
+    }
     var target = event.target.closest ? event.target.closest("[data-reply], [data-edit]") : null;
     if (!target) return;
     var menu = target.closest("details.msg-menu");

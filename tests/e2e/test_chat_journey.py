@@ -433,13 +433,14 @@ def test_the_conversation_list_and_the_messages_badge_follow_a_new_message_live(
 def test_a_room_with_unread_messages_opens_at_the_first_of_them_under_a_divider(browser, live_site, shots):
     ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
     try:
-        _open_general_room(ana)  # everything there is read now
+        room_url = _open_general_room(ana)  # everything there is read now
+        ana.goto("/messages/")  # away from the room while Mateo writes (or it would read them live)
         _in_the_site(live_site, (
             "for i in range(12):\n"
             "    last = services.message_post(room=general, author=person('mateo'), body=f'Lote {i}: 69 kg, 84 puntos')\n"
             "print(last.pk)\n"
         ))
-        ana.reload()
+        ana.goto(room_url)
         divider = ana.locator("#unread")
         assert divider.inner_text() == "Mensajes nuevos"
         # The divider is in view near the top of the list, followed by the first unread message.
@@ -479,3 +480,28 @@ def test_loading_older_messages_puts_them_above_and_keeps_the_view_still(browser
         assert ids == sorted(ids) and ids.index(int(top_id)) > 0
     finally:
         ana.context.close()
+
+
+def test_reactions_reach_the_other_page_live(browser, live_site, shots):
+    ana = person_page(browser, live_site, "ana@demo.puente", locale="es-HN", viewport=PHONE)
+    mateo = person_page(browser, live_site, "mateo@demo.puente", locale="es-HN", viewport=PHONE)
+    try:
+        room_url = _open_general_room(ana)
+        mateo.goto(room_url)
+        wait_for_socket(ana, "/ws/rooms/")
+        wait_for_socket(mateo, "/ws/rooms/")
+        mateo.locator("#composer textarea").fill("El contenedor ya llegó a Hamburgo")
+        mateo.locator("#composer textarea").press("Enter")
+        _message(ana, "llegó a Hamburgo").wait_for()
+        _open_menu(ana, "llegó a Hamburgo").locator("[data-pick='🎉']").click()
+        chip = _message(mateo, "llegó a Hamburgo").locator("button.reaction")
+        chip.filter(has_text="🎉 1").wait_for()
+        assert chip.get_attribute("title") == "Ana Martínez" and chip.get_attribute("aria-pressed") == "false"
+        chip.click()  # Mateo adds his own by pressing it
+        ana_chip = _message(ana, "llegó a Hamburgo").locator("button.reaction")
+        ana_chip.filter(has_text="🎉 2").wait_for()
+        assert ana_chip.get_attribute("aria-pressed") == "true"
+        shots(ana, "reactions")
+    finally:
+        ana.context.close()
+        mateo.context.close()

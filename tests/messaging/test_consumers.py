@@ -715,3 +715,19 @@ async def test_the_messages_badge_follows_private_messages_and_reads_live(genera
     assert (await receive(badge, "counts")) == {"type": "counts", "messages": 0, "notifications": 0}
     await badge.disconnect()
     await elsewhere.disconnect()
+
+
+async def test_a_reaction_reaches_everyone_live_with_who_reacted_and_toggles_back(general, ana, mateo):
+    message = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="Contenedor en Hamburgo")
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "🎉"})
+    frame = await receive(mateo_socket, "reactions")
+    assert frame["id"] == message.pk
+    assert f'data-react="🎉" data-by="{ana.pk}" title="Ana Martínez">🎉 1</button>' in frame["row"]
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "🎉"})  # taken back
+    assert "msg-reactions" not in (await receive(mateo_socket, "reactions"))["row"]
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "💩"})
+    assert (await receive(ana_socket, "error"))["code"] == "unknown_reaction"
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()
