@@ -1,5 +1,6 @@
 from django.urls import path
 
+from config import params  # noqa: F401  (registers the <id:> converter used below)
 from library import views
 
 app_name = "library"
@@ -10,10 +11,10 @@ urlpatterns = [
     path("library/markets/<str:code>/", views.market, name="market"),
     path("library/new/", views.write, name="write"),
     path("library/curate/", views.curate, name="curate"),
-    path("library/propose/<int:answer_id>/", views.propose, name="propose"),
-    path("library/<int:entry_id>/", views.entry, name="entry"),
-    path("library/<int:entry_id>/edit/", views.edit, name="edit"),
-    path("library/<int:entry_id>/history/", views.history, name="history"),
-    path("library/<int:entry_id>/history/<str:language>/<int:number>/", views.diff, name="diff"),
-    path("library/<int:entry_id>/<slug:action>/", views.entry_action, name="action"),
+    path("library/propose/<id:answer_id>/", views.propose, name="propose"),
+    path("library/<id:entry_id>/", views.entry, name="entry"),
+    path("library/<id:entry_id>/edit/", views.edit, name="edit"),
+    path("library/<id:entry_id>/history/", views.history, name="history"),
+    path("library/<id:entry_id>/history/<str:language>/<id:number>/", views.diff, name="diff"),
+    path("library/<id:entry_id>/<slug:action>/", views.entry_action, name="action"),
 ]

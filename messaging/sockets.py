@@ -8,6 +8,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
@@ -64,3 +66,21 @@ def frame_loads(text: str):
     if "\\u" in text:  # only an escape can make a lone surrogate
         json.dumps(frame, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError is a ValueError
     return frame
+
+
+def scope_language(scope, user) -> str:
+    """The language the person's pages are in: their chosen one, else the language cookie, else the
+    browser's (PersonLanguageMiddleware and LocaleMiddleware decide the same way for pages)."""
+    candidates = [getattr(user, "language", "")]
+    candidates.append(scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, ""))
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [part.split(";")[0].strip() for part in accept.split(",")[:8]]
+    for code in candidates:
+        if not code:
+            continue
+        try:
+            return translation.get_supported_language_variant(code.lower())
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
