@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from agency_api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from incentives.models import Award, Redemption
+from mentoring.models import Mentorship, OutcomeFollowUp
 
 Status = WebhookDelivery.Status
 SHORT = 500
@@ -68,6 +69,16 @@ def _data(event: str, ids: dict) -> dict:
         return {"redemption": {"id": r.pk, "item": {"id": r.item_id, "name": r.item.name, "kind": r.item.kind},
                                "credits": r.credits, "status": r.status, "person": r.person.email,
                                "created_at": r.created_at}}
+    if event == "outcome.reported":
+        m = Mentorship.objects.select_related("cluster").get(pk=ids["mentorship"])
+        data = {"mentorship": {"id": m.pk, "cluster": m.cluster.slug, "outcome": m.outcome,
+                               "markets": m.outcome_markets, "recorded_at": m.outcome_recorded_at}}
+        if "followup" in ids:
+            f = OutcomeFollowUp.objects.get(pk=ids["followup"])
+            data["followup"] = {"id": f.pk, "months": f.months, "exporting": f.exporting, "markets": f.markets,
+                                "value_band": f.value_band, "new_buyers": f.new_buyers, "by_phone": f.by_phone,
+                                "answered_at": f.answered_at}
+        return data
     return dict(ids)
 
 

@@ -57,3 +57,21 @@ def session_pay(*, beneficiary: User, cluster: Cluster | None, source_ref: str, 
         description_params=description_params,
         work_date=work_date,
     )
+
+
+def outcome_reported(*, mentorship, followup=None) -> None:
+    """Tells the agency that sponsors the mentorship's cluster that an outcome was reported (its webhook
+    subscribers hear it: incentives.signals.agency_event, inside this transaction)."""
+    agency_id = mentorship.cluster.agency_id if mentorship.cluster_id else None
+    if agency_id is None:
+        return
+    try:
+        from incentives.signals import announce_agency_event
+    except ModuleNotFoundError as exc:
+        if exc.name != "incentives.signals":
+            raise
+        return
+    ids = {"mentorship": mentorship.pk}
+    if followup is not None:
+        ids["followup"] = followup.pk
+    announce_agency_event(agency_id=agency_id, event="outcome.reported", ids=ids)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Firm, FirmMember, User
 from clusters.services import can_facilitate, country_codes
+from mentoring import external
 from mentoring.models import Mentorship, OutcomeFollowUp, OutcomeFollowUpChange
 
 FOLLOWUP_MONTHS = (3, 6, 12)
@@ -196,6 +197,7 @@ def followup_answer(
             raise PermissionDenied(_("Only a facilitator of this cluster can record an answer given by phone."))
         raise PermissionDenied(_("Only people of this firm can answer for it."))
     answer = _clean_answer(exporting=exporting, markets=markets, value_band=value_band, new_buyers=new_buyers)
+    first_answer = followup.answered_at is None
     followup.exporting = answer["exporting"]
     followup.markets = answer["markets"]
     followup.value_band = answer["value_band"]
@@ -209,6 +211,8 @@ def followup_answer(
     OutcomeFollowUpChange.objects.create(
         followup=followup, changed_by=acting_user, changed_at=now, by_phone=by_phone, answer=answer
     )
+    if first_answer:  # a correction within the window is not news for the agency's systems
+        external.outcome_reported(mentorship=followup.mentorship, followup=followup)
     return followup
 
 

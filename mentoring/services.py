@@ -625,6 +625,7 @@ def mentorship_record_outcome(
     mentorship.outcome_markets = markets if outcome != Mentorship.Outcome.NOT_YET else []
     mentorship.outcome_recorded_at = timezone.now()
     mentorship.save(update_fields=["outcome", "outcome_markets", "outcome_recorded_at"])
+    external.outcome_reported(mentorship=mentorship)
     return mentorship
 
 

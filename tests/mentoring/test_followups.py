@@ -333,3 +333,25 @@ def test_the_follow_ups_page_keeps_its_query_count_as_follow_ups_grow(
     OutcomeFollowUp.objects.update(due_on=datetime.date(2027, 1, 1))
     with django_assert_num_queries(6):
         assert len(client.get(url).context["to_record"]) == 12
+
+
+def test_a_first_answer_tells_the_agencys_webhook_subscribers_and_a_correction_does_not(
+    ended, ana, rafael, agency, clock, settings
+):
+    from agency_api import services as api_services
+    from agency_api.models import WebhookDelivery
+
+    settings.PUENTE_WEBHOOKS_ALLOW_HTTP = True  # a local address, never called here
+    api_services.webhook_endpoint_create(agency=agency, acting_user=rafael, url="http://127.0.0.1:9/hook",
+                                         events=["outcome.reported"])
+    item = three_months(ended)
+    clock(2026, 4, 12, 15)
+    answer(item, ana)
+    clock(2026, 4, 13, 15)
+    answer(item, ana, markets=["DE"])
+    [delivery] = WebhookDelivery.objects.all()
+    assert delivery.event == "outcome.reported"
+    data = delivery.payload["data"]
+    assert data["mentorship"]["id"] == ended.pk
+    assert data["followup"] == {**data["followup"], "id": item.pk, "months": 3, "exporting": True,
+                                "markets": ["DE", "US"], "by_phone": False}
