@@ -257,6 +257,8 @@ PUENTE_PAGE_SIZE = env_int("PUENTE_PAGE_SIZE", 24, minimum=1)
 
 # Rate limits per person (config/ratelimit.py, docs/SECURITY.md): at most COUNT per SECONDS, written
 # COUNT/SECONDS. Services count an action just before they write it.
+# Seconds after posting during which a message's author may edit or delete it.
+PUENTE_MESSAGE_EDIT_WINDOW = env_int("PUENTE_MESSAGE_EDIT_WINDOW", 15 * 60, minimum=0)
 PUENTE_RATE_LIMITS = {
     "message": env_rate("PUENTE_RATE_MESSAGE", "20/10"),  # messages and edits, by socket or form
     "answer": env_rate("PUENTE_RATE_ANSWER", "10/600"),

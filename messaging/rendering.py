@@ -13,6 +13,7 @@ invalidate). The CSRF token of its forms is a marker, replaced by this request's
 
 import hashlib
 
+from django.conf import settings
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -81,11 +82,9 @@ def _for_reader(message, *, user, room, is_facilitator: bool) -> tuple:
 def _for_everyone(message, *, room) -> tuple:
     """Sets every action someone in the room may take (each marked in the template with who) and
     returns the row's key."""
-    from messaging.services import edit_window_seconds
-
     message.reply_target = _reply_target(message)
     alive = not message.is_deleted
-    message.can_change = alive and (timezone.now() - message.created_at).total_seconds() <= edit_window_seconds()
+    message.can_change = alive and (timezone.now() - message.created_at).total_seconds() <= settings.PUENTE_MESSAGE_EDIT_WINDOW
     message.can_delete = alive
     message.can_report = alive and room.is_cluster_room
     message.can_see_history = alive and message.edited_at is not None

@@ -37,15 +37,13 @@ from messaging.models import (
 )
 
 MAX_BODY = 4000
-# Seconds after posting during which the author may edit or delete (settings.PUENTE_MESSAGE_EDIT_WINDOW).
-DEFAULT_EDIT_WINDOW = 15 * 60
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
 
 
 def edit_window_seconds() -> int:
-    return int(getattr(settings, "PUENTE_MESSAGE_EDIT_WINDOW", DEFAULT_EDIT_WINDOW))
+    return settings.PUENTE_MESSAGE_EDIT_WINDOW
 
 
 # --- Rights ------------------------------------------------------------------------------------
