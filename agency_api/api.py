@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
@@ -136,18 +135,39 @@ class TransferPage(Schema):
     next_cursor: str | None
 
 
+class FigureOut(Schema):
+    key: str
+    label: str
+    definition: str
+    value: float | int | None
+    unit: str
+    denominator: int | None = Field(None, description="What a rate is out of, or the base a figure stands on.")
+    rate: bool
+    small_base: bool = Field(description="The base is too small for a percentage to mean much.")
+
+
+class SeriesOut(Schema):
+    key: str
+    label: str
+    unit: str
+    buckets: list[datetime.date]
+    values: list[float | int]
+    previous_values: list[float | int] = Field(description="The same buckets of the period just before.")
+
+
 class IndicatorOut(Schema):
     key: str
     label: str
     available: bool
-    columns: list[str]
-    rows: list[list[str | int | float | None]]
+    figures: list[FigureOut]
+    series: list[SeriesOut]
 
 
 class IndicatorsOut(Schema):
     agency: str
     since: datetime.date
     until: datetime.date
+    grain: str = Field(description="week or month: the buckets of every series.")
     sections: list[IndicatorOut]
 
 
@@ -450,26 +470,42 @@ def transfers_list(request, filters: Query[TransferFilter]):
 # ---- Indicators and reach --------------------------------------------------------------------------
 
 class IndicatorFilter(Schema):
-    since: datetime.date | None = Field(None, description="Start of the period (default: 12 weeks ago).")
+    since: datetime.date | None = Field(None, description="Start of the period (default: the last 12 weeks).")
+    until: datetime.date | None = Field(None, description="End of the period (default: today).")
+    cluster: int | None = Field(None, description="Only this cluster of the agency's.")
+    program: int | None = Field(None, description="Only the clusters this program of the agency's covers.")
+    country: str = Field("", description="Only firms of this country (ISO 3166 alpha-2).")
     section: list[str] = Field(default_factory=list, description="Only these sections (repeat the parameter).")
 
 
-def _cell(value):
-    return value if value is None or isinstance(value, (int, float)) else str(value)
+def _series(chart, scope) -> dict:
+    buckets = scope.buckets()
+    return {"key": chart.series.key, "label": str(chart.series.label), "unit": str(chart.series.unit),
+            "buckets": buckets, "values": [row[1] for row in chart.rows], "previous_values": [row[3] for row in chart.rows]}
 
 
 @api.get("/indicators", response={200: IndicatorsOut, codes_4xx: ErrorOut}, tags=["impact"])
 @endpoint("indicators.get", scope="read")
 def indicators(request, filters: Query[IndicatorFilter]):
     agency = request.auth.agency
-    since = filters.since or (timezone.localdate() - datetime.timedelta(weeks=12))
+    if filters.since and filters.until and filters.until < filters.since:
+        return 400, {"code": "period", "detail": "until is before since."}
+    clusters = list(agency.clusters.select_related("sector").order_by("name"))
+    scope = impact.scope_for(agency=agency, clusters=clusters, start=filters.since, end=filters.until,
+                             cluster=filters.cluster, program=filters.program, country=filters.country.upper())
+    report = impact.build(scope)
     sections = [
-        {"key": r.key, "label": str(r.label), "available": r.available, "columns": [str(c) for c in r.columns],
-         "rows": [[_cell(v) for v in row] for row in r.rows]}
-        for r in impact.dashboard(agency=agency, since=since)
-        if not filters.section or r.key in filters.section
+        {"key": section.key, "label": str(section.label), "available": section.available,
+         "figures": [
+             {"key": i.key, "label": str(i.label), "definition": str(i.definition), "value": i.value,
+              "unit": str(i.unit), "denominator": i.denominator, "rate": i.rate, "small_base": i.small}
+             for i in section.indicators
+         ],
+         "series": [_series(chart, scope) for chart in section.charts]}
+        for section in report.sections
+        if not filters.section or section.key in filters.section
     ]
-    return {"agency": agency.slug, "since": since, "until": timezone.localdate(), "sections": sections}
+    return {"agency": agency.slug, "since": scope.start, "until": scope.end, "grain": scope.grain, "sections": sections}
 
 
 @api.get("/firms-reached", response={200: FirmsReachedOut, codes_4xx: ErrorOut}, tags=["impact"])

@@ -88,16 +88,20 @@ def test_a_transfers_page_costs_the_same_queries_however_deep(api, program, mate
             assert api.get("/transfers", params).status_code == 200
 
 
-def test_indicators_come_from_the_impact_dashboard_by_period_and_section(api, program, award, rafael):
+def test_indicators_come_from_the_impact_report_by_period_and_section(api, program, award, rafael):
     from incentives import services
 
     services.award_approve(award=award, acting_user=rafael)
-    body = api.get("/indicators", {"since": "2020-01-01", "section": ["credits_weekly", "reach"]}).json()
-    assert body["since"] == "2020-01-01"
-    assert [s["key"] for s in body["sections"]] == ["credits_weekly", "reach"]
-    weekly = body["sections"][0]
-    assert weekly["available"] and sum(row[1] for row in weekly["rows"]) == 50
-    assert len(api.get("/indicators").json()["sections"]) >= 7
+    body = api.get("/indicators", {"section": ["credits", "reach"]}).json()
+    assert [s["key"] for s in body["sections"]] == ["reach", "credits"]
+    assert body["grain"] == "week" and body["since"] <= body["until"]
+    credits = body["sections"][1]
+    issued = {f["key"]: f for f in credits["figures"]}["credits_issued"]
+    assert issued["value"] == 50 and issued["definition"]
+    [weekly, *_] = credits["series"]
+    assert sum(weekly["values"]) == 50 and len(weekly["values"]) == len(weekly["buckets"])
+    assert len(api.get("/indicators").json()["sections"]) == 5
+    assert api.get("/indicators", {"since": "2026-02-01", "until": "2026-01-01"}).status_code == 400
 
 
 def test_firms_reached_are_counts_only(api, ana, mateo, otto):
