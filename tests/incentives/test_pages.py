@@ -108,16 +108,18 @@ def test_csv_exports_defuse_spreadsheet_formulas(client, funded, rafael, agency,
 
 
 def test_redemptions_past_the_limit_answer_429_and_a_replayed_one_is_not_counted(
-    client, funded, mateo, ana, coffee, item, settings
+    client, funded, mateo, ana, coffee, item, settings, agency, rafael
 ):
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "redemption": (1, 3600)}
     grant(1, mateo=mateo, ana=ana, coffee=coffee)
     grant(2, mateo=mateo, ana=ana, coffee=coffee)
+    other = services.catalog_item_save(agency=agency, acting_user=rafael, kind="training", name="Taller", price=10,
+                                       stock=3)
     client.force_login(mateo)
     url = reverse("incentives:redeem", args=[item.pk])
     assert client.post(url, {"key": "first"}).status_code == 302
     assert client.post(url, {"key": "first"}).status_code == 302  # the same request again: no new one
-    response = client.post(url, {"key": "second"})
+    response = client.post(reverse("incentives:redeem", args=[other.pk]), {"key": "second"})
     assert response.status_code == 429
     assert "You have requested many benefits in a short time." in response.content.decode()
     assert Redemption.objects.count() == 1 and CatalogItem.objects.get(pk=item.pk).stock == 2
