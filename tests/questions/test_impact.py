@@ -14,7 +14,9 @@ def scope(agency, clusters, days=7):
                            cluster_ids=tuple(c.pk for c in clusters))
 
 
-def test_agency_indicators_count_asked_answered_and_the_median_wait(agency, coffee, seafood, ana, mateo, otto):
+def test_agency_indicators_count_asked_answered_and_the_median_wait(
+    agency, coffee, seafood, ana, mateo, otto, no_rate_limits
+):
     asked = [services.question_ask(cluster=coffee, author=ana, title=f"¿Cómo calculo el precio FOB del lote {n}?")
              for n in range(12)]
     services.question_ask(cluster=seafood, author=otto, title="How do I register shrimp for the EU market?")

@@ -46,6 +46,7 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "incentives:audit": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:dashboard": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:dashboard_xlsx": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
+    "agency_api:console": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:export_transfers": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:export_awards": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     # messaging: rooms are for their people (superusers may look in); notifications for their recipient
