@@ -46,6 +46,8 @@ def english_patterns(language: str) -> list[re.Pattern]:
             continue
         for english in filter(None, [msgid, entry["plural"]]):
             parts = re.split(r"%\(\w+\)[sd]|%[sd]", english)
+            if len(re.findall(r"[A-Za-z]", "".join(parts))) < 6:
+                continue  # "%(date)s by %(name)s" would match any sentence with " by " in it
             patterns.append(re.compile("^" + ".+".join(re.escape(p) for p in parts) + "$"))
     return patterns
 
