@@ -139,5 +139,5 @@ async def test_other_origins_of_the_same_host_and_unknown_paths_are_refused_clea
                     pass
             assert refused.value.response.status_code == 403, (port, path)
     await asyncio.sleep(0.5)
-    log = (tmp_path / "daphne.log").read_text(errors="replace")
+    log = (tmp_path / "servers.log").read_text(errors="replace")
     assert "Traceback" not in log and " ERROR " not in log, log[-2000:]
