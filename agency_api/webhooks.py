@@ -70,11 +70,13 @@ def _data(event: str, ids: dict) -> dict:
                                "credits": r.credits, "status": r.status, "person": r.person.email,
                                "created_at": r.created_at}}
     if event == "outcome.reported":
-        m = Mentorship.objects.select_related("cluster").get(pk=ids["mentorship"])
+        m = Mentorship.objects.select_related("cluster").filter(pk=ids["mentorship"]).first()
+        if m is None:  # nothing more to say than its id
+            return dict(ids)
         data = {"mentorship": {"id": m.pk, "cluster": m.cluster.slug, "outcome": m.outcome,
                                "markets": m.outcome_markets, "recorded_at": m.outcome_recorded_at}}
-        if "followup" in ids:
-            f = OutcomeFollowUp.objects.get(pk=ids["followup"])
+        f = OutcomeFollowUp.objects.filter(pk=ids["followup"]).first() if "followup" in ids else None
+        if f is not None:
             data["followup"] = {"id": f.pk, "months": f.months, "exporting": f.exporting, "markets": f.markets,
                                 "value_band": f.value_band, "new_buyers": f.new_buyers, "by_phone": f.by_phone,
                                 "answered_at": f.answered_at}
