@@ -23,6 +23,7 @@ import logging
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,28 @@ def message_frame(message) -> dict:
         "deleted": deleted,
         "reply_to": message.reply_to_id,
         "client_id": message.client_id,
+        "attachments": [] if deleted else [attachment_data(item) for item in getattr(message, "attachment_list", ())],
     }
+
+
+def attachment_data(attachment) -> dict:
+    """An attachment in a frame: what a client needs to show it. The URLs are the checked download
+    paths (attachments.views), useless to anyone who may not read the room."""
+    removed = attachment.removed_at is not None
+    data = {"id": attachment.key, "name": attachment.name, "removed": removed}
+    if removed:
+        return data
+    data.update(
+        kind=attachment.kind, type=attachment.content_type, size=attachment.size,
+        url=reverse("attachments:download", args=[attachment.key]),
+    )
+    if attachment.kind == "image":
+        data.update(
+            width=attachment.width, height=attachment.height,
+            thumb=reverse("attachments:thumbnail", args=[attachment.key, "small"]),
+            thumb_large=reverse("attachments:thumbnail", args=[attachment.key, "large"]),
+        )
+    return data
 
 
 _in_flight: set[asyncio.Task] = set()
@@ -129,6 +151,14 @@ def edited_frame(message) -> dict:
 
 def deleted_frame(message) -> dict:
     return {"type": "deleted", "id": message.pk, "room": message.room_id}
+
+
+def attachment_removed_frame(*, room_id: int, message_id: int, attachment) -> dict:
+    return {"type": "attachment_removed", "id": message_id, "room": room_id, "attachment": attachment.key}
+
+
+def attachment_removed_on_commit(*, room_id: int, message_id: int, attachment) -> None:
+    _room_frame_on_commit(room_id, attachment_removed_frame(room_id=room_id, message_id=message_id, attachment=attachment))
 
 
 def message_edited_on_commit(message) -> None:

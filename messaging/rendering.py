@@ -35,6 +35,8 @@ def _key(message, *, user, room, is_facilitator: bool) -> tuple:
         message.reply_to_id, reply_target.author.display_name if reply_target is not None else None,
         message.author_id == user.pk, message.can_change, message.can_delete,
         is_facilitator and message.edited_at is not None,
+        tuple((item.key, item.is_removed) for item in getattr(message, "attachment_list", ())),
+        getattr(message, "can_remove_files", False),
     )
 
 
