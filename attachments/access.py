@@ -31,8 +31,9 @@ def rules_for(owner_type: str) -> OwnerRules | None:
 
 def may_read(*, user, owner_type: str, owner_id: int | None) -> bool:
     rules = _owners.get(owner_type)
-    if rules is None or owner_id is None or not user.is_authenticated or not user.is_active:
+    if rules is None or owner_id is None or (user.is_authenticated and not user.is_active):
         return False
+    # Anonymous people too: what they may read (a question of an open cluster) is the owner's to say.
     return bool(rules.readable(user, owner_id))
 
 

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from django.db.models import Q
 from django.http import Http404
 
 from attachments import access
@@ -19,6 +20,23 @@ def attachments_for(*, owner_type: str, owner_ids) -> dict[int, list[Attachment]
     for row in rows.order_by("owner_id", "position", "id"):
         by_owner[row.owner_id].append(row)
     return dict(by_owner)
+
+
+def attachments_for_owners(owners: dict[str, list[int]]) -> dict[tuple[str, int], list[Attachment]]:
+    """The attachments of owners of several types at once ({owner type: ids}), by (type, id). One query
+    (none when there are no owners)."""
+    condition = Q()
+    for owner_type, owner_ids in owners.items():
+        owner_ids = [owner_id for owner_id in owner_ids if owner_id is not None]
+        if owner_ids:
+            condition |= Q(owner_type=owner_type, owner_id__in=owner_ids)
+    if not condition:
+        return {}
+    found: dict[tuple[str, int], list[Attachment]] = defaultdict(list)
+    rows = Attachment.objects.filter(condition, purge_after__isnull=True).order_by("owner_type", "owner_id", "position", "id")
+    for row in rows:
+        found[(row.owner_type, row.owner_id)].append(row)
+    return dict(found)
 
 
 def attachment_for_download(*, user, key: str) -> Attachment:

@@ -125,6 +125,18 @@ def upload_staged(prepared: list[Prepared]) -> Iterator[Staged]:
         staged.discard()
 
 
+def with_files(files: Sequence, write):
+    """Runs `write(staged)` in one transaction with the checked files written (`staged` is None when
+    there are none): what `write` stores and the files go together or not at all."""
+    files = [upload for upload in files or () if upload is not None]
+    if not files:
+        with transaction.atomic():
+            return write(None)
+    prepared = upload_prepare(files=files)
+    with upload_staged(prepared) as staged, transaction.atomic():
+        return write(staged)
+
+
 def quota_check(*, uploader, cluster, adding: int) -> None:
     """Per person per day (settings.PUENTE_ATTACHMENT_DAILY_BYTES) and per cluster in all
     (PUENTE_ATTACHMENT_CLUSTER_BYTES). Files taken down or deleted no longer count for the cluster."""
