@@ -302,3 +302,12 @@ def test_the_upload_answers_json_for_the_composer(client, general, ana):
     assert ok.status_code == 200 and ok.json()["type"] == "ack" and ok.json()["client_id"] == "up-1"
     refused = client.post(url, {"body": "x", "files": [f.upload("a.svg", f.SVG)]}, HTTP_ACCEPT="application/json")
     assert refused.status_code == 400 and refused.json()["code"] == "file_type"
+
+
+def test_the_moderation_queue_shows_a_reported_message_s_files_to_take_down(client, general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=mateo, body="spam", files=[f.upload("spam.jpg", f.photo())])
+    services.message_report(message=message, reporter=ana, reason="spam")
+    attachment = Attachment.objects.get()
+    client.force_login(lucia)
+    page = client.get(reverse("messaging:moderation")).content.decode()
+    assert reverse("attachments:remove", args=[attachment.key]) in page
