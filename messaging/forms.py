@@ -25,9 +25,6 @@ class FilesField(forms.FileField):
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf,.pdf,.docx,.xlsx,.csv"
 
 
-FILES_HELP = _("Photos, PDF, Word, Excel or CSV files.")
-
-
 class MessageForm(forms.Form):
     # Lengths are checked by the service too (the consumer does not use this form); the form only gives
     # the browser a hint and keeps a huge POST out. A message with files may have no text.

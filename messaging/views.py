@@ -1,7 +1,6 @@
 """Pages of the messaging app. Everything works with plain forms (POST, redirect, GET); the room page's
 JavaScript (static/js/room.js) only upgrades it to live updates over /ws/rooms/<id>/."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,8 +138,6 @@ def room(request, room_id):
             and not services.direct_room_open(room=room, user=request.user),
             "position": position,
             "max_body": services.MAX_BODY,
-            "max_files": settings.PUENTE_ATTACHMENT_MAX_FILES,
-            "max_file_mb": settings.PUENTE_ATTACHMENT_MAX_BYTES // (1024 * 1024),
         },
     ), refusal)
 

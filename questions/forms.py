@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from clusters.topics import Topic
-from messaging.forms import FILES_HELP, FilesField
+from messaging.forms import FilesField
 from questions.models import ANSWER_MAX, BODY_MAX, TITLE_MAX, Language
 
 SORT_CHOICES = [("newest", _("Newest")), ("votes", _("Most votes")), ("activity", _("Recent activity"))]
@@ -31,7 +31,7 @@ class AskForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=300, help_text=_("Separated by commas."))
-    files = FilesField(label=_("Attach files"), help_text=FILES_HELP)
+    files = FilesField(label=_("Attach files"))
 
 
 class AnswerForm(forms.Form):
@@ -40,7 +40,7 @@ class AnswerForm(forms.Form):
         help_text=_("Markdown allowed. Share what worked for your firm."),
         widget=forms.Textarea(attrs={"rows": 8, "maxlength": ANSWER_MAX}),
     )
-    files = FilesField(label=_("Attach files"), help_text=FILES_HELP)
+    files = FilesField(label=_("Attach files"))
 
 
 class DuplicateForm(forms.Form):
