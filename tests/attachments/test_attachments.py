@@ -311,3 +311,16 @@ def test_the_moderation_queue_shows_a_reported_message_s_files_to_take_down(clie
     client.force_login(lucia)
     page = client.get(reverse("messaging:moderation")).content.decode()
     assert reverse("attachments:remove", args=[attachment.key]) in page
+
+
+def test_a_hostile_file_name_is_cleaned_and_escaped(client, general, ana, mateo):
+    name = '../../<img src=x onerror=alert(1)>\u202e"gpj.exe.pdf'
+    services.message_post(room=general, author=ana, body="", files=[f.upload(name, f.pdf())])
+    attachment = Attachment.objects.get()
+    assert "/" not in attachment.name and "\u202e" not in attachment.name and attachment.name.endswith(".pdf")
+    client.force_login(mateo)
+    for url in (reverse("messaging:room", args=[general.pk]), reverse("messaging:files", args=[general.pk])):
+        page = client.get(url).content.decode()
+        assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    disposition = download(client, attachment)["Content-Disposition"]
+    assert disposition.startswith("attachment") and "\n" not in disposition
