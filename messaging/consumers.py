@@ -33,6 +33,7 @@ from messaging.sockets import (
     CLOSE_UNAUTHENTICATED,
     frame_id,
     frame_time,
+    scope_language,
     socket_db,
 )
 
@@ -111,6 +112,8 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             return
         self.room = room
         self.cluster_id = room.cluster_id
+        # Message rows come in the reader's language (the hub picks it from each broadcast).
+        self.language = scope_language(self.scope, self.user)
         # The room's broadcasts come through this process's hub (one subscription per room and
         # process); the person's own group stays on this socket's channel.
         self.allowed = True
@@ -329,6 +332,18 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         except PermissionDenied:
             raise ValidationError("", code="not_allowed") from None
 
+    async def on_react(self, frame):
+        message_id, emoji = frame_id(frame["id"]), frame.get("emoji")
+        if not isinstance(emoji, str):
+            raise ValueError
+        await socket_db(self._react)(message_id, emoji)
+
+    def _react(self, message_id, emoji):
+        self._room_or_refuse()
+        message = self._message_in_room(message_id)
+        services.message_rate_check(user=self.user)
+        services.reaction_toggle(message=message, user=self.user, emoji=emoji)
+
     async def on_typing(self, frame):
         # Ephemeral, so no database: the socket's access is kept current by access.revoked events.
         now = time.monotonic()
@@ -383,12 +398,18 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         texts, last_id = [], after_id
         if changes is not None:
             from_id, since = changes
-            for message in selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since):
+            changed = selectors.room_changes(room=room, from_id=from_id, to_id=after_id, since=since)
+            _with_reactions(changed)
+            for message in changed:
                 frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
-                texts.append(events.dumps(frame))
+                texts.append(events.with_row(frame, message, room=room, language=self.language))
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
-            texts.extend(events.dumps(events.message_frame(message)) for message in batch)
+            _with_reactions(batch)
+            texts.extend(
+                events.with_row(events.message_frame(message), message, room=room, language=self.language)
+                for message in batch
+            )
             if batch:
                 last_id = batch[-1].pk
             if len(batch) < RESYNC_BATCH:
@@ -400,6 +421,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         "edit": on_edit,
         "delete": on_delete,
         "typing": on_typing,
+        "react": on_react,
         "read": on_read,
         "resync": on_resync,
     }
@@ -409,6 +431,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     async def user_frame(self, event):
         if self.allowed:
             await self.send(text_data=event["text"])
+
+    async def user_counts(self, event):
+        if self.allowed:
+            await _send_counts(self)
 
     async def access_revoked(self, event):
         if event.get("everywhere") or event.get("room_id") == self.room_id or (
@@ -426,6 +452,13 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED if event.get("everywhere") else CLOSE_FORBIDDEN)
 
 
+def _with_reactions(messages) -> None:
+    """Each message's reactions, for its row (one query for all of them)."""
+    reactions = selectors.reactions_of([message.pk for message in messages])
+    for message in messages:
+        message.reaction_list = reactions.get(message.pk, ())
+
+
 async def _announce_presence_later(room_id: int) -> None:
     await asyncio.sleep(PRESENCE_DEBOUNCE)
     # Forget the task before reading the set: a change from now on schedules a new broadcast.
@@ -433,6 +466,14 @@ async def _announce_presence_later(room_id: int) -> None:
     online = await presence.room_online(room_id=room_id)
     _presence_seen[room_id] = (time.monotonic(), frozenset(online))
     await events.presence_send(room_id=room_id, online=online)
+
+
+async def _send_counts(consumer) -> dict:
+    """Sends the person's navigation counts (kept in the cache: no query most of the time)."""
+    counts = await socket_db(selectors.nav_counts_cached)(user=consumer.user)
+    consumer.sent_counts = counts
+    await consumer.send(text_data=events.dumps({"type": "counts", **counts}))
+    return counts
 
 
 class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
@@ -460,6 +501,12 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
                     await self.close(code=CLOSE_RECONNECT)
                     return
                 await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
+                # Messages in cluster rooms tell nobody's badge (see services._private_room_activity):
+                # at each beat the counts are read again (from the cache) and sent when they changed.
+                counts = await socket_db(selectors.nav_counts_cached)(user=self.user)
+                if counts != getattr(self, "sent_counts", None):
+                    self.sent_counts = counts
+                    await self.send(text_data=events.dumps({"type": "counts", **counts}))
             except asyncio.CancelledError:
                 return
             except Exception:
@@ -477,6 +524,9 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
 
     async def user_frame(self, event):
         await self.send(text_data=event["text"])
+
+    async def user_counts(self, event):
+        await _send_counts(self)
 
     async def access_revoked(self, event):
         # Only a deactivated account loses its notifications socket; losing a room leaves it open.

@@ -7,10 +7,15 @@ member.
 
 Group event types (the consumer method that handles them):
 - ``room.frame``: {"room": <room id>, "text": <frame JSON>} for everyone in ``room-<id>``; each server
-  process's room hub (messaging.hub) is the group's member and hands the text to its local sockets. A
+  process's room hub (messaging.hub) is the group's member and hands the text to its local sockets.
+  The frames of a new, edited or deleted message carry the message's row (messaging/_message.html,
+  rendered for everyone in the room): their event has ``texts``, the frame in each of the site's
+  languages, and the hub sends each socket its reader's (``text`` is the site's default language). A
   new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
   the hub can tell, per socket, when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
+- ``user.counts`` (user_counts): the person's navigation counts changed; each socket reads them (from
+  the cache) and sends {"type": "counts", "messages", "notifications"};
 - ``access.revoked`` (access_revoked): {"cluster_id": id or None, "room_id": id or None, "everywhere":
   bool}: sockets of that person in those rooms close with 4403 at once; with "everywhere" (the account
   was deactivated) all their sockets close with 4401.
@@ -22,8 +27,11 @@ import logging
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+
+from messaging import rendering
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +49,7 @@ def dumps(frame: dict) -> str:
 
 
 def message_frame(message) -> dict:
-    """The `message` frame for a Message (author and reply_to loaded)."""
+    """The `message` frame for a Message (author loaded), without its row (see with_row)."""
     deleted = message.deleted_at is not None
     return {
         "type": "message",
@@ -135,8 +143,41 @@ def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
     transaction.on_commit(lambda: _group_send(room_group(room_id), event))
 
 
+def with_row(frame: dict, message, *, room, language: str) -> str:
+    """The frame's JSON with the message's row in `language` (for one socket: a resync, a catch-up)."""
+    return dumps({**frame, "row": rendering.row_for_everyone(message, room=room, language=language)})
+
+
+def _texts_with_row(frame: dict, message, room) -> dict[str, str]:
+    """The frame with the message's row, in each of the site's languages: rendered once per change and
+    language, so that delivering it is a dictionary lookup per socket."""
+    return {
+        language: with_row(frame, message, room=room, language=language) for language, _name in settings.LANGUAGES
+    }
+
+
+def _message_change_on_commit(message, frame: dict, **extra) -> None:
+    """Schedules a frame that carries the message's row. The rows are rendered after the commit, out of
+    the room's lock; the message is the one the writing service holds (author and room loaded)."""
+    room = message.room
+
+    def send():
+        rendering.load_reply_target(message)
+        rendering.load_reactions(message)
+        rendering.load_attachments(message)
+        texts = _texts_with_row(frame, message, room)
+        event = {
+            "type": "room.frame", "room": room.pk, "text": texts.get(settings.LANGUAGE_CODE) or dumps(frame),
+            "texts": texts, **extra,
+        }
+        _group_send(room_group(room.pk), event)
+
+    transaction.on_commit(send)
+
+
 def message_created_on_commit(message, *, prev_id: int | None) -> None:
-    _room_frame_on_commit(message.room_id, message_frame(message), id=message.pk, prev_id=prev_id)
+    message.reaction_list = ()  # nobody has reacted to it yet
+    _message_change_on_commit(message, message_frame(message), id=message.pk, prev_id=prev_id)
 
 
 def edited_frame(message) -> dict:
@@ -162,11 +203,19 @@ def attachment_removed_on_commit(*, room_id: int, message_id: int, attachment) -
 
 
 def message_edited_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, edited_frame(message))
+    _message_change_on_commit(message, edited_frame(message))
 
 
 def message_deleted_on_commit(message) -> None:
-    _room_frame_on_commit(message.room_id, deleted_frame(message))
+    _message_change_on_commit(message, deleted_frame(message))
+
+
+def reactions_frame(message) -> dict:
+    return {"type": "reactions", "id": message.pk, "room": message.room_id}
+
+
+def message_reactions_on_commit(message) -> None:
+    _message_change_on_commit(message, reactions_frame(message))
 
 
 def notification_created_on_commit(notification, *, unread: int) -> None:
@@ -181,6 +230,13 @@ def notification_created_on_commit(notification, *, unread: int) -> None:
     text = dumps(frame)
     group = user_group(notification.recipient_id)
     transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
+
+
+def counts_changed_on_commit(user_id: int) -> None:
+    """The person's navigation counts (unread messages, notifications) changed: after the commit each of
+    their sockets reads them again and sends them (`counts`), so the badges of every open page follow."""
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "user.counts"}))
 
 
 def access_revoked_on_commit(

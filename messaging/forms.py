@@ -30,7 +30,11 @@ class MessageForm(forms.Form):
     # the browser a hint and keeps a huge POST out. A message with files may have no text.
     body = forms.CharField(
         label=_("Message"), max_length=MAX_BODY * 2, strip=False, required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY}),
+        # One line that grows as it fills (messaging.css); the hint under it says how to send.
+        widget=forms.Textarea(attrs={
+            "rows": 1, "maxlength": MAX_BODY, "placeholder": _("Write a message…"),
+            "aria-describedby": "composer-hint", "autocomplete": "off",
+        }),
     )
     files = FilesField(label=_("Attach files"))
     client_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

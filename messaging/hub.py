@@ -62,11 +62,12 @@ class _Outlet:
     delivery: no query unless a broadcast really went missing.
     """
 
-    __slots__ = ("backlog", "close", "drain_task", "fetch_after", "held", "send", "sent_up_to")
+    __slots__ = ("backlog", "close", "drain_task", "fetch_after", "held", "language", "send", "sent_up_to")
 
-    def __init__(self, send, close, fetch_after):
+    def __init__(self, send, close, fetch_after, language: str | None = None):
         self.send = send
         self.close = close
+        self.language = language  # the reader's: which of an event's `texts` this socket is sent
         # async (after_id, changes=None) -> (texts, last_id, more): the room's message frames after an id
         self.fetch_after = fetch_after
         self.backlog: collections.deque | None = None
@@ -215,7 +216,7 @@ class RoomHub:
         """From now on `consumer` gets the room's broadcasts: when this returns, the process is
         subscribed to the room's group (so a resync answered after it misses nothing)."""
         self.rooms.setdefault(room_id, {})[consumer] = _Outlet(
-            consumer.base_send, consumer_closer(consumer), consumer.messages_after
+            consumer.base_send, consumer_closer(consumer), consumer.messages_after, getattr(consumer, "language", None)
         )
         if room_id in self.subscribed:
             return
@@ -282,8 +283,15 @@ class RoomHub:
             if outlets:
                 message = {"type": "websocket.send", "text": event["text"]}
                 message_id, prev_id = event.get("id"), event.get("prev_id")
-                for outlet in tuple(outlets.values()):
-                    outlet.offer(message, message_id, prev_id)
+                texts = event.get("texts")
+                if texts:
+                    # A message's row in each language: each socket gets its reader's.
+                    in_language = {language: {"type": "websocket.send", "text": text} for language, text in texts.items()}
+                    for outlet in tuple(outlets.values()):
+                        outlet.offer(in_language.get(outlet.language, message), message_id, prev_id)
+                else:
+                    for outlet in tuple(outlets.values()):
+                        outlet.offer(message, message_id, prev_id)
 
     async def _renew(self) -> None:
         while True:

@@ -275,3 +275,24 @@ class RoomSuspension(models.Model):
 
     def __str__(self):
         return f"{self.user_id} suspended in {self.cluster_id}"
+
+
+class Reaction(models.Model):
+    """One person's emoji on a message: one of a small fixed set, at most once per person and emoji."""
+
+    EMOJI = ("👍", "❤️", "😂", "🎉", "🙏", "👀")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=16, choices=[(emoji, emoji) for emoji in EMOJI])
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="one_reaction_per_person_and_emoji"),
+            models.CheckConstraint(condition=Q(emoji__in=("👍", "❤️", "😂", "🎉", "🙏", "👀")), name="reaction_emoji_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.emoji} on {self.message_id} by {self.user_id}"

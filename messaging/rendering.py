@@ -16,28 +16,93 @@ import hashlib
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 from config import kept
+from messaging.models import Message
 
 MESSAGE_TEMPLATE = "messaging/_message.html"
 PERSON_TEMPLATE = "messaging/_person.html"
 _rows = kept.Store(limit=4_000_000)  # a row is about 1 kB of HTML, more with a long message
 
 
-def _key(message, *, user, room, is_facilitator: bool) -> tuple:
-    reply_target = getattr(message, "reply_target", None)
+def _reply_target(message):
+    """The message this one answers, when it was loaded with it (select_related("reply_to__author"), or
+    the Message passed to message_post), else None: a row never costs a query of its own."""
+    if not message.reply_to_id or not Message.reply_to.is_cached(message):
+        return None
+    return message.reply_to
+
+
+def load_reply_target(message) -> None:
+    """Loads the message this one answers, with its author, when it is not loaded yet (an edit or a
+    deletion of a reply: one query, once per change, not per reader)."""
+    if message.reply_to_id and not Message.reply_to.is_cached(message):
+        message.reply_to = Message.objects.select_related("author").filter(pk=message.reply_to_id).first()
+
+
+def load_reactions(message) -> None:
+    """The message's reactions for its row, unless they were read with others (one query)."""
+    if not hasattr(message, "reaction_list"):
+        from messaging.selectors import reactions_of
+
+        message.reaction_list = reactions_of([message.pk]).get(message.pk, ())
+
+
+def load_attachments(message) -> None:
+    """The message's files for its row, unless they were read with others (one query)."""
+    if not hasattr(message, "attachment_list"):
+        from messaging.selectors import with_attachments
+
+        with_attachments([message])
+
+
+def _common_key(message) -> tuple:
+    reply_target = message.reply_target
     return (
-        get_language(), timezone.get_current_timezone_name(), room.is_archived, room.is_cluster_room,
+        get_language(), timezone.get_current_timezone_name(),
         message.pk, message.author.display_name, message.created_at, message.edited_at, message.is_deleted,
         # The body by its digest: the HTML kept holds it once already.
         hashlib.blake2b(message.body_html.encode(), digest_size=16).digest(),
-        message.reply_to_id, reply_target.author.display_name if reply_target is not None else None,
-        message.author_id == user.pk, message.can_change, message.can_delete,
-        is_facilitator and message.edited_at is not None,
+        message.reply_to_id,
+        None if reply_target is None else (
+            reply_target.author.display_name, reply_target.edited_at, reply_target.is_deleted,
+            hashlib.blake2b(reply_target.body.encode(), digest_size=16).digest(),
+        ),
+        message.can_change, message.can_delete, message.can_report, message.can_see_history, message.can_promote,
+        getattr(message, "reaction_list", ()),
         tuple((item.key, item.is_removed) for item in getattr(message, "attachment_list", ())),
         getattr(message, "can_remove_files", False),
     )
+
+
+def _for_reader(message, *, user, room, is_facilitator: bool) -> tuple:
+    """Sets what this reader may do with the message (can_change and can_delete come from the view) and
+    returns the row's key."""
+    message.reply_target = _reply_target(message)
+    mine, alive = message.author_id == user.pk, not message.is_deleted
+    message.can_report = alive and room.is_cluster_room and not mine
+    message.can_see_history = alive and is_facilitator and message.edited_at is not None
+    message.can_promote = alive and room.is_cluster_room and (mine or is_facilitator)
+    message.can_remove_files = alive and (mine or is_facilitator)
+    message.reacted = {emoji for emoji, _n, _names, ids in getattr(message, "reaction_list", ()) if str(user.pk) in ids.split()}
+    return ("reader", room.is_archived, room.is_cluster_room, mine, tuple(sorted(message.reacted)), *_common_key(message))
+
+
+def _for_everyone(message, *, room) -> tuple:
+    """Sets every action someone in the room may take (each marked in the template with who) and
+    returns the row's key."""
+    from messaging.services import edit_window_seconds
+
+    message.reply_target = _reply_target(message)
+    alive = not message.is_deleted
+    message.can_change = alive and (timezone.now() - message.created_at).total_seconds() <= edit_window_seconds()
+    message.can_delete = alive
+    message.can_report = alive and room.is_cluster_room
+    message.can_see_history = alive and message.edited_at is not None
+    message.can_promote = alive and room.is_cluster_room
+    message.can_remove_files = alive  # marked "mine facilitator" in the template
+    return ("everyone", room.is_archived, room.is_cluster_room, *_common_key(message))
 
 
 def _kept(request, template_name: str, items, key, context) -> list[tuple[object, SafeString]]:
@@ -56,11 +121,11 @@ def _kept(request, template_name: str, items, key, context) -> list[tuple[object
 
 
 def message_rows(request, messages, *, room, is_facilitator: bool) -> list[tuple[object, SafeString]]:
-    """(message, its <li>) for each message (with `reply_target`, `can_change` and `can_delete` set, as
-    the room view sets them): the same HTML as including messaging/_message.html for each."""
+    """(message, its <li>) for each message (with `can_change` and `can_delete` set, as the room view
+    sets them): the same HTML as including messaging/_message.html for each, for this reader."""
     return _kept(
         request, MESSAGE_TEMPLATE, messages,
-        key=lambda message: _key(message, user=request.user, room=room, is_facilitator=is_facilitator),
+        key=lambda message: _for_reader(message, user=request.user, room=room, is_facilitator=is_facilitator),
         context=lambda message: {"message": message, "room": room, "is_facilitator": is_facilitator},
     )
 
@@ -75,3 +140,19 @@ def people_rows(request, people, *, room) -> list[SafeString]:
         context=lambda person: {"person": person, "room": room},
     )
     return [html for _person, html in rows]
+
+
+def row_for_everyone(message, *, room, language: str) -> str:
+    """The message's <li> as the socket sends it to everyone in the room, in `language`: every action
+    the room allows, each marked with who may take it (static/js/room.js keeps the reader's), and an
+    empty CSRF token (the page puts its own in). Kept like the page's rows, so a resync that sends the
+    same message to many sockets renders it once per language."""
+    with override(language):
+        row_key = (MESSAGE_TEMPLATE, _for_everyone(message, room=room))
+        pieces = _rows.get(row_key)
+        if pieces is None:
+            html = get_template(MESSAGE_TEMPLATE).render(
+                {"message": message, "room": room, "for_everyone": True, "csrf_token": kept.CSRF_MARK}
+            )
+            pieces = _rows.put(row_key, kept.csrf_split(html), len(html))
+    return kept.with_csrf(pieces, "")

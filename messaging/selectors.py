@@ -22,6 +22,7 @@ from messaging.models import (
     MessageEdit,
     MessageReport,
     Notification,
+    Reaction,
     ReadPosition,
     Room,
     RoomMember,
@@ -109,7 +110,8 @@ def is_facilitator_of_room(*, user: User, room: Room) -> bool:
 def room_messages(*, room: Room, before_id: int | None = None, after_id: int | None = None, limit: int = 50):
     """Up to `limit` messages in id order: the newest ones (before `before_id` when paging back), or the
     oldest ones after `after_id` (resync). One query."""
-    messages = Message.objects.filter(room=room).select_related("author")
+    # With the message each one replies to, for its quote (a join, not a query).
+    messages = Message.objects.filter(room=room).select_related("author", "reply_to__author")
     if after_id is not None:
         return with_attachments(list(messages.filter(id__gt=after_id).order_by("id")[:limit]))
     if before_id is not None:
@@ -169,12 +171,36 @@ def newest_message_ids(room_ids: list[int]) -> dict[int, int]:
     return {room_id: newest_id for room_id, newest_id in rows if newest_id is not None}
 
 
+def reactions_of(message_ids: list[int]) -> dict[int, tuple]:
+    """The reactions of these messages, for their rows: for each message that has any, a tuple of
+    (emoji, count, the names of who reacted, their ids separated by spaces) in the set's order. One
+    query."""
+    if not message_ids:
+        return {}
+    grouped: dict[int, dict[str, list]] = {}
+    rows = Reaction.objects.filter(message_id__in=message_ids).select_related("user").only(
+        "message_id", "emoji", "user__id", "user__name", "user__email"
+    )
+    for reaction in rows:
+        grouped.setdefault(reaction.message_id, {}).setdefault(reaction.emoji, []).append(reaction.user)
+    order = {emoji: index for index, emoji in enumerate(Reaction.EMOJI)}
+    return {
+        message_id: tuple(
+            (emoji, len(people), ", ".join(person.display_name for person in people),
+             " ".join(str(person.pk) for person in people))
+            for emoji, people in sorted(by_emoji.items(), key=lambda item: order.get(item[0], 99))
+        )
+        for message_id, by_emoji in grouped.items()
+    }
+
+
 def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 500) -> list[Message]:
     """Messages with ids in [from_id, to_id] edited or deleted after `since` (what a client that holds
     them missed while it was away), in id order. One query, over the room's id range."""
     return list(
         Message.objects.filter(room=room, id__gte=from_id, id__lte=to_id)
         .filter(Q(edited_at__gt=since) | Q(deleted_at__gt=since))
+        .select_related("author", "reply_to__author")
         .order_by("id")[:limit]
     )
 
@@ -245,6 +271,17 @@ def rooms_overview(*, user: User) -> list[Room]:
         .order_by("kind", "cluster__name", "-is_general", "name")
     )
     return list(rooms)
+
+
+def last_messages(*, rooms: list[Room]) -> dict[int, Message]:
+    """The newest message of each of these rooms (that has one), with its author: one query, an index
+    probe per room (message_room_id)."""
+    if not rooms:
+        return {}
+    newest = Message.objects.filter(room=OuterRef("pk")).order_by("-id").values("id")[:1]
+    newest_ids = Room.objects.filter(pk__in=[room.pk for room in rooms]).annotate(newest=Subquery(newest)).values("newest")
+    messages = Message.objects.filter(pk__in=newest_ids).select_related("author")
+    return {message.room_id: message for message in messages}
 
 
 def direct_room_partners(*, rooms: list[Room], user: User) -> dict[int, User]:

@@ -6,13 +6,13 @@ consumer turns into an error frame), and schedules its live update with events.*
 """
 
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -29,6 +29,7 @@ from messaging.models import (
     MessageEdit,
     MessageReport,
     Notification,
+    Reaction,
     ReadPosition,
     Room,
     RoomMember,
@@ -245,59 +246,117 @@ def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
 
 
 def _nav_counts_changed(user_id: int) -> None:
-    """The person's navigation counts changed: the cached ones are forgotten after the commit."""
+    """The person's navigation counts changed: the cached ones are forgotten after the commit, and their
+    open pages are told to show the new ones."""
     transaction.on_commit(lambda: selectors.nav_counts_forget(user_id=user_id))
+    events.counts_changed_on_commit(user_id)
+
+
+def _private_room_activity(room: Room, author: User) -> None:
+    """A new message in a mentorship or direct room: the other person's Messages badge follows at once.
+    (In a cluster room, which can have thousands of readers, badges catch up within NAV_COUNTS_TTL plus
+    a socket heartbeat instead of costing a send per reader per message.)"""
+    if room.kind == Room.Kind.CLUSTER:
+        return
+    for user_id in RoomMember.objects.filter(room=room).exclude(user=author).values_list("user_id", flat=True):
+        _nav_counts_changed(user_id)
 
 
 # --- Messages ------------------------------------------------------------------------------------
 
-# A mention is "@" and the local part of someone's email address ("@ana" for ana@demo.puente), after
-# a space or at the start: local parts have no spaces and people know them, where names are
-# ambiguous and long. See docs/PROTOCOL.md.
-MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9._+-]{0,63})")
+# A mention is "@" and a person's name as the room shows it ("@Mateo Restrepo"), or their first name
+# alone when only one person in the room has it ("@mateo"); letters are compared without case or
+# accents. It is resolved, when the message is written, against the people who can read the room, so
+# the notification goes to that person's id; email addresses play no part (docs/PROTOCOL.md).
+MENTION_AT = re.compile(r"(?<![\w@/.])@(?=\w)")
+MAX_MENTIONED = 10
 
 
-def _mention_tokens(body: str) -> list[str]:
-    tokens = []
-    for token in MENTION_RE.findall(body or ""):
-        token = token.rstrip("._-").lower()
-        if token and token not in tokens:
-            tokens.append(token)
-    return tokens[:10]
+def _fold(text: str) -> str:
+    """Lower case without accents, of the same length as `text` for the letters people type."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def _mentioned_people(room: Room, tokens: list[str], author: User) -> list[User]:
-    if not tokens:
-        return []
-    by_local_part = Q()
-    for token in tokens:
-        by_local_part |= Q(email__istartswith=f"{token}@")
-    people = User.objects.filter(by_local_part, is_active=True).exclude(pk=author.pk)
+def _mention_candidates(room: Room, author: User) -> list[User]:
+    """Everyone the message could mention: the room's readers with a name, the author left out. One
+    query, only for messages with an "@" in them."""
+    people = User.objects.filter(is_active=True).exclude(pk=author.pk).exclude(name="")
     if room.is_cluster_room:
         people = people.filter(memberships__cluster_id=room.cluster_id, memberships__status=Status.ACTIVE).exclude(
             room_suspensions__cluster_id=room.cluster_id
         )
     else:
         people = people.filter(room_memberships__room=room)
-    return list(people.distinct())
+    return list(people.distinct().only("id", "name")[:5000])
 
 
-def _render(body: str, mentioned: list[User]) -> str:
+class _Mentions:
+    """Finds the mentions in a text: for each "@", the longest full name of a candidate that follows
+    it, else a first name that only one candidate has."""
+
+    def __init__(self, candidates: list[User]):
+        self.full = sorted(((_fold(person.name), person) for person in candidates), key=lambda item: -len(item[0]))
+        first_names: dict[str, list[User]] = {}
+        for person in candidates:
+            first_names.setdefault(_fold(person.name.split()[0]), []).append(person)
+        self.first = {name: people[0] for name, people in first_names.items() if len(people) == 1}
+
+    def at(self, text: str, start: int) -> tuple[User, int] | None:
+        """(person, length of the name) for a mention whose name starts at `start`, or None."""
+        for folded, person in self.full:
+            end = start + len(folded)
+            if _fold(text[start:end]) == folded and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                return person, len(folded)
+        match = re.match(r"\w+", text[start:])
+        if match and _fold(match.group(0)) in self.first:
+            return self.first[_fold(match.group(0))], len(match.group(0))
+        return None
+
+    def find(self, text: str):
+        """(position of the "@", length with it, person) for each mention in `text`."""
+        for match in MENTION_AT.finditer(text):
+            found = self.at(text, match.end())
+            if found is not None:
+                yield match.start(), found[1] + 1, found[0]
+
+
+def _mentioned_people(room: Room, body: str, author: User) -> tuple[list[User], "_Mentions | None"]:
+    if not MENTION_AT.search(body or ""):
+        return [], None
+    mentions = _Mentions(_mention_candidates(room, author))
+    people: list[User] = []
+    for _start, _length, person in mentions.find(body):
+        if person not in people:
+            people.append(person)
+    return people[:MAX_MENTIONED], mentions
+
+
+def _render(body: str, mentioned: list[User], mentions: "_Mentions | None" = None) -> str:
     html = render_markdown(body)
-    local_parts = {person.email.split("@")[0].lower() for person in mentioned}
-    if not local_parts:
+    if not mentioned or mentions is None:
         return html
+    ids = {person.pk for person in mentioned}
 
-    def wrap(match):
-        token = match.group(1).rstrip("._-")
-        if token.lower() in local_parts:
-            return f'<span class="mention">@{token}</span>{match.group(1)[len(token):]}'
-        return match.group(0)
+    def wrap(text: str) -> str:
+        out, last = [], 0
+        for start, length, person in mentions.find(text):
+            if person.pk in ids:
+                out += [text[last:start], f'<span class="mention">{text[start:start + length]}</span>']
+                last = start + length
+        return "".join(out) + text[last:]
 
-    # Only in text between tags, never inside an attribute.
+    # Only in text between tags, never inside an attribute; not inside links or code either.
     parts = re.split(r"(<[^>]*>)", html)
-    html = "".join(part if part.startswith("<") else MENTION_RE.sub(wrap, part) for part in parts)
-    return sanitize_html(html)
+    inside = 0
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            tag = re.match(r"</?(\w+)", part)
+            if tag and tag.group(1).lower() in ("a", "code", "pre"):
+                inside += -1 if part.startswith("</") else 1
+        elif inside <= 0:
+            parts[index] = wrap(part)
+    return sanitize_html("".join(parts))
 
 
 def _clean_body(body: str, *, allow_empty: bool = False) -> str:
@@ -345,7 +404,9 @@ def message_post(
 def _message_post(*, room, author, body, client_id, reply_to, staged=None) -> Message:
     prev_id = _lock_room_for_posting(room, author)
     message_rate_check(user=author)
-    message, _new = _post_locked(room, author, body, client_id, reply_to, prev_id, staged=staged)
+    message, new = _post_locked(room, author, body, client_id, reply_to, prev_id, staged=staged)
+    if new:
+        _private_room_activity(room, author)
     return message
 
 
@@ -362,7 +423,7 @@ def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, i
         try:
             reply_to = None
             if reply_to_id is not None:
-                reply_to = room.messages.filter(pk=reply_to_id).first()
+                reply_to = room.messages.filter(pk=reply_to_id).select_related("author").first()
                 if reply_to is None:
                     raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
             message_rate_check(user=author)
@@ -373,6 +434,8 @@ def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, i
         if new:
             prev_id = message.pk
         results.append(message)
+    if any(isinstance(result, Message) for result in results):
+        _private_room_activity(room, author)
     return results
 
 
@@ -404,14 +467,14 @@ def _post_locked(room, author, body, client_id, reply_to, prev_id, staged=None) 
     body = _clean_body(body, allow_empty=bool(staged and staged.rows))
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
-    mentioned = _mentioned_people(room, _mention_tokens(body), author)
+    mentioned, mentions = _mentioned_people(room, body, author)
     if mentioned and not (client_id and Message.objects.filter(author=author, client_id=client_id).exists()):
         # Each person notified counts; a retry of a stored message notifies nobody again, so costs nothing.
         rate_limit(action="mention", user=author, cost=len(mentioned))
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                room=room, author=author, body=body, body_html=_render(body, mentioned), client_id=client_id,
+                room=room, author=author, body=body, body_html=_render(body, mentioned, mentions), client_id=client_id,
                 reply_to=reply_to,
             )
     except IntegrityError:
@@ -474,9 +537,9 @@ def message_edit(*, message: Message, editor: User, body: str) -> Message:
         return message
     message_rate_check(user=editor)
     MessageEdit.objects.create(message=message, body=message.body, edited_at=message.edited_at or message.created_at)
-    mentioned = _mentioned_people(message.room, _mention_tokens(body), message.author)
+    mentioned, mentions = _mentioned_people(message.room, body, message.author)
     message.body = body
-    message.body_html = _render(body, mentioned)
+    message.body_html = _render(body, mentioned, mentions)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "body_html", "edited_at"])
     events.message_edited_on_commit(message)
@@ -503,6 +566,25 @@ def message_delete(*, message: Message, acting_user: User) -> Message:
     )
     events.message_deleted_on_commit(message)
     return message
+
+
+@transaction.atomic
+def reaction_toggle(*, message: Message, user: User, emoji: str) -> bool:
+    """Adds this person's emoji to a message, or takes it back if it was there; True when added. Anyone
+    who can read the room, on a message that is not deleted, in a room that is not archived."""
+    message = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
+    _require_reader(user, message.room)
+    if message.is_deleted:
+        raise ValidationError(_("This message was deleted."), code="deleted")
+    if message.room.is_archived:
+        raise ValidationError(_("This room is archived: it can be read but not written to."), code="archived")
+    if emoji not in Reaction.EMOJI:
+        raise ValidationError(_("That reaction is not one of the room's."), code="unknown_reaction")
+    removed, _count = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    if not removed:
+        Reaction.objects.create(message=message, user=user, emoji=emoji)
+    events.message_reactions_on_commit(message)
+    return not removed
 
 
 # --- Moderation ----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
@@ -53,3 +55,21 @@ def frame_time(value, *, earlier_by: datetime.timedelta = datetime.timedelta(0))
         return moment - earlier_by
     except OverflowError:
         raise ValueError from None
+
+
+def scope_language(scope, user) -> str:
+    """The language the person's pages are in: their chosen one, else the language cookie, else the
+    browser's (PersonLanguageMiddleware and LocaleMiddleware decide the same way for pages)."""
+    candidates = [getattr(user, "language", "")]
+    candidates.append(scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, ""))
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [part.split(";")[0].strip() for part in accept.split(",")[:8]]
+    for code in candidates:
+        if not code:
+            continue
+        try:
+            return translation.get_supported_language_variant(code.lower())
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE

@@ -17,6 +17,7 @@ urlpatterns = [
     path("messages/message/<int:message_id>/delete/", views.message_delete, name="delete"),
     path("messages/message/<int:message_id>/report/", views.message_report, name="report"),
     path("messages/message/<int:message_id>/history/", views.message_history, name="history"),
+    path("messages/message/<int:message_id>/react/", views.message_react, name="react"),
     path("messages/moderation/", views.moderation, name="moderation"),
     path("messages/moderation/<int:report_id>/<str:action>/", views.moderation_decide, name="moderation_decide"),
     path("messages/moderation/suspensions/<int:suspension_id>/lift/", views.unsuspend, name="unsuspend"),

@@ -1,6 +1,8 @@
 """Pages of the messaging app. Everything works with plain forms (POST, redirect, GET); the room page's
 JavaScript (static/js/room.js) only upgrades it to live updates over /ws/rooms/<id>/."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +20,7 @@ from clusters.models import User
 from config.ratelimit import RateLimited, marked_rate_limited
 from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
-from messaging.models import Message, Room
+from messaging.models import Message, Reaction, Room
 
 PAGE = 50
 
@@ -33,14 +36,25 @@ def _room_url(room_id: int, message_id: int | None = None) -> str:
     return f"{url}#m{message_id}" if message_id else url
 
 
+def _preview(message: Message) -> str:
+    """A message's text for the conversation list: one line of it, without Markdown's marks."""
+    text = re.sub(r"[*_`#>~]|!?\[([^\]]*)\]\([^)]*\)", lambda match: match.group(1) or "", message.body)
+    return Truncator(" ".join(text.split())).chars(90)
+
+
 @login_required
 def rooms(request):
-    """Every room and conversation the person can read, with its unread count (one query), plus the
-    other person's name for direct rooms (one query)."""
+    """Every room and conversation the person can read, most recent first, with its unread count (one
+    query), the other person's name for direct rooms (one query) and its last message (one query)."""
     all_rooms = selectors.rooms_overview(user=request.user)
     partners = selectors.direct_room_partners(rooms=all_rooms, user=request.user)
+    last = selectors.last_messages(rooms=all_rooms)
     for room in all_rooms:
         room.partner = partners.get(room.pk)
+        room.last = last.get(room.pk)
+        room.preview = _preview(room.last) if room.last and not room.last.is_deleted else ""
+    # Ids are the order of messages: the room with the newest one first; rooms without any after them.
+    all_rooms.sort(key=lambda room: -room.last.pk if room.last else 0)
     return render(
         request,
         "messaging/rooms.html",
@@ -63,7 +77,7 @@ def room(request, room_id):
             data = form.cleaned_data
             reply_to = None
             if data.get("reply_to"):
-                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).first()
+                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).select_related("author").first()
             try:
                 message = services.message_post(
                     room=room, author=request.user, body=data["body"], client_id=data.get("client_id") or "",
@@ -105,10 +119,10 @@ def room(request, room_id):
     online = presence.room_online_sync(room_id=room.pk)
     for person in people:
         person.is_online = person.pk in online
-    by_id = {message.pk: message for message in shown}
+    reactions = selectors.reactions_of([message.pk for message in shown])
     divider_id = None
     for message in shown:
-        message.reply_target = by_id.get(message.reply_to_id)
+        message.reaction_list = reactions.get(message.pk, ())
         message.can_change = services.can_change(message=message, user=request.user)
         message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
         message.can_remove_files = not message.is_deleted and (is_facilitator or message.author_id == request.user.pk)
@@ -138,6 +152,8 @@ def room(request, room_id):
             and not services.direct_room_open(room=room, user=request.user),
             "position": position,
             "max_body": services.MAX_BODY,
+            "edit_window": services.edit_window_seconds(),
+            "reaction_choices": Reaction.EMOJI,
         },
     ), refusal)
 
@@ -247,6 +263,18 @@ def message_delete(request, message_id):
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Message deleted."))
+    return redirect(_room_url(message.room_id, message.pk))
+
+
+@login_required
+@require_POST
+def message_react(request, message_id):
+    """Adds or takes back one's reaction (the buttons under a message; the live page sends a frame)."""
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    try:
+        services.reaction_toggle(message=message, user=request.user, emoji=request.POST.get("emoji", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
     return redirect(_room_url(message.room_id, message.pk))
 
 

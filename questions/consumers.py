@@ -21,7 +21,6 @@ from collections import deque
 from datetime import timedelta
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone, translation
@@ -34,6 +33,7 @@ from messaging.sockets import (
     CLOSE_UNAUTHENTICATED,
     frame_id,
     frame_time,
+    scope_language,
     socket_db,
 )
 from questions import events, selectors
@@ -51,24 +51,6 @@ EDITED_MAX = 200
 EDIT_MARGIN = timedelta(seconds=60)
 # Each resync costs a few queries: a socket gets this many per 10 seconds.
 RESYNC_BUDGET = 30
-
-
-def _scope_language(scope, user) -> str:
-    """The language the person's pages are in: their chosen one, else the language cookie, else the
-    browser's (PersonLanguageMiddleware and LocaleMiddleware decide the same way for pages)."""
-    candidates = [getattr(user, "language", "")]
-    candidates.append(scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, ""))
-    headers = dict(scope.get("headers") or [])
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    candidates += [part.split(";")[0].strip() for part in accept.split(",")[:8]]
-    for code in candidates:
-        if not code:
-            continue
-        try:
-            return translation.get_supported_language_variant(code.lower())
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
 
 
 class QuestionConsumer(AsyncWebsocketConsumer):
@@ -94,7 +76,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             return
         self.cluster_id = question.cluster_id
         self.cluster_is_open = question.cluster.is_open
-        self.language = _scope_language(self.scope, self.user)
+        self.language = scope_language(self.scope, self.user)
         # Joined before any resync is answered: whatever commits after a resync has read the database
         # reaches this socket as a broadcast, queued behind the resync's reply.
         self.question_group = events.question_group(self.question_id)

@@ -52,7 +52,18 @@
     input.tabIndex = -1;
     var label = box.querySelector("label");
     if (label) label.classList.add("visually-hidden");
-    box.insertBefore(button, input);
+    // In the room's one-line composer the button sits at the start of the line, the limits are in its title.
+    var row = form.querySelector(".composer-row");
+    var help = box.querySelector(".help");
+    if (row) {
+      button.textContent = "📎";
+      button.title = text.textAttach + (help ? " · " + help.textContent : "");
+      button.setAttribute("aria-label", text.textAttach);
+      row.insertBefore(button, row.firstChild);
+      if (help) help.hidden = true;
+    } else {
+      box.insertBefore(button, input);
+    }
     box.appendChild(listEl);
     box.appendChild(errorEl);
     box.appendChild(progressRow);

@@ -1,10 +1,39 @@
-// Keeps the navigation's notification badge live (the `user-<id>` group over /ws/notifications/).
+// Keeps the navigation's badges (notifications, unread messages) live (the `user-<id>` group over /ws/notifications/).
 // On a room page room.js already holds a socket that carries the same frames, so this one stays off.
 (function () {
   "use strict";
   var badge = document.querySelector("[data-notifications-badge]");
   if (!badge || !window.WebSocket || !document.body.dataset.userId) return;
+  var messagesBadge = document.querySelector("[data-messages-badge]");
   var attempts = 0;
+
+  function setBadge(node, count) {
+    node.dataset.count = count;
+    node.textContent = count || "";
+  }
+
+  // The phone's "Menu" toggle carries unread messages and notifications together.
+  function updateMenu() {
+    var menu = document.querySelector("[data-menu-badge]");
+    if (!menu) return;
+    setBadge(menu, (Number(badge.dataset.count) || 0) + (messagesBadge ? Number(messagesBadge.dataset.count) || 0 : 0));
+  }
+
+  // On the conversation list, a change in the unread messages brings the list up to date (order,
+  // previews, counts) without reloading the page.
+  function refreshRooms() {
+    var rooms = document.querySelector("[data-rooms]");
+    if (!rooms || !window.fetch) return;
+    fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-rooms]");
+      if (!fresh) return;
+      rooms.replaceWith(fresh);
+      if (window.PuenteTimes) window.PuenteTimes.format(fresh);
+    }).catch(function () { /* the next change tries again */ });
+  }
 
   function connect() {
     if (document.getElementById("room")) return;
@@ -15,16 +44,14 @@
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "notification") {
-        badge.dataset.count = frame.unread;
-        badge.textContent = frame.unread || "";
-        // The phone's "Menu" toggle carries unread messages and notifications together.
-        var menu = document.querySelector("[data-menu-badge]");
-        var messages = document.querySelector("[data-messages-badge]");
-        if (menu) {
-          var total = frame.unread + (messages ? parseInt(messages.dataset.count, 10) || 0 : 0);
-          menu.dataset.count = total;
-          menu.textContent = total || "";
-        }
+        setBadge(badge, frame.unread);
+        updateMenu();
+      } else if (frame.type === "counts") {
+        setBadge(badge, frame.notifications);
+        var before = messagesBadge ? Number(messagesBadge.dataset.count) : 0;
+        if (messagesBadge) setBadge(messagesBadge, frame.messages);
+        updateMenu();
+        if (frame.messages !== before) refreshRooms();
       }
     };
     ws.onclose = function (event) {

@@ -686,3 +686,72 @@ async def test_people_whose_server_died_drop_out_of_presence_at_a_heartbeat(gene
     assert (await receive(socket, "presence", timeout=3))["online"] == both
     assert (await receive(socket, "presence", timeout=3))["online"] == [ana.pk]
     await socket.disconnect()
+
+
+async def test_message_frames_carry_the_rooms_row_in_each_readers_language(general, ana, mateo, lucia):
+    """A new message, its edit and its deletion each come with the message's row (messaging/_message.html,
+    the page's own template) in the language of the reader's pages, rendered for everyone in the room:
+    every action the room allows, marked with who may take it, and no CSRF token."""
+    ana.language, mateo.language = "es", "pt-br"
+    for person in (ana, mateo):
+        await database_sync_to_async(person.save)(update_fields=["language"])
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(ana_socket, {"type": "message", "body": "Muestras el **lunes**", "client_id": "row-1"})
+    mine, theirs = await receive(ana_socket, "message"), await receive(mateo_socket, "message")
+    for frame in (mine, theirs):
+        assert frame["row"].startswith(f'<li class="msg" id="m{frame["id"]}" data-id="{frame["id"]}"')
+        assert "<strong>lunes</strong>" in frame["row"] and "data-for-everyone" in frame["row"]
+        assert 'data-if="mine-recent"' in frame["row"] and 'data-if="others"' in frame["row"]
+        assert 'name="csrfmiddlewaretoken" value=""' in frame["row"]
+    assert "Responder" in mine["row"] and "Denunciar" in mine["row"]
+    assert "Responder" in theirs["row"] and "Denunciar" in theirs["row"]  # Portuguese: the same words
+    assert "Excluir…" in theirs["row"] and "Eliminar…" in mine["row"]
+
+    message = await database_sync_to_async(Message.objects.get)(pk=mine["id"])
+    await database_sync_to_async(services.message_edit)(message=message, editor=ana, body="Muestras el martes")
+    edited = await receive(mateo_socket, "edited")
+    assert "martes" in edited["row"] and "(editada)" in edited["row"]
+    await database_sync_to_async(services.message_delete)(message=message, acting_user=lucia)
+    deleted = await receive(ana_socket, "deleted")
+    assert "Este mensaje fue eliminado." in deleted["row"] and "msg-menu" not in deleted["row"]
+
+    # A resync sends the same rows, in the reader's language.
+    await send(mateo_socket, {"type": "resync", "after_id": mine["id"] - 1})
+    resent = await receive(mateo_socket, "message")
+    assert resent["id"] == mine["id"] and "Esta mensagem foi excluída." in resent["row"]
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()
+
+
+async def test_the_messages_badge_follows_private_messages_and_reads_live(general, ana, mateo):
+    """A direct message updates the other person's Messages badge on every page they have open (the
+    notification socket, and a room socket elsewhere); reading it brings the badge back down."""
+    direct = await database_sync_to_async(services.room_direct)(user=ana, other=mateo)
+    badge = WebsocketCommunicator(application, "/ws/notifications/")
+    badge.scope["user"] = ana
+    await badge.connect()
+    elsewhere = await open_socket(ana, general.pk)
+    message = await database_sync_to_async(services.message_post)(room=direct, author=mateo, body="¿Firmamos hoy?")
+    assert (await receive(badge, "counts"))["messages"] == 1
+    assert (await receive(elsewhere, "counts"))["messages"] == 1
+    await database_sync_to_async(services.room_mark_read)(room=direct, user=ana, message_id=message.pk)
+    assert (await receive(badge, "counts")) == {"type": "counts", "messages": 0, "notifications": 0}
+    await badge.disconnect()
+    await elsewhere.disconnect()
+
+
+async def test_a_reaction_reaches_everyone_live_with_who_reacted_and_toggles_back(general, ana, mateo):
+    message = await database_sync_to_async(services.message_post)(room=general, author=mateo, body="Contenedor en Hamburgo")
+    ana_socket = await open_socket(ana, general.pk)
+    mateo_socket = await open_socket(mateo, general.pk)
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "🎉"})
+    frame = await receive(mateo_socket, "reactions")
+    assert frame["id"] == message.pk
+    assert f'data-react="🎉" data-by="{ana.pk}" title="Ana Martínez">🎉 1</button>' in frame["row"]
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "🎉"})  # taken back
+    assert "msg-reactions" not in (await receive(mateo_socket, "reactions"))["row"]
+    await send(ana_socket, {"type": "react", "id": message.pk, "emoji": "💩"})
+    assert (await receive(ana_socket, "error"))["code"] == "unknown_reaction"
+    await ana_socket.disconnect()
+    await mateo_socket.disconnect()

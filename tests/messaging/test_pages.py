@@ -1,5 +1,5 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from clusters.models import ClusterMembership
@@ -61,16 +61,17 @@ def test_the_room_page_query_count_stays_the_same_as_messages_and_members_grow(
     client.get(room_url(general))  # warm the session
     # 1 session, 1 user, 1 room (with access check), 1 messages with authors, 1 their attachments, 1 read position,
     # 5 moving the read position (savepoint, locked read position, newest message id, update, release),
-    # 1 facilitator check, 1 people, 1 navigation counts (messaging), 1 agency staff
-    # check and user's firm (navigation, clusters.nav)
+    # 1 facilitator check, 1 people, 1 reactions of the messages shown, 1 navigation counts (messaging),
+    # 1 agency staff check and user's firm (navigation, clusters.nav)
     services.message_post(room=general, author=mateo, body="segundo")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert client.get(room_url(general)).status_code == 200
     for i in range(60):
         person = make_person(f"p{i}@example.org", name=f"Persona {i}")
         activate(person, general.cluster)
-        services.message_post(room=general, author=person, body=f"mensaje {i}", reply_to=Message.objects.first())
-    with django_assert_num_queries(15):
+        message = services.message_post(room=general, author=person, body=f"mensaje {i}", reply_to=Message.objects.first())
+        services.reaction_toggle(message=message, user=ana, emoji="👍")
+    with django_assert_num_queries(16):
         response = client.get(room_url(general))
     assert len(response.context["shown"]) == 50
     assert len(response.context["people"]) == 62
@@ -117,13 +118,38 @@ def test_the_rooms_list_shows_unread_per_room_and_the_partner_of_direct_rooms(
     services.message_post(room=direct, author=mateo, body="¿Hablamos del contrato?")
     client.force_login(ana)
     client.get(reverse("messaging:rooms"))
-    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 navigation counts,
-    # 1 agency staff check and firm (navigation, clusters.nav)
-    with django_assert_num_queries(6):
+    # 1 session, 1 user, 1 rooms with unread counts, 1 direct partners, 1 last messages with their
+    # authors, 1 navigation counts, 1 agency staff check and firm (navigation, clusters.nav)
+    with django_assert_num_queries(7):
         response = client.get(reverse("messaging:rooms"))
     rooms = {room.pk: room for room in response.context["following"]}
     assert rooms[direct.pk].unread == 1 and rooms[direct.pk].partner == mateo
     assert "Mateo Restrepo" in response.content.decode()
+
+
+def test_the_rooms_list_puts_the_most_recent_conversation_first_with_a_preview_and_its_time(
+    client, general, ana, mateo, lucia, django_assert_num_queries
+):
+    direct = services.room_direct(user=ana, other=mateo)
+    services.message_post(room=direct, author=mateo, body="¿Hablamos del **contrato**?")
+    services.message_post(room=general, author=lucia, body="Bienvenidos a [la sala](https://puente.example/x)")
+    client.force_login(ana)
+    page = client.get(reverse("messaging:rooms"))
+    assert [room.pk for room in page.context["following"]] == [general.pk, direct.pk]
+    html = page.content.decode()
+    assert "Lucía Vargas:</span> Bienvenidos a la sala" in html
+    assert "Mateo Restrepo:</span> ¿Hablamos del contrato?" in html
+    assert html.index("Bienvenidos a la sala") < html.index("¿Hablamos del contrato?")
+    assert html.count("<time class=\"meta room-row-time\" datetime=") == 2  # written in the reader's zone by times.js
+    # Mateo answers: the direct conversation comes first again, and his last message is its preview.
+    services.message_post(room=direct, author=mateo, body="Mañana a las 9")
+    services.message_post(room=direct, author=ana, body="Perfecto")
+    client.get(reverse("messaging:rooms"))
+    with django_assert_num_queries(7):
+        page = client.get(reverse("messaging:rooms"))
+    assert [room.pk for room in page.context["following"]] == [direct.pk, general.pk]
+    assert page.context["following"][0].unread == 2
+    assert "You:</span> Perfecto" in page.content.decode()
 
 
 def test_follow_and_mute(client, general, ana):
@@ -324,3 +350,24 @@ def test_kept_message_rows_are_the_templates_own_html_for_every_reader_and_follo
     page = client.get(room_url(general)).content.decode()
     assert "Rotterdam" in page and "Hamburgo" not in page and "Puerto Cortés" not in page
     check(mateo)
+
+
+def test_reactions_show_under_the_message_and_toggle_without_javascript(client, general, ana, mateo, lucia):
+    message = services.message_post(room=general, author=mateo, body="Llegó el contenedor a Hamburgo")
+    assert services.reaction_toggle(message=message, user=lucia, emoji="🎉")
+    client.force_login(ana)
+    react = reverse("messaging:react", args=[message.pk])
+    assert client.post(react, {"emoji": "🎉"})["Location"].endswith(f"#m{message.pk}")
+    client.post(react, {"emoji": "👍"})
+    page = client.get(room_url(general)).content.decode()
+    assert 'data-react="🎉" data-by="' in page and 'title="Lucía Vargas, Ana Martínez" aria-pressed="true">🎉 2<' in page
+    assert 'title="Ana Martínez" aria-pressed="true">👍 1<' in page
+    client.post(react, {"emoji": "👍"})  # taken back
+    assert "👍 1" not in client.get(room_url(general)).content.decode()
+    # Only the room's set, only by people who can read the room.
+    with pytest.raises(ValidationError) as refused:
+        services.reaction_toggle(message=message, user=ana, emoji="💩")
+    assert refused.value.code == "unknown_reaction"
+    otto = make_person("otto2@example.org", name="Otto")
+    with pytest.raises(PermissionDenied):
+        services.reaction_toggle(message=message, user=otto, emoji="👍")

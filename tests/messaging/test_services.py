@@ -106,6 +106,28 @@ def test_a_mention_notifies_the_person_and_is_marked_up(
     assert [mail.to for mail in mailoutbox] == [[mateo.email]]
 
 
+def test_a_mention_is_a_name_of_someone_in_the_room_never_an_email_address(general, ana, mateo, lucia, otto):
+    """"@Mateo Restrepo" (any case, with or without accents) and a first name nobody else in the room
+    has mention that person; an email address's first part mentions nobody; a first name two people
+    share needs the full name."""
+    from tests.conftest import activate, make_person
+
+    activate(make_person("ml@example.org", name="Mateo López"), general.cluster)
+    message = services.message_post(
+        room=general, author=ana,
+        body="@mateo restrepo y @LUCIA: ¿y @mateo? cc @otto y mateo@demo.puente",
+    )
+    assert '<span class="mention">@mateo restrepo</span>' in message.body_html
+    assert '<span class="mention">@LUCIA</span>' in message.body_html
+    assert message.body_html.count('class="mention"') == 2  # "@mateo" alone is two people; otto is elsewhere
+    assert {note.recipient for note in Notification.objects.all()} == {mateo, lucia}
+    # The first part of an email address is nobody's name here.
+    lucia.email = "lv@demo.puente"
+    lucia.save(update_fields=["email"])
+    plain = services.message_post(room=general, author=ana, body="hola @lv")
+    assert "mention" not in plain.body_html
+
+
 def test_the_rate_limit_allows_20_messages_in_10_seconds_and_refuses_the_21st(ana):
     for _ in range(20):
         services.message_rate_check(user=ana)

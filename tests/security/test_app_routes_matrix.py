@@ -68,6 +68,7 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "messaging:edit": ("get", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
     "messaging:delete": ("post", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
     "messaging:report": ("post", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, K, K, K, N, N, K]),
+    "messaging:react": ("post", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
     "messaging:history": ("get", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, N, N, K, N, N, K]),
     "messaging:moderation": ("get", None, [L, L, L, N, N, N, N, K, N, N, K]),
     "messaging:moderation_decide": (
