@@ -45,7 +45,7 @@ def test_a_photo_attached_on_a_phone_shows_live_on_the_other_page(browser, live_
         thumbnail = row.locator(".attachment.image img")
         thumbnail.wait_for()
         assert row.locator(".file-card", has_text="precios FOB.csv").count() == 1
-        assert mateo.evaluate("(img) => img.complete && img.naturalWidth > 0", thumbnail.element_handle())
+        mateo.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
         shots(mateo, "mateo-sees-the-photo-live")
         ana.locator("[data-messages] li.msg", has_text="Así se ve el lote 7").locator(".attachment.image img").wait_for()
         assert chosen.count() == 0  # the composer is empty again
