@@ -56,7 +56,22 @@
     var row = form.querySelector(".composer-row");
     var help = box.querySelector(".help");
     if (row) {
-      button.textContent = "📎";
+      // A paperclip drawn here: an emoji needs a font that phones and test browsers may lack.
+      button.textContent = "";
+      var ns = "http://www.w3.org/2000/svg";
+      var icon = document.createElementNS(ns, "svg");
+      icon.setAttribute("viewBox", "0 0 24 24");
+      icon.setAttribute("width", "20");
+      icon.setAttribute("height", "20");
+      icon.setAttribute("aria-hidden", "true");
+      var path = document.createElementNS(ns, "path");
+      path.setAttribute("d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5");
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "1.8");
+      path.setAttribute("stroke-linecap", "round");
+      icon.appendChild(path);
+      button.appendChild(icon);
       button.title = text.textAttach + (help ? " · " + help.textContent : "");
       button.setAttribute("aria-label", text.textAttach);
       row.insertBefore(button, row.firstChild);
