@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ninja",  # the agency API's docs page, with its assets served locally (no CDN)
     # Puente, in dependency order: each app may import only those above it.
     "clusters",
+    "attachments",  # files attached to what the apps above own; asks them who may read (attachments.access)
     "incentives",
     "messaging",
     "questions",
@@ -195,8 +196,34 @@ COUNTRIES_FIRST = []
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# Attachments (attachments/): on the local file system by default, in S3-compatible object storage
+# when ATTACHMENTS_S3_BUCKET is set (several app machines; docs/DEPLOY.md, "Files").
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
+_attachments_bucket = env_str("ATTACHMENTS_S3_BUCKET")
+if _attachments_bucket:
+    _attachments_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _attachments_bucket,
+            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("ATTACHMENTS_S3_REGION") or None,
+            "access_key": env_str("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,  # downloads redirect to URLs signed for a short while
+            "querystring_expire": env_int("PUENTE_ATTACHMENT_URL_SECONDS", 60, minimum=5),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _attachments_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base URL: files are served only through the checked download view, never as /media/.
+        "OPTIONS": {"location": env_str("ATTACHMENTS_ROOT", str(Path(MEDIA_ROOT) / "private")), "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": _attachments_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and not TESTING
@@ -272,6 +299,17 @@ PUENTE_RATE_LIMITS = {
     "join_request": env_rate("PUENTE_RATE_JOIN_REQUEST", "10/3600"),  # asking to join a cluster or a firm
     "api": env_rate("PUENTE_RATE_API", "600/60"),  # agency API calls, per token (docs/API.md)
 }
+# Attachments (attachments/processing.py): sizes, how many per message, pixels an image may have
+# (decompression bombs), quotas per person per day and per cluster, and nginx's internal location
+# (X-Accel-Redirect) when the proxy serves the bytes (deploy/nginx.conf), empty to stream them.
+PUENTE_ATTACHMENT_MAX_BYTES = env_int("PUENTE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+PUENTE_ATTACHMENT_MAX_FILES = env_int("PUENTE_ATTACHMENT_MAX_FILES", 5, minimum=1)
+PUENTE_ATTACHMENT_MAX_PIXELS = env_int("PUENTE_ATTACHMENT_MAX_PIXELS", 50_000_000, minimum=1_000_000)
+PUENTE_ATTACHMENT_DAILY_BYTES = env_int("PUENTE_ATTACHMENT_DAILY_BYTES", 200 * 1024 * 1024, minimum=1024)
+PUENTE_ATTACHMENT_CLUSTER_BYTES = env_int("PUENTE_ATTACHMENT_CLUSTER_BYTES", 20 * 1024**3, minimum=1024)
+PUENTE_ATTACHMENT_ACCEL_REDIRECT = env_str("PUENTE_ATTACHMENT_ACCEL_REDIRECT", "")
+# A form with five files of the largest size, and then some, goes through (files are checked one by one).
+DATA_UPLOAD_MAX_NUMBER_FILES = PUENTE_ATTACHMENT_MAX_FILES * 2
 # Notification emails to one person: the first PUENTE_EMAIL_BURST in each PUENTE_EMAIL_WINDOW seconds
 # go out at once; the rest wait for `send_notification_digests`, one email that gathers them.
 PUENTE_EMAIL_BURST = env_int("PUENTE_EMAIL_BURST", 3, minimum=1)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("language/", cluster_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("clusters.urls")),
+    path("", include("attachments.urls")),
     path("", include("incentives.urls")),
     path("", include("messaging.urls")),
     path("", include("questions.urls")),

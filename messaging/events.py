@@ -29,6 +29,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from messaging import rendering
 
@@ -61,7 +62,28 @@ def message_frame(message) -> dict:
         "deleted": deleted,
         "reply_to": message.reply_to_id,
         "client_id": message.client_id,
+        "attachments": [] if deleted else [attachment_data(item) for item in getattr(message, "attachment_list", ())],
     }
+
+
+def attachment_data(attachment) -> dict:
+    """An attachment in a frame: what a client needs to show it. The URLs are the checked download
+    paths (attachments.views), useless to anyone who may not read the room."""
+    removed = attachment.removed_at is not None
+    data = {"id": attachment.key, "name": attachment.name, "removed": removed}
+    if removed:
+        return data
+    data.update(
+        kind=attachment.kind, type=attachment.content_type, size=attachment.size,
+        url=reverse("attachments:download", args=[attachment.key]),
+    )
+    if attachment.kind == "image":
+        data.update(
+            width=attachment.width, height=attachment.height,
+            thumb=reverse("attachments:thumbnail", args=[attachment.key, "small"]),
+            thumb_large=reverse("attachments:thumbnail", args=[attachment.key, "large"]),
+        )
+    return data
 
 
 _in_flight: set[asyncio.Task] = set()
@@ -142,6 +164,7 @@ def _message_change_on_commit(message, frame: dict, **extra) -> None:
     def send():
         rendering.load_reply_target(message)
         rendering.load_reactions(message)
+        rendering.load_attachments(message)
         texts = _texts_with_row(frame, message, room)
         event = {
             "type": "room.frame", "room": room.pk, "text": texts.get(settings.LANGUAGE_CODE) or dumps(frame),
@@ -169,6 +192,14 @@ def edited_frame(message) -> dict:
 
 def deleted_frame(message) -> dict:
     return {"type": "deleted", "id": message.pk, "room": message.room_id}
+
+
+def attachment_removed_frame(*, room_id: int, message_id: int, attachment) -> dict:
+    return {"type": "attachment_removed", "id": message_id, "room": room_id, "attachment": attachment.key}
+
+
+def attachment_removed_on_commit(*, room_id: int, message_id: int, attachment) -> None:
+    _room_frame_on_commit(room_id, attachment_removed_frame(room_id=room_id, message_id=message_id, attachment=attachment))
 
 
 def message_edited_on_commit(message) -> None:

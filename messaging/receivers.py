@@ -28,3 +28,18 @@ def on_award_changed(sender, award, change=None, **kwargs) -> None:
     except NoReverseMatch:
         url = ""
     services.notification_award(recipient=recipient, award=award, change=change, url=url)
+
+
+def message_url(message_id: int) -> str:
+    return reverse("messaging:message_link", args=[message_id])
+
+
+def on_attachment_removed(sender, attachment, **kwargs) -> None:
+    from messaging import events, selectors
+    from messaging.models import Message
+
+    if attachment.owner_type != selectors.ATTACHMENT_OWNER:
+        return
+    room_id = Message.objects.filter(pk=attachment.owner_id).values_list("room_id", flat=True).first()
+    if room_id is not None:
+        events.attachment_removed_on_commit(room_id=room_id, message_id=attachment.owner_id, attachment=attachment)

@@ -50,6 +50,14 @@ def load_reactions(message) -> None:
         message.reaction_list = reactions_of([message.pk]).get(message.pk, ())
 
 
+def load_attachments(message) -> None:
+    """The message's files for its row, unless they were read with others (one query)."""
+    if not hasattr(message, "attachment_list"):
+        from messaging.selectors import with_attachments
+
+        with_attachments([message])
+
+
 def _common_key(message) -> tuple:
     reply_target = message.reply_target
     return (
@@ -64,6 +72,8 @@ def _common_key(message) -> tuple:
         ),
         message.can_change, message.can_delete, message.can_report, message.can_see_history, message.can_promote,
         getattr(message, "reaction_list", ()),
+        tuple((item.key, item.is_removed) for item in getattr(message, "attachment_list", ())),
+        getattr(message, "can_remove_files", False),
     )
 
 
@@ -75,6 +85,7 @@ def _for_reader(message, *, user, room, is_facilitator: bool) -> tuple:
     message.can_report = alive and room.is_cluster_room and not mine
     message.can_see_history = alive and is_facilitator and message.edited_at is not None
     message.can_promote = alive and room.is_cluster_room and (mine or is_facilitator)
+    message.can_remove_files = alive and (mine or is_facilitator)
     message.reacted = {emoji for emoji, _n, _names, ids in getattr(message, "reaction_list", ()) if str(user.pk) in ids.split()}
     return ("reader", room.is_archived, room.is_cluster_room, mine, tuple(sorted(message.reacted)), *_common_key(message))
 
@@ -89,6 +100,7 @@ def _for_everyone(message, *, room) -> tuple:
     message.can_report = alive and room.is_cluster_room
     message.can_see_history = alive and message.edited_at is not None
     message.can_promote = alive and room.is_cluster_room
+    message.can_remove_files = alive  # marked "mine facilitator" in the template
     return ("everyone", room.is_archived, room.is_cluster_room, *_common_key(message))
 
 

@@ -13,6 +13,8 @@ from django.db.models import BooleanField, Exists, IntegerField, OuterRef, Q, Qu
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from attachments.models import Attachment
+from attachments.selectors import attachments_for
 from clusters.models import Cluster, ClusterMembership, User
 from config.cache import read_many
 from messaging.models import (
@@ -29,6 +31,7 @@ from messaging.models import (
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
+ATTACHMENT_OWNER = "messaging.message"  # Attachment.owner_type of a room message's files
 
 
 def _active_cluster_ids(user: User):
@@ -110,10 +113,54 @@ def room_messages(*, room: Room, before_id: int | None = None, after_id: int | N
     # With the message each one replies to, for its quote (a join, not a query).
     messages = Message.objects.filter(room=room).select_related("author", "reply_to__author")
     if after_id is not None:
-        return list(messages.filter(id__gt=after_id).order_by("id")[:limit])
+        return with_attachments(list(messages.filter(id__gt=after_id).order_by("id")[:limit]))
     if before_id is not None:
         messages = messages.filter(id__lt=before_id)
-    return list(reversed(messages.order_by("-id")[:limit]))
+    return with_attachments(list(reversed(messages.order_by("-id")[:limit])))
+
+
+def with_attachments(messages: list[Message]) -> list[Message]:
+    """Sets `attachment_list` on each message (not on deleted ones: their files are going). One query
+    when any message is shown."""
+    by_owner = attachments_for(
+        owner_type=ATTACHMENT_OWNER, owner_ids=[message.pk for message in messages if not message.is_deleted]
+    )
+    for message in messages:
+        message.attachment_list = by_owner.get(message.pk, [])
+    return messages
+
+
+def room_files(*, room: Room):
+    """Every file shared in the room's messages (not deleted, not taken down), newest first, as a
+    queryset to paginate: one query per page (and one to count)."""
+    shown = Message.objects.filter(room=room, deleted_at__isnull=True).values("pk")
+    return (
+        Attachment.objects.filter(
+            owner_type=ATTACHMENT_OWNER, owner_id__in=shown, removed_at__isnull=True, purge_after__isnull=True
+        )
+        .select_related("uploader")
+        .order_by("-id")
+    )
+
+
+def message_readable(user: User, message_id: int) -> bool:
+    """The rule of attachments for room messages: a message not deleted, in a room this person can read
+    now (the readable-room rule, readable_room_sql). One query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    readable, params = readable_room_sql(user, "r")
+    sql = (
+        f"SELECT 1 FROM {Message._meta.db_table} m JOIN {Room._meta.db_table} r ON r.id = m.room_id "
+        f"WHERE m.id = %s AND m.deleted_at IS NULL AND {readable}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_id, *params])
+        return cursor.fetchone() is not None
+
+
+def message_moderated_by(user: User, message_id: int) -> bool:
+    message = Message.objects.filter(pk=message_id).select_related("room").first()
+    return message is not None and is_facilitator_of_room(user=user, room=message.room)
 
 
 def newest_message_ids(room_ids: list[int]) -> dict[int, int]:

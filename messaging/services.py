@@ -7,6 +7,7 @@ consumer turns into an error frame), and schedules its live update with events.*
 
 import re
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from attachments import services as attachment_services
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
 from config.ratelimit import email_allowed_now, rate_limit
@@ -362,10 +364,10 @@ def _render(body: str, mentioned: list[User], mentions: "_Mentions | None" = Non
     return sanitize_html("".join(parts))
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     # NUL characters mean nothing in a message, and PostgreSQL cannot store them in text.
     body = (body or "").replace("\x00", "").strip()
-    if not body:
+    if not body and not allow_empty:
         raise ValidationError(_("Write something first."), code="empty")
     if len(body) > MAX_BODY:
         raise ValidationError(
@@ -380,14 +382,34 @@ def message_rate_check(*, user: User) -> None:
     rate_limit(action="message", user=user)
 
 
-@transaction.atomic
+ATTACHMENT_OWNER = selectors.ATTACHMENT_OWNER
+
+
 def message_post(
-    *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None
+    *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None, files=()
 ) -> Message:
-    """Posts a message. Retrying with the same client_id returns the first message (nothing doubled)."""
+    """Posts a message, with up to settings.PUENTE_ATTACHMENT_MAX_FILES files: all of them or nothing
+    (attachments.services: the files are checked and re-encoded before the room is locked, written,
+    and deleted again if the message is not stored). Retrying with the same client_id returns the first
+    message (nothing doubled, the retry's files are not kept). A message with files may have no text."""
+    files = [upload for upload in files or () if upload is not None]
+    if not files:
+        return _message_post(room=room, author=author, body=body, client_id=client_id, reply_to=reply_to)
+    if not can_read_room(user=author, room=room):
+        raise PermissionDenied(_("You are not a member of this room."))
+    prepared = attachment_services.upload_prepare(files=files)
+    with attachment_services.upload_staged(prepared) as staged, transaction.atomic():
+        message = _message_post(
+            room=room, author=author, body=body, client_id=client_id, reply_to=reply_to, staged=staged
+        )
+    return message
+
+
+@transaction.atomic
+def _message_post(*, room, author, body, client_id, reply_to, staged=None) -> Message:
     prev_id = _lock_room_for_posting(room, author)
     message_rate_check(user=author)
-    message, new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+    message, new = _post_locked(room, author, body, client_id, reply_to, prev_id, staged=staged)
     if new:
         _private_room_activity(room, author)
     return message
@@ -444,10 +466,10 @@ def _lock_room_for_posting(room: Room, author: User) -> int | None:
     return Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
 
 
-def _post_locked(room, author, body, client_id, reply_to, prev_id) -> tuple[Message, bool]:
+def _post_locked(room, author, body, client_id, reply_to, prev_id, staged=None) -> tuple[Message, bool]:
     """Stores one message in a room locked by _lock_room_for_posting. (message, whether it is new)."""
     client_id = (client_id or "").replace("\x00", "")[:64]
-    body = _clean_body(body)
+    body = _clean_body(body, allow_empty=bool(staged and staged.rows))
     if reply_to is not None and reply_to.room_id != room.pk:
         raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
     mentioned, mentions = _mentioned_people(room, body, author)
@@ -469,6 +491,11 @@ def _post_locked(room, author, body, client_id, reply_to, prev_id) -> tuple[Mess
             raise ValidationError(_("This message id was already used in another room."), code="client_id_reused") from None
         return first, False
     message.author = author
+    message.attachment_list = []
+    if staged is not None:
+        message.attachment_list = staged.attach(
+            owner_type=ATTACHMENT_OWNER, owner_id=message.pk, uploader=author, cluster=room.cluster
+        )
     # The author's read position is left alone: unread counts never count one's own messages.
     events.message_created_on_commit(message, prev_id=prev_id)
     if mentioned:
@@ -539,6 +566,11 @@ def message_delete(*, message: Message, acting_user: User) -> Message:
     message.deleted_at = timezone.now()
     message.deleted_by = acting_user
     message.save(update_fields=["deleted_at", "deleted_by"])
+    # Its files can no longer be downloaded, and are deleted once the edit window is over
+    # (remove_orphaned_attachments).
+    attachment_services.attachments_release(
+        owner_type=ATTACHMENT_OWNER, owner_id=message.pk, after=timedelta(seconds=edit_window_seconds())
+    )
     events.message_deleted_on_commit(message)
     return message
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -71,9 +71,10 @@ def rooms(request):
 def room(request, room_id):
     room = selectors.room_for_user(user=request.user, room_id=room_id)
     form, refusal = MessageForm(), None
+    wants_json = request.method == "POST" and "application/json" in request.headers.get("Accept", "")
     if request.method == "POST":
-        form = MessageForm(request.POST)
-        if form.is_valid():
+        form = MessageForm(request.POST, request.FILES)
+        if form.is_valid() and (form.cleaned_data["body"].strip() or form.cleaned_data["files"]):
             data = form.cleaned_data
             reply_to = None
             if data.get("reply_to"):
@@ -81,14 +82,22 @@ def room(request, room_id):
             try:
                 message = services.message_post(
                     room=room, author=request.user, body=data["body"], client_id=data.get("client_id") or "",
-                    reply_to=reply_to,
+                    reply_to=reply_to, files=data["files"],
                 )
             except (ValidationError, PermissionDenied) as exc:
+                if wants_json:
+                    return _json_refusal(exc)
                 messages.error(request, _error_text(exc))
                 refusal = exc
             else:
+                if wants_json:
+                    # The composer's upload (room.js): the message comes live over the socket too.
+                    return JsonResponse({"type": "ack", "id": message.pk, "client_id": message.client_id})
                 return redirect(_room_url(room.pk, message.pk))
         else:
+            if wants_json:
+                return JsonResponse({"type": "error", "code": "empty", "message": _("Write something first.")},
+                                    status=400)
             messages.error(request, _("Write something first."))
 
     reply_target = None
@@ -116,6 +125,7 @@ def room(request, room_id):
         message.reaction_list = reactions.get(message.pk, ())
         message.can_change = services.can_change(message=message, user=request.user)
         message.can_delete = message.can_change or (is_facilitator and not message.is_deleted)
+        message.can_remove_files = not message.is_deleted and (is_facilitator or message.author_id == request.user.pk)
         if divider_id is None and before_id is None and message.pk > last_read_id and message.author_id != request.user.pk:
             divider_id = message.pk if last_read_id else None
     return marked_rate_limited(render(
@@ -146,6 +156,30 @@ def room(request, room_id):
             "reaction_choices": Reaction.EMOJI,
         },
     ), refusal)
+
+
+def _json_refusal(exc: ValidationError | PermissionDenied) -> JsonResponse:
+    code = getattr(exc, "code", None) or ("forbidden" if isinstance(exc, PermissionDenied) else "invalid")
+    if isinstance(exc, ValidationError) and not getattr(exc, "code", None) and exc.error_list:
+        code = exc.error_list[0].code or "invalid"
+    return JsonResponse({"type": "error", "code": code, "message": _error_text(exc)},
+                        status=403 if isinstance(exc, PermissionDenied) else 400)
+
+
+@login_required
+def room_files(request, room_id):
+    """Every file shared in a room, newest first (the room's "Files" tab). Three queries besides the
+    site's own: the room (with the access rule), the page of files, their count."""
+    room = selectors.room_for_user(user=request.user, room_id=room_id)
+    page = Paginator(selectors.room_files(room=room), 40).get_page(request.GET.get("page"))
+    return render(request, "messaging/room_files.html", {"room": room, "page": page})
+
+
+@login_required
+def message_link(request, message_id):
+    """A message in its room, wherever it is in the history (links from the files list)."""
+    message = selectors.message_for_user(user=request.user, message_id=message_id)
+    return redirect(f"{reverse('messaging:room', args=[message.room_id])}?before={message.pk + 1}#m{message.pk}")
 
 
 @login_required
@@ -279,6 +313,9 @@ def moderation(request):
     if not request.user.is_superuser and not services.facilitates_any_cluster(user=request.user):
         raise Http404
     page = Paginator(reports, 30).get_page(request.GET.get("page"))
+    # The reported messages' files, which a facilitator can take down from here (one query).
+    page.object_list = list(page.object_list)
+    selectors.with_attachments([report.message for report in page.object_list])
     suspensions = selectors.suspensions_for_facilitator(user=request.user)[:100]
     return render(
         request, "messaging/moderation.html",

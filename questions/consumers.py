@@ -164,7 +164,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             answers = selectors.answers_after(question=question, after_id=after_id, limit=RESYNC_BATCH + 1)
             more = len(answers) > RESYNC_BATCH
-            answers = answers[:RESYNC_BATCH]
+            answers = selectors.with_attachments(question, answers[:RESYNC_BATCH])
             texts = [events.dumps(events.answer_frame(answer)) for answer in answers]
             answers_title = events.answers_title(question.answer_count)
         if since is not None:

@@ -25,6 +25,8 @@ from django.utils import translation
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
+from messaging.events import attachment_data
+
 
 def question_group(question_id: int) -> str:
     return f"question-{question_id}"
@@ -51,7 +53,8 @@ def answer_fragment(answer) -> str:
 
 
 def answer_frame(answer) -> dict:
-    return {"type": "answer", "id": answer.pk, "question": answer.question_id, "html": answer_fragment(answer)}
+    return {"type": "answer", "id": answer.pk, "question": answer.question_id, "html": answer_fragment(answer),
+            "attachments": [attachment_data(item) for item in getattr(answer, "attachment_list", ())]}
 
 
 def answer_edited_frame(*, answer_id: int, html: str) -> dict:

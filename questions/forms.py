@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from clusters.topics import Topic
+from messaging.forms import FilesField
 from questions.models import ANSWER_MAX, BODY_MAX, TITLE_MAX, Language
 
 SORT_CHOICES = [("newest", _("Newest")), ("votes", _("Most votes")), ("activity", _("Recent activity"))]
@@ -30,6 +31,7 @@ class AskForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=300, help_text=_("Separated by commas."))
+    files = FilesField(label=_("Attach files"))
 
 
 class AnswerForm(forms.Form):
@@ -38,6 +40,7 @@ class AnswerForm(forms.Form):
         help_text=_("Markdown allowed. Share what worked for your firm."),
         widget=forms.Textarea(attrs={"rows": 8, "maxlength": ANSWER_MAX}),
     )
+    files = FilesField(label=_("Attach files"))
 
 
 class DuplicateForm(forms.Form):

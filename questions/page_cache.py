@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import Http404
+from django.urls import reverse
 
 from clusters.models import Cluster, User
 from config.cache import KEPT_BY_READ, read_many
@@ -214,3 +215,18 @@ def connect() -> None:
         post_save.connect(receiver, sender=model, dispatch_uid=f"qa_list_saved_{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"qa_list_deleted_{model.__name__}")
     pre_save.connect(_person_saving, sender=User, dispatch_uid="qa_list_person_saving")
+
+
+def attachment_removed(sender, attachment, **kwargs):
+    """A file of a question or an answer was taken down: its page is built afresh."""
+    if attachment.owner_type.startswith("questions.") and attachment.cluster_id:
+        cluster_changed(attachment.cluster_id)
+
+
+def question_url(question_id: int) -> str:
+    return reverse("questions:detail", args=[question_id])
+
+
+def answer_url(answer_id: int) -> str:
+    question_id = Answer.objects.filter(pk=answer_id).values_list("question_id", flat=True).first()
+    return f"{reverse('questions:detail', args=[question_id])}#a{answer_id}" if question_id else "/"

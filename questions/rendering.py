@@ -116,6 +116,7 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
             answer.edited_at is not None, answer.score, answer.my_vote,
             question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
             can_vote, can_accept, can_edit, can_propose,
+            tuple((item.key, item.is_removed) for item in getattr(answer, "attachment_list", ())),
         )
         pieces = _answers.get(key)
         if pieces is None:

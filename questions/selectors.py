@@ -14,6 +14,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySe
 from django.http import Http404
 from django.utils import timezone
 
+from attachments.selectors import attachments_for_owners
 from clusters import roles
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.topics import Topic
@@ -419,3 +420,49 @@ def questions_asked_by(*, user: User, limit: int = 5) -> list[Question]:
         .defer("body", "body_html", "search_vector")
         .order_by("-last_activity_at", "-pk")[:limit]
     )
+
+
+def with_attachments(question: Question, answers: list[Answer]) -> list[Answer]:
+    """Sets `attachment_list` on the question and each answer: one query."""
+    found = attachments_for_owners({QUESTION_FILES: [question.pk], ANSWER_FILES: [answer.pk for answer in answers]})
+    question.attachment_list = found.get((QUESTION_FILES, question.pk), [])
+    for answer in answers:
+        answer.attachment_list = found.get((ANSWER_FILES, answer.pk), [])
+    return answers
+
+
+def question_readable(user: User, question_id: int) -> bool:
+    """The rule of a question's files: whoever may read the question now (question_get_for_user)."""
+    try:
+        question_get_for_user(user=user, question_id=question_id)
+    except Http404:
+        return False
+    return True
+
+
+def answer_readable(user: User, answer_id: int) -> bool:
+    """The rule of an answer's files: whoever may read its question now."""
+    question_id = Answer.objects.filter(pk=answer_id).values_list("question_id", flat=True).first()
+    return question_id is not None and question_readable(user, question_id)
+
+
+def _moderates_cluster(user: User, cluster_id: int | None) -> bool:
+    if cluster_id is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or ClusterMembership.objects.filter(
+        cluster_id=cluster_id, user=user, status=ClusterMembership.Status.ACTIVE,
+        role=ClusterMembership.Role.FACILITATOR,
+    ).exists()
+
+
+def question_moderated_by(user: User, question_id: int) -> bool:
+    return _moderates_cluster(user, Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first())
+
+
+def answer_moderated_by(user: User, answer_id: int) -> bool:
+    cluster_id = Answer.objects.filter(pk=answer_id).values_list("question__cluster_id", flat=True).first()
+    return _moderates_cluster(user, cluster_id)
+
+
+QUESTION_FILES = "questions.question"  # Attachment.owner_type of a question's files (questions.services)
+ANSWER_FILES = "questions.answer"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from attachments import services as attachment_services
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
@@ -21,7 +22,7 @@ from config.ratelimit import rate_limit
 from config.retry import retry_on_conflict
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import services as messaging_services
-from questions import credits, events, search_cache
+from questions import credits, events, search_cache, selectors
 from questions.models import (
     ANSWER_MAX,
     BODY_MAX,
@@ -211,7 +212,10 @@ def _follow(*, user: User, question: Question) -> None:
 # --- Questions -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+QUESTION_FILES = selectors.QUESTION_FILES  # Attachment.owner_type of a question's and an answer's files
+ANSWER_FILES = selectors.ANSWER_FILES
+
+
 def question_ask(
     *,
     cluster: Cluster,
@@ -223,8 +227,27 @@ def question_ask(
     tags: list[str] | tuple | str = (),
     target_markets: list[str] | tuple = (),
     source_message=None,
+    files=(),
 ) -> Question:
-    """Asks a question in a cluster; the asker follows it."""
+    """Asks a question in a cluster, with its files (all or nothing: attachments.services.with_files);
+    the asker follows it."""
+    _require_member(user=author, cluster=cluster)  # before the files are read and re-encoded
+
+    def write(staged):
+        question = _question_ask(
+            cluster=cluster, author=author, title=title, body=body, language=language, topics=topics, tags=tags,
+            target_markets=target_markets, source_message=source_message,
+        )
+        if staged is not None:
+            question.attachment_list = staged.attach(
+                owner_type=QUESTION_FILES, owner_id=question.pk, uploader=author, cluster=cluster
+            )
+        return question
+
+    return attachment_services.with_files(files, write)
+
+
+def _question_ask(*, cluster, author, title, body, language, topics, tags, target_markets, source_message):
     _require_member(user=author, cluster=cluster)
     title = _clean_title(title)
     body = _clean_body(body, limit=BODY_MAX, required=False)
@@ -380,9 +403,18 @@ def question_unfollow(*, question: Question, user: User) -> None:
 # --- Answers -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def answer_post(*, question: Question, author: User, body: str) -> Answer:
-    """Answers a question: the asker and the followers hear of it; the answerer now follows it."""
+def answer_post(*, question: Question, author: User, body: str, files=()) -> Answer:
+    """Answers a question, with its files (all or nothing): the asker and the followers hear of it; the
+    answerer now follows it."""
+    _require_member(user=author, cluster=question.cluster)  # before the files are read and re-encoded
+
+    def write(staged):
+        return _answer_post(question=question, author=author, body=body, staged=staged)
+
+    return attachment_services.with_files(files, write)
+
+
+def _answer_post(*, question: Question, author: User, body: str, staged) -> Answer:
     question = _lock_question(question)
     _require_member(user=author, cluster=question.cluster)
     if question.is_closed:
@@ -399,6 +431,11 @@ def answer_post(*, question: Question, author: User, body: str) -> Answer:
     question.answer_count += 1
     _index_answer(answer, question.language)
     answer.question = question
+    answer.attachment_list = []
+    if staged is not None:  # before the live frame is scheduled, which shows them
+        answer.attachment_list = staged.attach(
+            owner_type=ANSWER_FILES, owner_id=answer.pk, uploader=author, cluster=question.cluster
+        )
     events.answer_posted_on_commit(answer)
 
     url = _question_url(question, f"a{answer.pk}")

@@ -276,13 +276,13 @@ def ask(request, slug):
     if not services.can_take_part(user=request.user, cluster=cluster):
         messages.error(request, _("Join the cluster to ask a question."))
         return redirect("clusters:detail", slug=cluster.slug)
-    form = AskForm(request.POST or None, initial=_ask_initial(request))
+    form = AskForm(request.POST or None, request.FILES or None, initial=_ask_initial(request))
 
     def create(data):
         return services.question_ask(
             cluster=cluster, author=request.user, title=data["title"], body=data["body"],
             language=data["language"], topics=data["topics"], tags=data["tags"],
-            target_markets=data["target_markets"],
+            target_markets=data["target_markets"], files=data["files"],
         )
 
     return _ask_with_form(request, cluster=cluster, form=form, template_extra={}, create=create)
@@ -356,7 +356,8 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     if key and question.cluster_id != cluster_id:
         key = None  # not the question this process knew under that id: nothing is kept for it
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
-    data = {"question": question, "answers": list(page.object_list), "has_next": page.has_next(), "number": number,
+    answers = selectors.with_attachments(question, list(page.object_list))
+    data = {"question": question, "answers": answers, "has_next": page.has_next(), "number": number,
             "synced_at": synced_at.isoformat()}
     if key and page_cache.enabled():
         data["kept_as"] = key  # its content can be kept too (questions.rendering.question_content)
@@ -374,10 +375,11 @@ def detail(request, question_id):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={question.get_absolute_url()}")
-        form = AnswerForm(request.POST)
+        form = AnswerForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                answer = services.answer_post(question=question, author=request.user, body=form.cleaned_data["body"])
+                answer = services.answer_post(question=question, author=request.user, body=form.cleaned_data["body"],
+                                              files=form.cleaned_data["files"])
             except PermissionDenied as exc:
                 messages.error(request, _error_text(exc))
                 return redirect(question.get_absolute_url())

@@ -112,6 +112,17 @@ def no_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path_factory):
+    # Uploaded files go to a folder of this test's own, never to the project's media/.
+    storages = dict(settings.STORAGES)
+    location = tmp_path_factory.mktemp("attachments")
+    storages["attachments"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                               "OPTIONS": {"location": str(location), "base_url": None}}
+    settings.STORAGES = storages
+    settings.PUENTE_ATTACHMENT_ACCEL_REDIRECT = ""
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     # A request by a person who reads Spanish activates Spanish in this thread; start each test afresh.
     from django.utils import translation

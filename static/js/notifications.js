@@ -46,13 +46,14 @@
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "notification") {
         setBadge(badge, frame.unread);
+        setMenuBadge();
       } else if (frame.type === "counts") {
         setBadge(badge, frame.notifications);
         var before = messagesBadge ? Number(messagesBadge.dataset.count) : 0;
         if (messagesBadge) setBadge(messagesBadge, frame.messages);
+        setMenuBadge();
         if (frame.messages !== before) refreshRooms();
       }
-      setMenuBadge();
     };
     ws.onclose = function (event) {
       if (event.code === 4401 || event.code === 4403) return;

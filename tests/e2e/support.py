@@ -97,6 +97,7 @@ class LiveSite:
             "PUENTE_TESTING": "true",
             "EMAIL_URL": f"file://{self.mail_dir}",
             "LOG_LEVEL": "WARNING",
+            "ATTACHMENTS_ROOT": str(workdir / "attachments"),  # uploaded files stay in the run's folder
         })
         self.env = env
         self.processes: list[subprocess.Popen] = []

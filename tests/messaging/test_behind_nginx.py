@@ -32,7 +32,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "puente-nginx-pw"
 
 
-def deploy_config(*, tls_port: int, http_port: int, upstreams: list[int], static_root, cert, key) -> str:
+def deploy_config(*, tls_port: int, http_port: int, upstreams: list[int], static_root, cert, key,
+                  attachments_root) -> str:
     """deploy/nginx.conf with this test's ports, paths and certificate in place of the example ones;
     every other line as it is in the repository."""
     text = (servers.ROOT / "deploy" / "nginx.conf").read_text()
@@ -44,6 +45,7 @@ def deploy_config(*, tls_port: int, http_port: int, upstreams: list[int], static
         ("/etc/letsencrypt/live/puente.example/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/puente.example/privkey.pem", str(key)),
         ("alias /srv/puente/staticfiles/;", f"alias {static_root}/;"),
+        ("alias /srv/puente/media/private/;", f"alias {attachments_root}/;"),
     ]
     for example, ours in replacements:
         assert text.count(example) == 1, f"deploy/nginx.conf no longer has {example!r} once"
@@ -76,6 +78,8 @@ http {{
 def behind_nginx(postgres_only, redis_only, transactional_db, tmp_path):
     need("nginx", os.path.exists(NGINX), "apt-get install nginx (.ci/run does)")
     static_root, cert, key = tmp_path / "staticfiles", tmp_path / "cert.pem", tmp_path / "key.pem"
+    attachments_root = tmp_path / "attachments"
+    attachments_root.mkdir()
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
                     str(cert)], check=True, capture_output=True)
@@ -87,12 +91,14 @@ def behind_nginx(postgres_only, redis_only, transactional_db, tmp_path):
         CSRF_TRUSTED_ORIGINS=origin, SITE_URL=origin, DATABASE_URL=servers.database_url(connection),
         REDIS_URL=settings.REDIS_URL, STATIC_ROOT=str(static_root), LOG_FORMAT="json",
         DB_POOL_MIN="0", DB_POOL_MAX="4", PAGE_CONCURRENCY="2",
+        ATTACHMENTS_ROOT=str(attachments_root), PUENTE_ATTACHMENT_ACCEL_REDIRECT="/_attachments/",
     )
     subprocess.run([servers.sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=servers.ROOT,
                    env=env, check=True, timeout=120)
     site_config = tmp_path / "puente.conf"
     site_config.write_text(deploy_config(tls_port=tls_port, http_port=http_port, upstreams=upstreams,
-                                         static_root=static_root, cert=cert, key=key))
+                                         static_root=static_root, cert=cert, key=key,
+                                         attachments_root=attachments_root))
     main_config = tmp_path / "nginx.conf"
     main_config.write_text(nginx_main_config(tmp_path, site_config))
     logs = {port: tmp_path / f"uvicorn-{port}.log" for port in upstreams}
@@ -106,7 +112,8 @@ def behind_nginx(postgres_only, redis_only, transactional_db, tmp_path):
                                  stdout=nginx_log, stderr=subprocess.STDOUT)
         processes.append(nginx)
         servers.wait_for_port(tls_port, nginx)
-        yield {"origin": origin, "http_port": http_port, "cert": cert, "logs": logs, "upstreams": upstreams}
+        yield {"origin": origin, "http_port": http_port, "cert": cert, "logs": logs, "upstreams": upstreams,
+               "attachments_root": attachments_root}
     finally:
         servers.stop(processes)
         for file in files:
@@ -226,6 +233,45 @@ def test_a_person_signs_in_loads_pages_and_static_files_and_chats_across_process
     (page_line,) = [line for line in everything if line.get("request_id") == request_id]
     assert (page_line["path"], page_line["status"], page_line["user_id"]) == (f"/messages/{general.pk}/", 200, ana.pk)
     assert not [line for line in everything if line.get("path", "").startswith("/static/")]
+
+
+def test_nginx_sends_an_attachment_the_app_has_checked_and_nobody_can_ask_it_directly(
+    behind_nginx, general, ana, mateo, otto
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.models import Attachment
+    from attachments.views import SANDBOX_CSP
+    from messaging import services
+    from tests.attachments import files
+
+    site = behind_nginx
+    storages = dict(settings.STORAGES)  # the servers' storage folder, the one nginx's location serves
+    storages["attachments"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                               "OPTIONS": {"location": str(site["attachments_root"]), "base_url": None}}
+    settings.STORAGES = storages
+    message = services.message_post(room=general, author=ana, body="certificado",
+                                     files=[SimpleUploadedFile("certificado.pdf", files.pdf())])
+    attachment = Attachment.objects.get(owner_id=message.pk)
+    browsers = {}
+    for user in (mateo, otto):
+        with_password(user)
+        browsers[user.pk] = Browser(site["origin"], site["cert"])
+        browsers[user.pk].sign_in(user.email)
+
+    response, _ = browsers[mateo.pk].get(f"/files/{attachment.key}/")
+    assert response.status == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == SANDBOX_CSP
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "X-Accel-Redirect" not in response.headers
+    response = browsers[mateo.pk].opener.open(f"{site['origin']}/files/{attachment.key}/", timeout=15)
+    assert response.read() == files.pdf()  # the bytes, sent by nginx from the storage folder
+    for who, path in ((otto.pk, f"/files/{attachment.key}/"), (mateo.pk, f"/_attachments/{attachment.file}")):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            browsers[who].get(path)
+        assert refused.value.code == 404
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

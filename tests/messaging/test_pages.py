@@ -59,19 +59,19 @@ def test_the_room_page_query_count_stays_the_same_as_messages_and_members_grow(
     client.force_login(ana)
     services.message_post(room=general, author=mateo, body="primero")
     client.get(room_url(general))  # warm the session
-    # 1 session, 1 user, 1 room (with access check), 1 messages with authors, 1 read position,
+    # 1 session, 1 user, 1 room (with access check), 1 messages with authors, 1 their attachments, 1 read position,
     # 5 moving the read position (savepoint, locked read position, newest message id, update, release),
     # 1 facilitator check, 1 people, 1 reactions of the messages shown, 1 navigation counts (messaging),
     # 1 agency staff check and user's firm (navigation, clusters.nav)
     services.message_post(room=general, author=mateo, body="segundo")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert client.get(room_url(general)).status_code == 200
     for i in range(60):
         person = make_person(f"p{i}@example.org", name=f"Persona {i}")
         activate(person, general.cluster)
         message = services.message_post(room=general, author=person, body=f"mensaje {i}", reply_to=Message.objects.first())
         services.reaction_toggle(message=message, user=ana, emoji="👍")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(room_url(general))
     assert len(response.context["shown"]) == 50
     assert len(response.context["people"]) == 62

@@ -346,13 +346,14 @@ def test_a_resync_costs_the_same_queries_with_many_answers(question, answer, ana
 
     consumer = QuestionConsumer()
     consumer.user, consumer.question_id, consumer.language = ana, question.pk, "es"
-    # The person, the question as the person, the new answers with their authors, the edited ones, the scores.
-    with django_assert_num_queries(5):
+    # The person, the question as the person, the new answers with their authors, their files, the edited
+    # ones, the scores.
+    with django_assert_num_queries(6):
         assert len(consumer._resync(0, _aware_past())) == 2  # mateo's answer, the state
     Answer.objects.bulk_create(
         Answer(question=question, author=answer.author, body=f"r{i}", body_html=f"<p>r{i}</p>") for i in range(300)
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         texts = consumer._resync(0, _aware_past())
     assert len(texts) == 200 + 1  # a batch of answers, the state
     assert json.loads(texts[-1])["more"] is True

@@ -145,9 +145,10 @@ def test_the_question_page_query_count_stays_the_same_with_1000_answers(
     url = detail_url(question)
     client.get(url)  # warm the session
     # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message), 1 membership role,
-    # 1 answers page with authors (31 rows: no COUNT), 1 my votes on them and whether I follow it,
+    # 1 answers page with authors (31 rows: no COUNT), 1 files of the question and those answers,
+    # 1 my votes on them and whether I follow it,
     # 1 nav badges (messages and notifications), 1 agency staff check and firm (nav, clusters.nav)
-    expected = 8
+    expected = 9
     with django_assert_num_queries(expected):
         first = client.get(url)
     _many_answers(question, 1000)

@@ -53,6 +53,15 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "messaging:rooms": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
     "messaging:room": ("get", lambda w: {"room_id": w["room"].pk}, [L, L, L, N, N, K, K, K, N, N, K]),
     # An empty preferences form is refused as unknown for everyone; outsiders learn nothing either way.
+    # A room's files and a link to one message: for the room's readers.
+    "messaging:files": ("get", lambda w: {"room_id": w["room"].pk}, [L, L, L, N, N, K, K, K, N, N, K]),
+    "messaging:message_link": ("get", lambda w: {"message_id": w["message"].pk}, [L, L, L, N, N, R, R, R, N, N, R]),
+    # A photo on Mateo's message: readable exactly by the room's readers, anonymous people included get
+    # 404 (no sign-in page that would tell it exists); taking it down: its author and facilitators
+    # (others who may read it are sent back with an error).
+    "attachments:download": ("get", lambda w: {"key": _attached(w)}, [N, N, N, N, N, K, K, K, N, N, K]),
+    "attachments:thumbnail": ("get", lambda w: {"key": _attached(w), "variant": "small"}, [N, N, N, N, N, K, K, K, N, N, K]),
+    "attachments:remove": ("post", lambda w: {"key": _attached(w)}, [N, N, N, N, N, R, R, R, N, N, R]),
     "messaging:preferences": ("post", lambda w: {"room_id": w["room"].pk}, [L, L, L, N, N, N, N, N, N, N, N]),
     # Direct conversations only between people who share a cluster (with Mateo, of the coffee cluster).
     "messaging:direct": ("post", lambda w: {"user_id": w["people"]["mentor"].pk}, [L, L, L, N, N, R, R, R, N, N, N]),
@@ -147,6 +156,20 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
 }
 
 
+def _attached(world) -> str:
+    """The key of the world's attachment, with its files written to this test's storage folder (each
+    test has its own: tests/conftest.py)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    attachment = world["attachment"]
+    store = storages["attachments"]
+    for name, data in ((attachment.file, world["attachment_bytes"]), (attachment.thumb_small, b"RIFF thumb")):
+        if not store.exists(name):
+            store.save(name, ContentFile(data))
+    return attachment.key
+
+
 def _observe(route_name, world):
     method, kwargs_for, _ = ROUTES.get(route_name, ("get", None, None))
     return method, reverse(route_name, kwargs=kwargs_for(world) if kwargs_for else {})
@@ -198,9 +221,17 @@ def _world(Agency, User, make_person):
     notification = Notification.objects.create(recipient=ana, kind="mention", text="Hola", url="/")
     question = Question.objects.filter(cluster__slug="cafe-especial", author=ana).first()
     answer = Answer.objects.filter(question__cluster__slug="cafe-especial", author=mateo).first()
+    from attachments.models import Attachment
+
+    attachment = Attachment.objects.create(
+        key="a" * 32, owner_type="messaging.message", owner_id=message.pk, uploader=mateo, cluster=room.cluster,
+        name="lote.jpg", content_type="image/jpeg", kind="image", size=4, width=1, height=1,
+        file="attachments/aa/" + "a" * 32 + ".jpg", thumb_small="attachments/aa/" + "a" * 32 + "-small.webp",
+    )
     mentorship = Mentorship.objects.get(mentor=mateo, mentee=ana)
     goal = Goal.objects.filter(mentorship=mentorship).first()
     return {
+        "attachment": attachment, "attachment_bytes": b"\xff\xd8\xff\xe0",
         "room": room, "message": message, "report": report, "suspension": suspension,
         "notification": notification, "question": question, "answer": answer,
         "mentorship": mentorship, "goal": goal, "milestone": Milestone.objects.filter(goal=goal).first(),
