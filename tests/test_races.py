@@ -181,6 +181,7 @@ NOT_RACED = {
     "agency_api_v1:programs_list", "agency_api_v1:programs_get", "agency_api_v1:awards_list",
     "agency_api_v1:awards_get", "agency_api_v1:redemptions_list", "agency_api_v1:redemptions_get",
     "agency_api_v1:transfers_list", "agency_api_v1:indicators", "agency_api_v1:firms_reached",
+    "attachments:download", "attachments:thumbnail", "messaging:files", "messaging:message_link",
     # Writes added since the sweep, not raced here yet. Their creates sit on unique keys (a reaction per
     # person and emoji, a follow-up per mentorship, firm and months, an entry per answer) or run through
     # services the sweep races (award and redemption decisions), and the API's writes go through the
@@ -189,6 +190,7 @@ NOT_RACED = {
     "messaging:react", "incentives:awards_bulk", "agency_api:token_revoke", "agency_api:webhook_create",
     "agency_api:webhook_disable", "agency_api:delivery_replay", "agency_api_v1:awards_approve",
     "agency_api_v1:awards_reject", "agency_api_v1:redemptions_approve", "agency_api_v1:redemptions_reject",
+    "attachments:remove",
 }
 
 
