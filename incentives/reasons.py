@@ -20,30 +20,28 @@ def _fill(template: str, params: dict) -> str:
         return template.split(":")[0].split("%(")[0].strip()
 
 
-def flag_text(code: str, params: dict | None) -> str:
+def _reason(code: str, params: dict | None, templates: dict) -> str:
     params = params or {}
     if not code:
         return ""
-    if code == "legacy":
+    if code == "legacy":  # a sentence stored before reasons were codes
         return str(params.get("text", ""))
-    templates = {
+    return _fill(templates.get(code, code), params)
+
+
+def flag_text(code: str, params: dict | None) -> str:
+    return _reason(code, params, {
         "mutual": _("%(a)s and %(b)s pay each other: awards went both ways between them within %(days)s days."),
         "pair_burst": _("%(n)s awards between %(a)s and %(b)s within %(days)s days."),
         "concentration": _(
             "%(n)s of the %(total)s awards that %(asker)s caused within %(days)s days went to %(mentor)s."
         ),
         "revoked_spent": _("Revoked at the source (%(reason)s) but the credits were already spent."),
-    }
-    return _fill(templates.get(code, code), params)
+    })
 
 
 def cut_text(code: str, params: dict | None) -> str:
-    params = params or {}
-    if not code:
-        return ""
-    if code == "legacy":
-        return str(params.get("text", ""))
-    templates = {
+    return _reason(code, params, {
         "too_short": _("Too short to earn a whole credit."),
         "own_source": _("Nobody earns credits from their own questions or sessions."),
         "same_firm": _("Nobody earns credits from their own firm: both sides are tied to %(firm)s."),
@@ -55,8 +53,7 @@ def cut_text(code: str, params: dict | None) -> str:
             "The monthly cap between two firms (%(cap)s credits) cut %(original)s credits to %(paid)s."
         ),
         "pool_empty": _("Nothing paid: the program's pool is empty (%(original)s credits were due)."),
-    }
-    return _fill(templates.get(code, code), params)
+    })
 
 
 def award_description(kind: str, params: dict | None, fallback: str = "") -> str:
@@ -75,6 +72,7 @@ def award_description(kind: str, params: dict | None, fallback: str = "") -> str
         "accepted_answer": _("Accepted answer to “%(title)s”"),
         "helpful_vote": _("Helpful answer to “%(title)s”"),
         "mentoring_session": _("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)"),
+        "library_entry": _("Library entry “%(title)s”"),
     }
     if kind not in templates:
         return fallback

@@ -17,4 +17,5 @@ def library_entry_grant(*, entry, title: str, acting_user: User) -> None:
     awards.award_grant(
         kind="library_entry", beneficiary=entry.contributor, cluster=entry.source_cluster,
         source_ref=entry_ref(entry), description=f"Library entry “{title}”"[:200], caused_by=acting_user,
+        description_params={"title": title},
     )

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from incentives.models import Award, Transfer
 from library import services
@@ -24,6 +25,8 @@ def test_a_facilitator_proposes_and_publishes_and_the_author_is_paid_once(lucia,
     assert award.source_ref == f"library.entry:{entry.pk}"
     payments = Transfer.objects.filter(source_ref=award.source_ref)
     assert payments.count() == 1 and payments.get().amount == 120
+    with translation.override("es"):  # what it pays for, in the reader's language
+        assert award.description_text.startswith("Entrada de la biblioteca «")
 
 
 def test_proposing_the_same_answer_twice_gives_the_same_draft(lucia, mateo, accepted):
