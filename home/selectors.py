@@ -31,6 +31,7 @@ class Home:
     requests_sent: list = field(default_factory=list)
     my_questions: list = field(default_factory=list)
     next_milestone: object = None
+    followups_due: list = field(default_factory=list)  # outcome follow-ups the person's firm should answer
     # mentor
     questions_waiting: list = field(default_factory=list)
     requests_received: list = field(default_factory=list)
@@ -59,7 +60,7 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
 
     Queries: 2 for everyone (memberships; readable rooms with unread counts), plus the other person of
     unread direct rooms (1, when there are some) and
-    - aspirant: sessions to confirm, requests sent, own questions, next milestone (4);
+    - aspirant: sessions to confirm, requests sent, own questions, next milestone, follow-ups due (5);
     - mentor: questions waiting (4), requests received, mentorships, wallets (3);
     - facilitator: admissions, open reports (2);
     - agency staff: the agencies with their queues (1).
@@ -93,6 +94,7 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
         home.requests_sent = sent
         home.my_questions = questions_selectors.questions_asked_by(user=user, limit=SHOWN)
         home.next_milestone = mentoring_selectors.next_milestone_for_mentee(user=user)
+        home.followups_due = mentoring_selectors.followups_due_for_user(user=user)
 
     if home.is_mentor:
         home.questions_waiting = questions_selectors.waiting_for_mentor(user=user, limit=SHOWN)

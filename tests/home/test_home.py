@@ -25,7 +25,7 @@ from tests.mentoring.conftest import make_mentor
 LAYOUT = 4
 EVERYONE = 2  # memberships with their clusters; readable rooms with unread counts
 # the other person of unread direct rooms (only when there are some)
-ASPIRANT = 4  # sessions to confirm; requests sent; own questions; next milestone
+ASPIRANT = 5  # sessions to confirm; requests sent; own questions; next milestone; follow-ups due
 MENTOR = 4 + 3  # questions waiting (profile, cluster ids, candidates, ...); requests received; mentorships; wallets
 FACILITATOR = 2  # admissions; open reports
 AGENCY = 1  # agencies with their queues
@@ -186,3 +186,15 @@ def test_the_agency_staffs_home_has_a_fixed_query_count(client, rafael, review_p
                         description="Helpful answer", caused_by=None)
 
     _count_twice(client, rafael, grow_awards, django_assert_num_queries, LAYOUT + EVERYONE + AGENCY)
+
+
+def test_a_follow_up_that_is_due_shows_on_the_firms_home(client, ana, mateo, mentorship):
+    from mentoring.models import OutcomeFollowUp
+
+    mentoring.mentorship_end(mentorship=mentorship, acting_user=ana, reason="We shipped.")
+    assert "months after your mentorship" not in _home(client, ana)  # nothing due yet
+    due = OutcomeFollowUp.objects.get(mentorship=mentorship, months=3)
+    OutcomeFollowUp.objects.filter(pk=due.pk).update(due_on=timezone.localdate())
+    page = _home(client, ana)
+    assert "Tell us how your exports are going" in page
+    assert reverse("mentoring:followup", args=[due.pk]) in page
