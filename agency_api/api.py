@@ -88,6 +88,10 @@ class AwardOut(Schema):
     decided_by: str | None
     decided_at: datetime.datetime | None
     decision_reason: str
+    agency_share: int | None = Field(
+        None, description="Of a co-funded program's award: the credits this agency pays (null when the "
+                          "program's agency pays it alone).")
+    approved_by_agency: bool = Field(False, description="This agency gave its approval of a co-funded award.")
 
 
 class AwardPage(Schema):
@@ -107,6 +111,16 @@ class RedemptionOut(Schema):
     decided_by: str | None
     decided_at: datetime.datetime | None
     decision_reason: str
+    fulfilled_at: datetime.datetime | None = Field(None, description="When staff recorded what was given.")
+    voucher_code: str = ""
+    reference: str = ""
+    fulfilment_note: str = ""
+
+
+class FulfilIn(Schema):
+    voucher_code: str = Field("", max_length=120)
+    reference: str = Field("", max_length=120)
+    note: str = Field("", max_length=500)
 
 
 class RedemptionPage(Schema):
@@ -330,6 +344,8 @@ def _award(a: Award) -> dict:
         "source_ref": a.source_ref, "description": a.description, "minutes": a.minutes, "flag_code": a.flag_code,
         "cut_code": a.cut_code, "created_at": a.created_at, "decided_by": _email(a.decided_by),
         "decided_at": a.decided_at, "decision_reason": a.decision_reason,
+        "agency_share": a.agency_share if getattr(a, "cofunded", False) else None,
+        "approved_by_agency": bool(getattr(a, "approved_here", False)),
     }
 
 
@@ -373,7 +389,8 @@ def awards_get(request, award_id: int):
 def awards_approve(request, award_id: int, payload: DecisionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     token = request.auth
     award = selectors.award_for_staff(agency=token.agency, award_id=award_id)
-    services.award_approve(award=award, acting_user=token.created_by, reason=payload.reason)
+    # For a co-funded award this is the approval of the token's agency; it is paid once every required one is in.
+    services.award_approve(award=award, acting_user=token.created_by, reason=payload.reason, agency=token.agency)
     return _award(selectors.award_for_staff(agency=token.agency, award_id=award_id))
 
 
@@ -392,7 +409,8 @@ def _redemption(r: Redemption) -> dict:
     return {
         "id": r.pk, "item": r.item_id, "item_name": r.item.name, "item_kind": r.item.kind, "person": r.person.email,
         "credits": r.credits, "status": r.status, "created_at": r.created_at, "decided_by": _email(r.decided_by),
-        "decided_at": r.decided_at, "decision_reason": r.decision_reason,
+        "decided_at": r.decided_at, "decision_reason": r.decision_reason, "fulfilled_at": r.fulfilled_at,
+        "voucher_code": r.voucher_code, "reference": r.reference, "fulfilment_note": r.fulfilment_note,
     }
 
 
@@ -433,6 +451,19 @@ def redemptions_reject(request, redemption_id: int, payload: RejectionIn, idempo
     token = request.auth
     redemption = selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id)
     services.redemption_reject(redemption=redemption, acting_user=token.created_by, reason=payload.reason)
+    return _redemption(selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id))
+
+
+@api.post("/redemptions/{redemption_id}/fulfil", response={200: RedemptionOut, codes_4xx: ErrorOut},
+          tags=["redemptions"])
+@endpoint("redemptions.fulfil", scope="write:redemptions", write=True)
+def redemptions_fulfil(request, redemption_id: int, payload: FulfilIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    """Records what was given for an approved redemption (a voucher code, a reference, a note; at least one);
+    a later call with another key corrects it. The person sees it in their wallet."""
+    token = request.auth
+    redemption = selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id)
+    services.redemption_fulfil(redemption=redemption, acting_user=token.created_by, voucher_code=payload.voucher_code,
+                               reference=payload.reference, note=payload.note)
     return _redemption(selectors.redemption_for_staff(agency=token.agency, redemption_id=redemption_id))
 
 

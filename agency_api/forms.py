@@ -3,14 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agency_api.models import ApiToken
+from agency_api.models import EVENT_LABELS, ApiToken
 from incentives.signals import AGENCY_EVENTS
-
-EVENT_LABELS = {
-    "award.approved": _("An award was approved"),
-    "redemption.requested": _("A redemption was requested"),
-    "outcome.reported": _("A mentorship outcome was reported"),
-}
 
 
 class TokenForm(forms.Form):

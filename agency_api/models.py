@@ -45,6 +45,12 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def scope_labels(self) -> list[str]:
+        """The token's scopes in the reader's language (a code no longer offered shows as itself)."""
+        labels = dict(self.Scope.choices)
+        return [str(labels.get(scope, scope)) for scope in self.scopes]
+
+    @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
@@ -74,6 +80,18 @@ class IdempotencyRecord(models.Model):
         return f"{self.token_id}:{self.key}"
 
 
+# What each event an agency's systems can hear about is called on the console (incentives.signals.AGENCY_EVENTS).
+EVENT_LABELS = {
+    "award.approved": _("An award was approved"),
+    "redemption.requested": _("A redemption was requested"),
+    "outcome.reported": _("A mentorship outcome was reported"),
+}
+
+
+def event_label(event: str) -> str:
+    return str(EVENT_LABELS.get(event, event))
+
+
 class WebhookEndpoint(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(_("address"), max_length=500)
@@ -91,6 +109,10 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def event_labels(self) -> list[str]:
+        return [event_label(event) for event in self.events]
 
 
 class WebhookDelivery(models.Model):
@@ -128,6 +150,10 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} {self.event_id} → {self.endpoint_id} ({self.status})"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
 
 
 class WebhookAttempt(models.Model):

@@ -4,7 +4,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from agency_api.models import ApiToken, WebhookDelivery, WebhookEndpoint
-from clusters.models import Agency, ClusterMembership, Firm, FirmMember
+from clusters import access
+from clusters.models import Agency, Firm, FirmMember
 
 # Countries with fewer firms than this are counted together as "other": a count of one names a firm.
 SMALLEST_SHOWN = 3
@@ -58,7 +59,7 @@ def firms_reached_counts(*, agency: Agency) -> dict:
     """How many firms the agency's clusters reach, counted (firms have no consent to share more): 2 queries.
     A firm is reached when one of its active members is an active member of one of the agency's clusters
     (the dashboard's definition, incentives.impact.reach)."""
-    members = ClusterMembership.objects.filter(cluster__agency=agency, status=ClusterMembership.Status.ACTIVE)
+    members = access.active_memberships(cluster__agency=agency)
     firm_ids = FirmMember.objects.filter(
         user__memberships__in=members, status=FirmMember.Status.ACTIVE
     ).values("firm_id")

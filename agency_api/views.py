@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agency_api import selectors, services
-from agency_api.forms import EVENT_LABELS, TokenForm, WebhookForm
+from agency_api.forms import TokenForm, WebhookForm
 from incentives import selectors as incentive_selectors
 
 RECENT_DELIVERIES = 20
@@ -29,7 +29,6 @@ def _render(request, agency, *, token_form=None, webhook_form=None, status=200, 
         "tokens": list(selectors.tokens_for_agency(agency=agency)),
         "endpoints": list(selectors.endpoints_for_agency(agency=agency)),
         "deliveries": list(selectors.deliveries_for_agency(agency=agency)[:RECENT_DELIVERIES]),
-        "event_labels": EVENT_LABELS,
         "token_form": token_form or TokenForm(), "webhook_form": webhook_form or WebhookForm(), **extra,
     }
     response = render(request, "agency_api/console.html", context, status=status)

@@ -13,7 +13,8 @@ class Attachment(models.Model):
     attachments.access on every download.
 
     The bytes live in the "attachments" storage under random names (`file`, `thumb_small`,
-    `thumb_large`); `name` is the cleaned name people see, never a path. `owner_id` is empty only
+    `thumb_large`), shared by several rows when several owners show the same file (a library entry and
+    the answer it grew from); `name` is the cleaned name people see, never a path. `owner_id` is empty only
     between storing the files and attaching them in the owner's transaction: rows left so belong to a
     write that failed, and `remove_orphaned_attachments` deletes them with their files."""
 
@@ -58,6 +59,8 @@ class Attachment(models.Model):
             models.Index(fields=["owner_type", "owner_id"], name="attachment_owner"),
             models.Index(fields=["uploader", "created_at"], name="attachment_uploader_day"),
             models.Index(fields=["purge_after"], condition=models.Q(purge_after__isnull=False), name="attachment_purge"),
+            # Is a stored file still shown by some row (several owners may share one: attachments_share)?
+            models.Index(fields=["file"], name="attachment_file"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=["image", "document"]), name="attachment_kind_known"),

@@ -12,6 +12,9 @@ How an owner (messaging.services.message_post, questions.services.answer_post, .
 The owner is stored with its files or not at all: when the block raises (the transaction rolled back),
 the files written are deleted again; files whose rows an outer transaction rolled back later are found
 by `remove_orphaned_attachments`, which also deletes the files of deleted owners once their time comes.
+
+Several owners may show the same stored file (`attachments_share`: a library entry keeps the files of
+the answer it grew from): the bytes are deleted only when no row that shows them is left.
 """
 
 import logging
@@ -179,13 +182,49 @@ def attachment_remove(*, attachment: Attachment, acting_user) -> Attachment:
     moderates = access.may_moderate(user=acting_user, owner_type=attachment.owner_type, owner_id=attachment.owner_id)
     if not moderates and not (readable and attachment.uploader_id == acting_user.pk):
         raise PermissionDenied(_("Only a facilitator or the person who shared it can remove this file."))
-    names = attachment.storage_names()
     attachment.removed_at = timezone.now()
     attachment.removed_by = acting_user
     attachment.save(update_fields=["removed_at", "removed_by"])
-    transaction.on_commit(lambda: _delete_files(names))
+    # Taken down from this owner only: another owner showing the same file (attachments_share) keeps it.
+    transaction.on_commit(lambda: _delete_unused_files([attachment]))
     signals.attachment_removed.send(sender=Attachment, attachment=attachment)
     return attachment
+
+
+@transaction.atomic
+def attachments_share(*, from_owner_type: str, from_owner_id: int, to_owner_type: str, to_owner_id: int) -> list[Attachment]:
+    """Shows the files of one owner under another as well (a library entry built from an answer keeps
+    the answer's files): new rows, with keys of their own, naming the same stored files. Nothing is
+    copied in storage, so the new rows count in no quota (no uploader, no cluster) and name nobody;
+    the files taken down or being deleted are not shared. From then on each owner's rows live on their
+    own: taking a file down from one owner, or deleting that owner, leaves it to the other.
+
+    The rows shared are locked, so that a take-down running at the same time either comes first (its
+    file is not shared) or sees the new rows when it decides whether the bytes may go."""
+    sources = list(
+        Attachment.objects.select_for_update()
+        .filter(owner_type=from_owner_type, owner_id=from_owner_id, removed_at__isnull=True, purge_after__isnull=True)
+        .order_by("position", "id")
+    )
+    shared = [
+        Attachment(
+            key=secrets.token_hex(16), owner_type=to_owner_type, owner_id=to_owner_id, position=position,
+            name=row.name, content_type=row.content_type, kind=row.kind, size=row.size, width=row.width,
+            height=row.height, file=row.file, thumb_small=row.thumb_small, thumb_large=row.thumb_large,
+        )
+        for position, row in enumerate(sources)
+    ]
+    return Attachment.objects.bulk_create(shared)
+
+
+def _delete_unused_files(rows: list[Attachment]) -> None:
+    """Deletes the stored files of these rows (taken down or deleted) that no other row still shows.
+    Rows that share a file share all three names (attachments_share), so the main file decides."""
+    files = {row.file for row in rows}
+    used = set(
+        Attachment.objects.filter(file__in=files, removed_at__isnull=True).values_list("file", flat=True)
+    )
+    _delete_files([name for row in rows if row.file not in used for name in row.storage_names()])
 
 
 def _delete_files(names: list[str]) -> None:
@@ -217,8 +256,8 @@ def attachments_clean(*, grace: timedelta = timedelta(hours=1), now=None) -> dic
     due = Attachment.objects.filter(purge_after__lte=now)
     for kind, rows in (("purged", due), ("unattached", Attachment.objects.filter(owner_id__isnull=True, created_at__lt=now - grace))):
         for row in list(rows[:10_000]):
-            _delete_files(row.storage_names())
             row.delete()
+            _delete_unused_files([row])
             counts[kind] += 1
     store = storage()
     known: set[str] = set()

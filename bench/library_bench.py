@@ -6,12 +6,15 @@ with 5,000 published entries (es, most also pt, some en) and the Q&A bench's 10,
         .venv/bin/python bench/library_bench.py --seconds 10 --concurrency 4 --rounds 2
 
 Same options, client and server as bench/qa_bench.py, whose machinery it uses; data is made once per
-database (reused on later runs unless --fresh).
+database (reused on later runs unless --fresh). The served pages are mostly kept ones (library.page_cache);
+a second table gives each page's time when it is not kept (rendered in this process, kept pages invalidated
+before every request).
 """
 
 import random
 import sys
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -73,10 +76,55 @@ def make_entries(fresh: bool) -> int:
                             "setweight(to_tsvector(%s::regconfig, steps), 'C') WHERE language = %s",
                             [config, config, config, language],
                         )
-                    cursor.execute("ANALYZE library_entry; ANALYZE library_entrytext;")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # The UPDATE above left a dead copy of every text: compact as a table written over time is.
+                cursor.execute("VACUUM (FULL, ANALYZE) library_entrytext")
+                cursor.execute("ANALYZE library_entry")
         print(f"data: {ENTRIES:,} entries and {len(texts):,} texts in {time.monotonic() - started:.1f} s", flush=True)
     ids = Entry.objects.filter(created_by=author).order_by("pk").values_list("pk", flat=True)
     return ids[ENTRIES // 2]
+
+
+def missed_pages(pages: dict, runs: int) -> None:
+    """Each page rendered in this process with the library's kept pages invalidated before every request
+    (what the first reader after a change, or a search nobody made before, waits for): median ms and
+    queries, against the trivial view."""
+    import statistics
+
+    from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import override_settings, setup_test_environment
+
+    from clusters.models import User
+    from library import page_cache
+
+    setup_test_environment()
+    warnings.filterwarnings("ignore", message="No directory at")  # static files are not collected for a bench
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(ROOT_URLCONF="bench.qa_urls", ALLOWED_HOSTS=["testserver"], STORAGES=storages):
+        client = Client()
+        client.force_login(User.objects.get(email="qa-bench0@example.org"))
+        connection.force_debug_cursor = True  # count queries with DEBUG off
+        print(f"\nkept pages invalidated before each request, in-process, median of {runs}:\n")
+        print("| page | median ms | queries | × trivial |")
+        print("| --- | ---: | ---: | ---: |")
+        trivial = None
+        for name, path in pages.items():
+            client.get(path, secure=True)
+            times = []
+            for _ in range(runs):
+                page_cache.changed()
+                reset_queries()
+                started = time.perf_counter()
+                response = client.get(path, secure=True)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            median = statistics.median(times)
+            trivial = trivial or median
+            print(f"| {name} | {median:.1f} | {len(connection.queries)} | {median / trivial:.1f} |")
+        connection.force_debug_cursor = False
 
 
 def main() -> None:
@@ -95,6 +143,7 @@ def main() -> None:
         "for reference: Q&A question page": data["pages"]["question page"],
     }
     serve_and_measure(data, args)
+    missed_pages(data["pages"], runs=10)
 
 
 if __name__ == "__main__":

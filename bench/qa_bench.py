@@ -126,7 +126,12 @@ def make_data(fresh: bool) -> dict:
                             "FROM questions_question q WHERE a.question_id = q.id AND q.cluster_id = %s AND q.language = %s",
                             [config, cluster.pk, language],
                         )
-                    cursor.execute("ANALYZE questions_question; ANALYZE questions_answer;")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # The UPDATEs above left a dead copy of every row (and this server may run without
+                # autovacuum): compact as tables written over time are, with fresh statistics.
+                cursor.execute("VACUUM (FULL, ANALYZE) questions_question")
+                cursor.execute("VACUUM (FULL, ANALYZE) questions_answer")
         print(f"data: {QUESTIONS:,} questions and {QUESTIONS * ANSWERS_PER_QUESTION:,} answers "
               f"in {time.monotonic() - started:.1f} s", flush=True)
     session = SessionStore()
@@ -213,6 +218,10 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
@@ -261,7 +270,7 @@ def serve_and_measure(data: dict, args: argparse.Namespace) -> None:
                 time.sleep(0.1)
         rounds = max(args.rounds, 1)
         print(f"database: {vendor}; {len(ports)} Daphne process(es), {args.concurrency} connections, "
-              f"{args.seconds:g} s per page in {rounds} round(s)\n")
+              f"{args.seconds:g} s per page in {rounds} round(s); load average {load_average()}\n")
         runs: dict[str, list] = {name: [] for name in data["pages"]}
         for _ in range(rounds):
             for name, path in data["pages"].items():
@@ -277,6 +286,7 @@ def serve_and_measure(data: dict, args: argparse.Namespace) -> None:
                   f"{result['errors']} | {result['rps'] / baseline:.0%} |", flush=True)
             if result["first_error"]:
                 print(f"  first error: {result['first_error']!r}")
+        print(f"\nload average {load_average()}")
     finally:
         for server in servers:
             server.send_signal(signal.SIGINT)

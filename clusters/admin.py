@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
+from clusters import services
+from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmChange, FirmMember, Sector, User
 
 
 @admin.register(User)
@@ -19,6 +20,11 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.person_deactivate(user=obj)
 
 
 @admin.register(Sector)
@@ -68,6 +74,12 @@ class ClusterAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.cluster_add(cluster=obj)
+
 
 @admin.register(ClusterMembership)
 class ClusterMembershipAdmin(admin.ModelAdmin):
@@ -77,3 +89,10 @@ class ClusterMembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "cluster"]
     readonly_fields = ["requested_at", "decided_at", "decided_by"]
     list_select_related = ["user", "cluster"]
+
+
+@admin.register(FirmChange)
+class FirmChangeAdmin(admin.ModelAdmin):
+    list_display = ("firm", "changed_by", "changed_at")
+    raw_id_fields = ("firm", "changed_by")
+    readonly_fields = ("firm", "changed_by", "changed_at", "fields")

@@ -7,7 +7,7 @@ class ClustersConfig(AppConfig):
     verbose_name = _("Clusters and firms")
 
     def ready(self):
-        from clusters import nav, roles
+        from clusters import access, nav
 
         nav.connect()
-        roles.connect()
+        access.connect()

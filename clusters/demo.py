@@ -3,12 +3,30 @@
 Every record is looked up by a natural key first, so running the seed again changes nothing.
 """
 
+import functools
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from clusters import services
 from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
 
 DEMO_PASSWORD = "puente-demo"
+
+
+def new_demo_person(email: str, **fields) -> User:
+    """A demo person who signs in with DEMO_PASSWORD. Every one of them shares one hash, made once: a
+    password hash is slow on purpose (about a third of a second), and the demo has forty people."""
+    password = _demo_password_hash(tuple(settings.PASSWORD_HASHERS))  # one hash per hasher setting
+    return User.objects.create(email=User.objects.normalize_email(email).lower(), password=password, **fields)
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_password_hash(hashers: tuple[str, ...]) -> str:
+    return make_password(DEMO_PASSWORD)
+
 
 PERSONAS = [
     ("ana@demo.puente", "aspirant · Café Montaña Lenca, Honduras · member of the coffee cluster"),
@@ -16,6 +34,7 @@ PERSONAS = [
     ("lucia@demo.puente", "facilitator of the specialty coffee cluster"),
     ("rafael@demo.puente", "staff of the demo export-promotion agency"),
     ("otto@demo.puente", "member of the seafood cluster only"),
+    ("paula@demo.puente", "staff of the agency that co-funds the coffee and cacao program"),
 ]
 
 SECTORS = [
@@ -72,6 +91,7 @@ PEOPLE = [
     ("mateo@demo.puente", "Mateo Restrepo", "CO", "es", True, "Tostadores del Quindío", "export"),
     ("lucia@demo.puente", "Lucía Vargas", "CR", "es", True, "Frutos del Pacífico", "export"),
     ("rafael@demo.puente", "Rafael Quintero", "PA", "es", False, None, None),
+    ("paula@demo.puente", "Paula Ortiz", "CR", "es", False, None, None),
     ("otto@demo.puente", "Otto Salinas", "NI", "es", False, "Mariscos Fonseca", "owner"),
     ("carmen@demo.puente", "Carmen Quispe", "PE", "es", True, "Cooperativa Valle Inca", "owner"),
     ("diego@demo.puente", "Diego Pérez", "GT", "es", True, "Finca El Injerto Norte", "owner"),
@@ -173,10 +193,8 @@ def seed(stdout) -> None:
     for email, name, country, language, mentor, firm_name, role in PEOPLE:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, name=name, country=country, language=language,
-                wants_to_mentor=mentor, onboarded_at=now,
-            )
+            user = new_demo_person(email, name=name, country=country, language=language, wants_to_mentor=mentor,
+                                   onboarded_at=now)
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         if firm_name and not FirmMember.objects.filter(user=user).exists():
             FirmMember.objects.create(firm=firms[firm_name], user=user, role=role)
@@ -185,10 +203,10 @@ def seed(stdout) -> None:
 
     clusters = {}
     for slug, sector, name, access, countries, languages, description in CLUSTERS:
-        clusters[slug], _ = Cluster.objects.get_or_create(slug=slug, defaults={
-            "sector": sectors[sector], "name": name, "access": access, "countries": countries,
-            "languages": languages, "description": description, "agency": agency,
-        })
+        clusters[slug] = Cluster.objects.filter(slug=slug).first() or services.cluster_create(
+            slug=slug, sector=sectors[sector], name=name, access=access, countries=countries,
+            languages=languages, description=description, agency=agency,
+        )
 
     for slug, email, role in MEMBERSHIPS:
         ClusterMembership.objects.get_or_create(cluster=clusters[slug], user=people[email], defaults={

@@ -33,6 +33,15 @@ class DirectoryFilterForm(forms.Form):
         self.fields["country"].choices = country_choices(_("All"))
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every zone people may choose, by its name ("America/Tegucigalpa" as "America / Tegucigalpa"),
+    after "this browser's" (blank: the browser's zone, told on the next visit)."""
+    from clusters.times import time_zones
+
+    named = [(name, name.replace("/", " / ").replace("_", " ")) for name in sorted(time_zones())]
+    return [("", _("This browser's")), *named]
+
+
 class OnboardingForm(forms.Form):
     FIRM_NEW = "new"
     FIRM_JOIN = "join"
@@ -40,6 +49,9 @@ class OnboardingForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=120)
     language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGE_CHOICES)
     country = forms.ChoiceField(label=_("Country"))
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False, help_text=_("Times of messages are shown in it."),
+    )
     wants_to_mentor = forms.TypedChoiceField(
         label=_("Which describes you best?"),
         choices=[
@@ -71,6 +83,7 @@ class OnboardingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices("—")
+        self.fields["time_zone"].choices = time_zone_choices()
         self.fields["firm_country"].choices = country_choices("—")
 
     def clean(self):
@@ -97,3 +110,20 @@ class JoinForm(forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES)
     next = forms.CharField(required=False)
+
+
+class FirmProfileForm(forms.Form):
+    export_stage = forms.ChoiceField(label=_("Export stage"), choices=Firm.Stage.choices, widget=forms.RadioSelect)
+    target_markets = forms.MultipleChoiceField(
+        label=_("Markets the firm wants to reach"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
+    )
+    description = forms.CharField(
+        label=_("About the firm"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What you make, for whom, and what you are looking for."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_markets"].choices = country_choices("—")[1:]

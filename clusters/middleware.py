@@ -1,6 +1,8 @@
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+
+from clusters.times import TIME_ZONE_COOKIE, valid_time_zone
 
 
 class PersonLanguageMiddleware:
@@ -18,10 +20,31 @@ class PersonLanguageMiddleware:
         return self.get_response(request)
 
 
+class PersonTimeZoneMiddleware:
+    """Times are shown in the person's zone (clusters.times): the one on their profile, else the one
+    their browser reported (a cookie static/js/times.js sets), else the site's TIME_ZONE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        zone = valid_time_zone(zone) or valid_time_zone(request.COOKIES.get(TIME_ZONE_COOKIE))
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
 class OnboardingMiddleware:
     """Until a signed-in person has told us who they are, pages lead them to the onboarding form."""
 
-    EXEMPT_PREFIXES = ("/accounts/", "/welcome/", "/language/", "/admin/", "/static/", "/ws/")
+    EXEMPT_PREFIXES = ("/accounts/", "/welcome/", "/language/", "/time-zone/", "/admin/", "/static/", "/ws/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -53,6 +53,9 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=120, blank=True)
     language = models.CharField(_("preferred language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True)
     country = CountryField(_("country"), blank=True)
+    # An IANA zone name ("America/Tegucigalpa"); blank until the browser tells it on the first visit
+    # (clusters.times): the site's TIME_ZONE meanwhile.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     wants_to_mentor = models.BooleanField(
         _("experienced exporter"), default=False, help_text=_("Offers to mentor firms that are starting to export.")
     )
@@ -72,7 +75,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@")[0]
+        # Never a name made up from the address (others would read "ana.m82"): until the person tells
+        # us theirs (onboarding asks first), they are a new member, in the reader's language.
+        return self.name or str(_("New member"))
 
     @property
     def is_onboarded(self) -> bool:
@@ -148,6 +153,8 @@ class Firm(models.Model):
     size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.MICRO)
     export_stage = models.CharField(_("export stage"), max_length=12, choices=Stage.choices, default=Stage.ASPIRANT)
     export_markets = CountryField(_("markets it exports to"), multiple=True, blank=True)
+    target_markets = CountryField(_("markets it wants to reach"), multiple=True, blank=True)
+    description = models.TextField(_("about the firm"), blank=True)
     products = models.TextField(_("products"), blank=True)
     website = models.URLField(_("website"), blank=True)
     women_led = models.BooleanField(_("women-led"), default=False)
@@ -172,6 +179,42 @@ class Firm(models.Model):
 
     def get_absolute_url(self):
         return reverse("clusters:firm", args=[self.pk])
+
+
+class FirmChange(models.Model):
+    """A change to a firm's profile by one of its people: who, when, and each field's value before and
+    after ({"export_stage": ["aspirant", "new"]}); stored as codes, put into words when shown."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    fields = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("firm profile change")
+        verbose_name_plural = _("firm profile changes")
+
+    def __str__(self):
+        return f"{self.firm_id} {', '.join(self.fields)} by {self.changed_by_id}"
+
+    @property
+    def lines(self) -> list[str]:
+        """Each change in words, in the reader's language."""
+        from django_countries import countries
+
+        stages = dict(Firm.Stage.choices)
+        lines = []
+        for field, (before, after) in self.fields.items():
+            if field == "export_stage":
+                lines.append(_("Export stage: %(before)s → %(after)s") % {
+                    "before": stages.get(before, before), "after": stages.get(after, after)})
+            elif field == "target_markets":
+                names = ", ".join(str(countries.name(code)) for code in after) or "—"
+                lines.append(_("Markets it wants to reach: %(markets)s") % {"markets": names})
+            elif field == "description":
+                lines.append(_("Description updated"))
+        return lines
 
 
 class FirmMember(models.Model):

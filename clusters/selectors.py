@@ -4,7 +4,8 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, Sector, User
+from clusters import access
+from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmChange, FirmMember, Sector, User
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -57,9 +58,8 @@ def may_see_who_is_in(*, user: User, cluster: Cluster, membership: ClusterMember
     cluster; in a by-approval one only for its active members (and superusers): its firms may not want
     competitors, buyers or anyone signed out to know. Everyone sees its description and counts.
     `membership` is the person's own in this cluster (membership_for), so the rule costs no query."""
-    if cluster.is_open or (user.is_authenticated and user.is_superuser):
-        return True
-    return membership is not None and membership.is_active
+    role = membership.role if membership is not None and membership.is_active else None
+    return access.may_read(user=user, cluster=cluster, role=role)
 
 
 def cluster_counts(*, cluster: Cluster) -> dict[str, int]:
@@ -88,6 +88,15 @@ def cluster_people(*, cluster: Cluster) -> dict[str, list[ClusterMembership]]:
     return people
 
 
+def cluster_members(*, cluster: Cluster) -> QuerySet[ClusterMembership]:
+    """Everyone active in the cluster with their firm, for its facilitators' page: one query."""
+    return (
+        access.active_memberships(cluster=cluster)
+        .select_related("user", "user__firm_member__firm")
+        .order_by("role", "user__name")
+    )
+
+
 def cluster_member_firms(*, cluster: Cluster) -> QuerySet[Firm]:
     return (
         Firm.objects.filter(
@@ -110,13 +119,7 @@ def clusters_of_user(*, user: User) -> QuerySet[ClusterMembership]:
 
 def pending_requests_for_facilitator(*, user: User) -> QuerySet[ClusterMembership]:
     """Requests waiting in every cluster this person facilitates (every cluster for a superuser)."""
-    pending = ClusterMembership.objects.filter(status=Status.PENDING)
-    if not user.is_superuser:
-        pending = pending.filter(
-            cluster__memberships__user=user,
-            cluster__memberships__status=Status.ACTIVE,
-            cluster__memberships__role=Role.FACILITATOR,
-        )
+    pending = ClusterMembership.objects.filter(access.facilitated_q(user, "cluster__"), status=Status.PENDING)
     return pending.select_related("cluster", "user", "user__firm_member__firm").order_by("requested_at")
 
 
@@ -150,12 +153,7 @@ def firm_clusters(*, firm: Firm, user: User) -> QuerySet[Cluster]:
         memberships__user__firm_member__firm=firm,
         memberships__user__firm_member__status=FirmMember.Status.ACTIVE,
     )
-    if not (user.is_authenticated and user.is_superuser):
-        readable = Q(access=Cluster.Access.OPEN)
-        if user.is_authenticated:
-            readable |= Q(pk__in=ClusterMembership.objects.filter(user=user, status=Status.ACTIVE).values("cluster_id"))
-        clusters = clusters.filter(readable)
-    return clusters.distinct().order_by("name")
+    return clusters.filter(access.readable_q(user)).distinct().order_by("name")
 
 
 def firm_pending_members(*, firm: Firm, user: User) -> list[FirmMember]:
@@ -166,6 +164,11 @@ def firm_pending_members(*, firm: Firm, user: User) -> list[FirmMember]:
     if not is_member:
         return []
     return list(firm.members.filter(status=FirmMember.Status.PENDING).select_related("user"))
+
+
+def firm_changes(*, firm: Firm, limit: int = 20) -> list[FirmChange]:
+    """The latest changes to the firm's profile, with who made them: 1 query."""
+    return list(firm.changes.select_related("changed_by").order_by("-changed_at", "-id")[:limit])
 
 
 def agencies_of_user(*, user: User) -> QuerySet[Agency]:

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from clusters.models import Cluster, ClusterMembership, Firm, FirmMember, Sector, User, fold_name
-from clusters.signals import membership_ended
+from clusters import access
+from clusters.models import Cluster, ClusterMembership, Firm, FirmChange, FirmMember, Sector, User, fold_name
+from clusters.signals import cluster_created, membership_ended, person_deactivated
 from config.ratelimit import rate_limit
 
 Status = ClusterMembership.Status
@@ -34,18 +35,8 @@ def _check_country(code: str) -> str:
     return code
 
 
-def can_facilitate(*, user: User, cluster: Cluster) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return ClusterMembership.objects.filter(
-        cluster=cluster, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
-    ).exists()
-
-
 def _require_facilitator(*, user: User, cluster: Cluster) -> None:
-    if not can_facilitate(user=user, cluster=cluster):
+    if not access.may_facilitate(user=user, cluster=cluster):
         raise PermissionDenied(_("Only a facilitator of this cluster can do that."))
 
 
@@ -53,6 +44,23 @@ def _locked_membership(membership: ClusterMembership) -> ClusterMembership:
     return ClusterMembership.objects.select_for_update(no_key=True, of=("self",)).select_related("cluster", "user").get(
         pk=membership.pk
     )
+
+
+# --- Clusters ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cluster_add(*, cluster: Cluster) -> Cluster:
+    """Saves a new cluster (built by the admin's form or cluster_create) and gives it what every cluster
+    has from the start (its general room, through the cluster_created signal)."""
+    cluster.save()
+    cluster_created.send(sender=Cluster, cluster=cluster)
+    return cluster
+
+
+def cluster_create(**fields) -> Cluster:
+    """Creates a cluster from its fields (see cluster_add)."""
+    return cluster_add(cluster=Cluster(**fields))
 
 
 # --- People and firms -----------------------------------------------------------------------------
@@ -175,6 +183,48 @@ def firm_member_reject(*, member: FirmMember, acting_user: User) -> None:
     member.delete()
 
 
+MAX_FIRM_DESCRIPTION = 4000
+
+
+@transaction.atomic
+def firm_update(
+    *,
+    firm: Firm,
+    acting_user: User,
+    export_stage: str,
+    target_markets: list[str] | tuple,
+    description: str,
+) -> FirmChange | None:
+    """One of the firm's people updates its stage, the markets it wants to reach and its description.
+
+    The change is recorded (who, when, each field before and after); saving the same values records
+    nothing and returns None. Locks the firm's row, so two members saving at once are recorded one
+    after the other, each against what the other left.
+    """
+    _require_firm_member(firm=firm, user=acting_user)
+    if export_stage not in Firm.Stage.values:
+        raise ValidationError(_("Choose an export stage from the list."), code="stage")
+    markets = sorted({_check_country(code) for code in target_markets})  # the field keeps them sorted
+    description = (description or "").strip()
+    if len(description) > MAX_FIRM_DESCRIPTION:
+        raise ValidationError(
+            _("Keep the description under %(limit)s characters.") % {"limit": MAX_FIRM_DESCRIPTION}, code="description"
+        )
+    firm = Firm.objects.select_for_update(no_key=True).get(pk=firm.pk)
+    before = {
+        "export_stage": firm.export_stage,
+        "target_markets": [c.code for c in firm.target_markets],
+        "description": firm.description,
+    }
+    after = {"export_stage": export_stage, "target_markets": markets, "description": description}
+    changed = {field: [before[field], after[field]] for field in after if before[field] != after[field]}
+    if not changed:
+        return None
+    firm.export_stage, firm.target_markets, firm.description = export_stage, markets, description
+    firm.save(update_fields=list(changed))
+    return FirmChange.objects.create(firm=firm, changed_by=acting_user, fields=changed)
+
+
 @transaction.atomic
 def person_onboard(
     *,
@@ -183,7 +233,11 @@ def person_onboard(
     language: str,
     country: str,
     wants_to_mentor: bool,
+    time_zone: str | None = None,
 ) -> User:
+    """The person's profile. `time_zone`: None keeps theirs, "" goes back to the browser's."""
+    from clusters.times import valid_time_zone
+
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("Tell us your name."), code="name")
@@ -195,8 +249,63 @@ def person_onboard(
     user.country = _check_country(country)
     user.wants_to_mentor = wants_to_mentor
     user.onboarded_at = user.onboarded_at or timezone.now()
-    user.save(update_fields=["name", "language", "country", "wants_to_mentor", "onboarded_at"])
+    fields = ["name", "language", "country", "wants_to_mentor", "onboarded_at"]
+    if time_zone is not None:
+        if time_zone and not valid_time_zone(time_zone):
+            raise ValidationError(_("Choose one of the offered time zones."), code="time_zone")
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    user.save(update_fields=fields)
     return user
+
+
+@transaction.atomic
+def onboarding_complete(
+    *,
+    user: User,
+    name: str,
+    language: str,
+    country: str,
+    wants_to_mentor: bool,
+    time_zone: str | None = None,
+    firm_role: str = FirmMember.Role.OWNER,
+    new_firm: dict | None = None,
+    existing_firm: Firm | None = None,
+) -> User:
+    """The onboarding form, all or nothing: the person's profile (person_onboard), then the firm they
+    register (`new_firm`: firm_create's fields) or ask to join (`existing_firm`), if any."""
+    user = person_onboard(user=user, name=name, language=language, country=country, wants_to_mentor=wants_to_mentor,
+                          time_zone=time_zone)
+    if new_firm is not None:
+        firm_create(creator=user, role=firm_role, **new_firm)
+    elif existing_firm is not None:
+        firm_request_join(firm=existing_firm, user=user, role=firm_role)
+    return user
+
+
+@transaction.atomic
+def person_deactivate(*, user: User) -> None:
+    """Switches an account off (the admin's "active" box): the person is signed out everywhere and, from
+    now on, a visitor (clusters.access); their open sockets close once this commits."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    person_deactivated.send(sender=User, user_id=user.pk)
+
+
+def person_set_time_zone(*, user: User, time_zone: str, only_if_unset: bool = False) -> bool:
+    """The zone this person's times are shown in (clusters.times). With `only_if_unset` (the browser
+    telling its own zone on a first visit) a zone the person already has is kept. True when changed."""
+    from clusters.times import valid_time_zone
+
+    if not valid_time_zone(time_zone):
+        raise ValidationError(_("Choose one of the offered time zones."), code="time_zone")
+    people = User.objects.filter(pk=user.pk)
+    if only_if_unset:
+        people = people.filter(time_zone="")
+    changed = bool(people.exclude(time_zone=time_zone).update(time_zone=time_zone))
+    if changed:
+        user.time_zone = time_zone
+    return changed
 
 
 def person_set_language(*, user: User, language: str) -> None:

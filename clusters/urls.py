@@ -25,5 +25,6 @@ urlpatterns = [
         name="member_manage",
     ),
     path("firms/<id:firm_id>/", views.firm_detail, name="firm"),
+    path("firms/<id:firm_id>/edit/", views.firm_edit, name="firm_edit"),
     path("firms/<id:firm_id>/members/<id:member_id>/<str:decision>/", views.firm_member_decide, name="firm_decide"),
 ]

@@ -3,8 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -12,10 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clusters import selectors, services
-from clusters.forms import DirectoryFilterForm, JoinForm, LanguageForm, OnboardingForm
+from clusters import access, firm_panels, selectors, services
+from clusters.forms import DirectoryFilterForm, FirmProfileForm, JoinForm, LanguageForm, OnboardingForm
 from clusters.models import ClusterMembership, Firm, FirmMember
 from clusters.nav import nav_person
+from clusters.times import valid_time_zone
 
 
 def _error_text(exc: ValidationError | PermissionDenied) -> str:
@@ -49,6 +49,18 @@ def set_language(request):
     translation.activate(language)
     remember_language(response, language)
     return response
+
+
+@require_POST
+def set_time_zone(request):
+    """The browser tells its time zone (static/js/times.js, once, when the person has none on their
+    profile): kept on the profile of a signed-in person unless they chose one; 204 either way."""
+    zone = request.POST.get("time_zone", "")
+    if not valid_time_zone(zone):
+        return HttpResponse(status=400)
+    if request.user.is_authenticated:
+        services.person_set_time_zone(user=request.user, time_zone=zone, only_if_unset=True)
+    return HttpResponse(status=204)
 
 
 def remember_language(response, language: str) -> None:
@@ -104,7 +116,9 @@ def cluster_detail(request, slug):
             "mentors": people["mentors"],
             "firms": list(selectors.cluster_member_firms(cluster=cluster)[:60]) if shows_people else [],
             "join_form": JoinForm(),
-            "is_facilitator": bool(membership and membership.is_facilitator) or request.user.is_superuser,
+            "is_facilitator": access.may_facilitate(
+                user=request.user, cluster=cluster, role=membership.role if membership and membership.is_active else None
+            ),
             # While a request waits, the page suggests completing the firm's profile (kept, see clusters.nav).
             "firm_id": nav_person(user=request.user)["firm_id"] if membership and membership.is_pending else None,
         },
@@ -123,7 +137,9 @@ def cluster_join(request, slug):
         messages.error(request, _error_text(exc))
     else:
         if membership.is_active:
-            messages.success(request, _("Welcome to %(cluster)s.") % {"cluster": cluster.name})
+            messages.success(request, _(
+                "Welcome to %(cluster)s. Say hello: tell the members who you are and what you want to export."
+            ) % {"cluster": cluster.name})
             # Straight into the conversation: the cluster's general room (messaging finds or makes it).
             return redirect("messaging:cluster_general", slug=cluster.slug)
         else:
@@ -193,7 +209,7 @@ def pending_decide(request, membership_id, decision):
 @require_POST
 def member_manage(request, slug, membership_id, action):
     cluster = selectors.cluster_get(slug=slug)
-    if not services.can_facilitate(user=request.user, cluster=cluster):
+    if not access.may_facilitate(user=request.user, cluster=cluster):
         raise PermissionDenied
     membership = get_object_or_404(ClusterMembership, pk=membership_id, cluster=cluster)
     try:
@@ -219,28 +235,57 @@ def member_manage(request, slug, membership_id, action):
 def cluster_members(request, slug):
     """The facilitators' view of everyone in the cluster, with role and removal controls."""
     cluster = selectors.cluster_get(slug=slug)
-    if not services.can_facilitate(user=request.user, cluster=cluster):
+    if not access.may_facilitate(user=request.user, cluster=cluster):
         raise PermissionDenied
-    memberships = (
-        ClusterMembership.objects.filter(cluster=cluster, status=ClusterMembership.Status.ACTIVE)
-        .select_related("user", "user__firm_member__firm")
-        .order_by("role", "user__name")
-    )
+    memberships = selectors.cluster_members(cluster=cluster)
     return render(request, "clusters/members.html", {"cluster": cluster, "memberships": memberships})
 
 
 @require_safe
 def firm_detail(request, firm_id):
     firm = selectors.firm_get(firm_id=firm_id)
+    user = request.user
+    is_member = user.is_authenticated and (
+        user.is_superuser or any(m.user_id == user.pk for m in firm.active_members)
+    )
     return render(
         request,
         "clusters/firm_detail.html",
         {
             "firm": firm,
-            "clusters": list(selectors.firm_clusters(firm=firm, user=request.user)),
-            "pending_members": selectors.firm_pending_members(firm=firm, user=request.user),
+            "is_member": is_member,
+            "clusters": list(selectors.firm_clusters(firm=firm, user=user)),
+            "pending_members": selectors.firm_pending_members(firm=firm, user=user),
+            "changes": selectors.firm_changes(firm=firm, limit=10) if is_member else [],
+            "panels": firm_panels.render_all(request=request, firm=firm, is_member=is_member),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_edit(request, firm_id):
+    firm = selectors.firm_get(firm_id=firm_id)
+    if not services.is_firm_member(firm=firm, user=request.user):
+        raise Http404
+    initial = {
+        "export_stage": firm.export_stage,
+        "target_markets": [c.code for c in firm.target_markets],
+        "description": firm.description,
+    }
+    form = FirmProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.firm_update(firm=firm, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if change is None:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("The firm's profile is saved."))
+            return redirect(firm)
+    return render(request, "clusters/firm_edit.html", {"firm": firm, "form": form})
 
 
 @login_required
@@ -275,6 +320,7 @@ def onboarding(request):
         "name": user.name,
         "language": user.language or translation.get_language(),
         "country": user.country.code if user.country else "",
+        "time_zone": user.time_zone,
         "wants_to_mentor": "1" if user.wants_to_mentor else "0",
     }
     form = OnboardingForm(request.POST or None, initial=initial)
@@ -284,29 +330,24 @@ def onboarding(request):
                 del form.fields[field]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        new_firm = existing_firm = None
+        if not has_firm and data["firm_choice"] == OnboardingForm.FIRM_NEW:
+            new_firm = {
+                "name": data["firm_name"], "country": data["firm_country"], "sectors": data["firm_sectors"],
+                "size": data["firm_size"] or Firm.Size.MICRO,
+                "export_stage": data["firm_export_stage"]
+                or (Firm.Stage.ESTABLISHED if data["wants_to_mentor"] else Firm.Stage.ASPIRANT),
+                "women_led": data["firm_women_led"],
+            }
+        elif not has_firm:
+            existing_firm = data["existing_firm"]
         try:
-            with transaction.atomic():
-                services.person_onboard(
-                    user=user,
-                    name=data["name"],
-                    language=data["language"],
-                    country=data["country"],
-                    wants_to_mentor=data["wants_to_mentor"],
-                )
-                if not has_firm and data["firm_choice"] == OnboardingForm.FIRM_NEW:
-                    services.firm_create(
-                        creator=user,
-                        name=data["firm_name"],
-                        country=data["firm_country"],
-                        role=data["firm_role"],
-                        sectors=data["firm_sectors"],
-                        size=data["firm_size"] or Firm.Size.MICRO,
-                        export_stage=data["firm_export_stage"]
-                        or (Firm.Stage.ESTABLISHED if data["wants_to_mentor"] else Firm.Stage.ASPIRANT),
-                        women_led=data["firm_women_led"],
-                    )
-                elif not has_firm:
-                    services.firm_request_join(firm=data["existing_firm"], user=user, role=data["firm_role"])
+            services.onboarding_complete(
+                user=user, name=data["name"], language=data["language"], country=data["country"],
+                wants_to_mentor=data["wants_to_mentor"], time_zone=data.get("time_zone") or "",
+                firm_role=data.get("firm_role") or FirmMember.Role.OWNER,
+                new_firm=new_firm, existing_firm=existing_firm,
+            )
         except ValidationError as exc:
             field = {"firm_taken": "firm_name", "country": "country", "name": "name"}.get(exc.code)
             form.add_error(field, exc)

@@ -62,6 +62,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_weights(name: str) -> dict[str, float]:
+    """Numbers by name written NAME=NUMBER,NAME=NUMBER ("market=5,sector=2"); {} when unset."""
+    raw = os.environ.get(name, "")
+    weights = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, equals, number = item.partition("=")
+        try:
+            weights[key.strip()] = float(number)
+        except ValueError:
+            weights = None
+        if not equals or weights is None or not key.strip():
+            raise ImproperlyConfigured(f"{name} must be NAME=NUMBER pairs separated by commas, as in market=5, not {raw!r}.")
+    return weights
+
+
 def database_from_url(url: str) -> dict:
     """A DATABASES["default"] entry for a postgres:// or sqlite:// URL."""
     import dj_database_url
@@ -111,16 +126,23 @@ def redis_url(name: str) -> str | None:
     return raw
 
 
+_NO_SMTP = {"EMAIL_FILE_PATH": None, "EMAIL_HOST": "localhost", "EMAIL_PORT": 25, "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_SSL": False, "EMAIL_USE_TLS": False}
+
+
 def email_from_url(url: str) -> dict:
-    """Email settings from smtp://user:password@host:port?tls=1 (or ssl=1), console://, locmem:// or
-    file:///path/to/folder (one file per message; the browser tests read their mail there)."""
+    """Every email setting (EMAIL_BACKEND, EMAIL_FILE_PATH, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+    EMAIL_HOST_PASSWORD, EMAIL_USE_SSL, EMAIL_USE_TLS) from smtp://user:password@host:port?tls=1 (or
+    ssl=1), console://, locmem:// or file:///path/to/folder (one file per message; the browser tests
+    read their mail there)."""
     parts = urlsplit(url)
     if parts.scheme == "file":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+        return {**_NO_SMTP, "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": parts.path}
     if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {**_NO_SMTP, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {**_NO_SMTP, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if parts.scheme not in {"smtp", "smtps"}:
         raise ImproperlyConfigured(f"EMAIL_URL must be smtp://, smtps://, console://, locmem:// or file://, not {url!r}.")
     if not parts.hostname:
@@ -133,6 +155,7 @@ def email_from_url(url: str) -> dict:
         raise ImproperlyConfigured(f"EMAIL_URL has a port that is not a number: {url!r}.") from None
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_FILE_PATH": None,
         "EMAIL_HOST": parts.hostname,
         "EMAIL_PORT": port,
         "EMAIL_HOST_USER": unquote(parts.username or ""),

@@ -14,6 +14,7 @@ from config.env import (
     env_list,
     env_rate,
     env_str,
+    env_weights,
     redis_url,
 )
 from config.logs import logging_settings
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "questions",
     "mentoring",
     "library",
+    "readiness",  # export-readiness assessment: reaches clusters and mentoring through their hooks
     "agency_api",
     "home",  # the signed-in home page: reads every app above, imported by none
 ]
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clusters.middleware.PersonLanguageMiddleware",
+    "clusters.middleware.PersonTimeZoneMiddleware",
     "clusters.middleware.OnboardingMiddleware",
     "config.ratelimit.RateLimitedMiddleware",
     "config.middleware.ConflictMiddleware",
@@ -240,8 +243,15 @@ if WHITENOISE_USE_FINDERS:
 # --- Email ------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Puente <no-reply@puente.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-_email_url = env_str("EMAIL_URL", "console://")
-globals().update(email_from_url(_email_url))
+_email = email_from_url(env_str("EMAIL_URL", "console://"))
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 
 # --- Security ---------------------------------------------------------------------------------
 # Every cookie Puente sets has SameSite, and Secure in production (tests/test_cookies.py): the session,
@@ -281,6 +291,11 @@ LOGGING = logging_settings(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "IN
 
 # --- Puente -------------------------------------------------------------------------------------
 PUENTE_PAGE_SIZE = env_int("PUENTE_PAGE_SIZE", 24, minimum=1)
+# Mentoring: open requests an aspirant may have at once, days a request stays open, and the matching
+# weights that differ from mentoring.matching.DEFAULT_WEIGHTS ("market=5,sector=2").
+PUENTE_MAX_OPEN_MENTORSHIP_REQUESTS = env_int("PUENTE_MAX_OPEN_MENTORSHIP_REQUESTS", 3, minimum=1)
+PUENTE_MENTORSHIP_REQUEST_DAYS = env_int("PUENTE_MENTORSHIP_REQUEST_DAYS", 14, minimum=1)
+PUENTE_MATCH_WEIGHTS = env_weights("PUENTE_MATCH_WEIGHTS")
 
 # Rate limits per person (config/ratelimit.py, docs/SECURITY.md): at most COUNT per SECONDS, written
 # COUNT/SECONDS. Services count an action just before they write it.

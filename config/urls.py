@@ -15,6 +15,7 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("language/", cluster_views.set_language, name="set_language"),
+    path("time-zone/", cluster_views.set_time_zone, name="set_time_zone"),
     path("admin/", admin.site.urls),
     path("", include("clusters.urls")),
     path("", include("attachments.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("mentoring.urls")),
     path("", include("library.urls")),
+    path("", include("readiness.urls")),
     path("", include("agency_api.urls")),
     path("api/v1/", agency_api.urls),
 ]

@@ -34,7 +34,7 @@ def _allowed_hosts() -> list[str]:
 def _is_secure(scope) -> bool:
     if scope.get("scheme") in ("wss", "https"):
         return True
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    proxy = settings.SECURE_PROXY_SSL_HEADER
     if proxy:
         header, secure_value = proxy
         name = header.removeprefix("HTTP_").lower().replace("_", "-").encode("latin1")

@@ -7,6 +7,7 @@ persona."""
 
 from dataclasses import dataclass, field
 
+from clusters import access
 from clusters import selectors as clusters_selectors
 from clusters.models import ClusterMembership, User
 from incentives import selectors as incentives_selectors
@@ -14,6 +15,7 @@ from mentoring import selectors as mentoring_selectors
 from mentoring.models import Mentorship, MentorshipRequest
 from messaging import selectors as messaging_selectors
 from questions import selectors as questions_selectors
+from readiness import selectors as readiness_selectors
 
 SHOWN = 5  # rows per list; the full list is one link away
 
@@ -26,12 +28,14 @@ class Home:
     is_facilitator: bool = False
     is_agency_staff: bool = False
     unread_rooms: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)  # the person's firm's referrals by agencies
     # aspirant
     sessions_to_confirm: list = field(default_factory=list)
     requests_sent: list = field(default_factory=list)
     my_questions: list = field(default_factory=list)
     next_milestone: object = None
     followups_due: list = field(default_factory=list)  # outcome follow-ups the person's firm should answer
+    readiness: object = None  # the latest completed export-readiness assessment of the person's firm
     # mentor
     questions_waiting: list = field(default_factory=list)
     requests_received: list = field(default_factory=list)
@@ -58,9 +62,10 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
     """The person's home. `agency_staff` comes from the site header's kept values (clusters.nav), read
     by the view in the same round trip.
 
-    Queries: 2 for everyone (memberships; readable rooms with unread counts), plus the other person of
+    Queries: 3 for everyone (memberships; readable rooms with unread counts; the firm's referrals), plus the other person of
     unread direct rooms (1, when there are some) and
-    - aspirant: sessions to confirm, requests sent, own questions, next milestone, follow-ups due (5);
+    - aspirant: sessions to confirm, requests sent, own questions, next milestone, follow-ups due,
+      the firm's latest readiness assessment (6);
     - mentor: questions waiting (4), requests received, mentorships, wallets (3);
     - facilitator: admissions, open reports (2);
     - agency staff: the agencies with their queues (1).
@@ -70,7 +75,10 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
     active_roles = {m.role for m in memberships if m.status == ClusterMembership.Status.ACTIVE}
     home = Home(memberships=memberships)
     home.is_mentor = bool(user.wants_to_mentor) or Role.MENTOR in active_roles
-    home.is_facilitator = user.is_superuser or Role.FACILITATOR in active_roles
+    home.is_facilitator = access.is_superuser(user) or any(
+        access.may_facilitate(user=user, cluster=m.cluster, role=m.role)
+        for m in memberships if m.status == ClusterMembership.Status.ACTIVE
+    )
     home.is_agency_staff = agency_staff
     # Everyone who is not (only) there to help or to fund is an aspiring exporter: a new member without
     # any cluster too, whose home then points to the next step.
@@ -85,6 +93,7 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
     for room in rooms:
         room.partner = partners.get(room.pk)
     home.unread_rooms = rooms
+    home.referrals = incentives_selectors.referrals_of_person(user=user)
 
     if home.is_aspirant:
         home.sessions_to_confirm = list(mentoring_selectors.sessions_to_confirm(user=user)[:SHOWN])
@@ -95,6 +104,7 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
         home.my_questions = questions_selectors.questions_asked_by(user=user, limit=SHOWN)
         home.next_milestone = mentoring_selectors.next_milestone_for_mentee(user=user)
         home.followups_due = mentoring_selectors.followups_due_for_user(user=user)
+        home.readiness = readiness_selectors.latest_for_user(user=user)
 
     if home.is_mentor:
         home.questions_waiting = questions_selectors.waiting_for_mentor(user=user, limit=SHOWN)

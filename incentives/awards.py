@@ -2,7 +2,7 @@
 
     award_grant(*, kind, beneficiary, cluster, source_ref, description, caused_by, minutes=None,
                 description_params=None, work_date=None) -> Award | None
-    award_revoke(*, kind, source_ref, reason, acting_user=None) -> None
+    award_revoke(*, kind, source_ref, reason, acting_user=None) -> None   (reason: a gettext_noop msgid)
 
 `kind` is one of Award.Kind's values: "accepted_answer", "helpful_vote", "mentoring_session" (then
 `minutes` is required and credits = the program's rate per hour * minutes // 60), "library_entry" (an
@@ -30,11 +30,15 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from clusters.models import Cluster, Firm, FirmMember, User
+from clusters.models import Agency, Cluster, Firm, FirmMember, User
+from config.words import stored
+from incentives import reasons
 from incentives.ledger import accounts_lock, program_accounts, transfer_post, transfer_reverse, wallet_for
-from incentives.models import AuditEntry, Award, Program
+from incentives.models import AuditEntry, Award, AwardApproval, AwardShare, Program, ProgramFunder
 from incentives.signals import announce_award_change
+from incentives.split import split_credits
 
 Status = Award.Status
 
@@ -56,6 +60,41 @@ def is_agency_staff(*, user: User, agency_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.agencies.filter(pk=agency_id).exists()
+
+
+def may_decide(*, user: User, program: Program) -> bool:
+    """Staff of the program's agency or of one of its accepted co-funders (or a superuser): 1 query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.agencies.filter(
+        Q(pk=program.agency_id) | Q(funded_programs__program=program, funded_programs__accepted_at__isnull=False)
+    ).exists()
+
+
+def program_funders(*, program: Program) -> list[ProgramFunder]:
+    """The accepted funders of a co-funded program, in order; [] when its agency pays alone: 1 query."""
+    funders = list(ProgramFunder.objects.filter(program=program, accepted_at__isnull=False)
+                   .select_related("agency").order_by("position", "pk"))
+    return funders if len(funders) > 1 else []
+
+
+def required_agencies(*, award: Award, funders: list[ProgramFunder], shares: list[AwardShare]) -> list[int]:
+    """The agencies whose approval a co-funded award needs: each funder paying part of it whose rule asks
+    for review, and every one of them when the award is flagged."""
+    paying = {share.agency_id for share in shares}
+    return [f.agency_id for f in funders if f.agency_id in paying and (f.requires_approval or award.flag_code)]
+
+
+def _may_pay(funders: list[ProgramFunder], *, credits: int, mode: str) -> list[ProgramFunder]:
+    """The funders that can pay a part of an award of at most `credits` (the caps only lower it)."""
+    if mode == Program.Split.FIRST:
+        may, before = [], 0
+        for funder in funders:
+            if before < credits or not may:
+                may.append(funder)
+            before += funder.cap if funder.cap is not None else credits
+        return may
+    return [f for f in funders if f.share > 0] or funders[:1]
 
 
 def program_for(*, cluster: Cluster, kind: str, on: datetime.date | None = None) -> Program | None:
@@ -230,24 +269,53 @@ def award_grant(*, kind: str, beneficiary: User, cluster: Cluster, source_ref: s
         name = firm.name if firm else Firm.objects.filter(pk__in=shared).values_list("name", flat=True).first()
         return not_paid(Award.Cut.SAME_FIRM, firm=name or "")
 
-    _mint, pool = program_accounts(program=program)
-    wallet = wallet_for(user=beneficiary, agency=program.agency)
-    # The pool lock serialises every grant of this program: caps, patterns and the pool's reserve are exact.
-    locked = accounts_lock(account_ids=[pool.pk, wallet.pk])
+    funders = program_funders(program=program)
+    if funders:
+        pools = {f.agency_id: program_accounts(program=program, agency_id=f.agency_id)[1] for f in funders}
+        # Wallets are made before any lock (as for a single pool), only at the agencies that may pay a part.
+        wallets = {f.agency_id: wallet_for(user=beneficiary, agency=f.agency)
+                   for f in _may_pay(funders, credits=credits, mode=program.split)}
+        pool = pools[funders[0].agency_id]
+        locked = accounts_lock(account_ids=[a.pk for a in (*pools.values(), *wallets.values())])
+    else:
+        _mint, pool = program_accounts(program=program)
+        wallet = wallet_for(user=beneficiary, agency=program.agency)
+        # The pool lock serialises every grant of this program: caps, patterns and the pool's reserve are exact.
+        locked = accounts_lock(account_ids=[pool.pk, wallet.pk])
     live = Award.objects.filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE).first()
     if live is not None:
         return live
     credits, cut, cap = _capped(program=program, beneficiary=side, cause=cause, credits=credits, now=now)
     if credits <= 0:
         return not_paid(cut, cap=cap)
-    reserved = _live_sum(Award.objects.filter(program=program, status=Status.PENDING))
-    if locked[pool.pk].balance - reserved < credits:
-        return not_paid(Award.Cut.POOL_EMPTY, original=credits)
+    if funders:
+        # Each pool pays its part; each part is reserved in its pool while the award waits.
+        parts = split_credits(credits, [(f.share, f.cap) for f in funders], program.split)
+        reserved = dict(AwardShare.objects.filter(award__program=program, award__status=Status.PENDING)
+                        .values_list("agency").annotate(total=Sum("credits")))
+        for funder, part in zip(funders, parts, strict=True):
+            if part and locked[pools[funder.agency_id].pk].balance - reserved.get(funder.agency_id, 0) < part:
+                return not_paid(Award.Cut.POOL_EMPTY, original=credits)
+    else:
+        reserved = _live_sum(Award.objects.filter(program=program, status=Status.PENDING))
+        if locked[pool.pk].balance - reserved < credits:
+            return not_paid(Award.Cut.POOL_EMPTY, original=credits)
     flag, flag_params = _gaming_flag(program=program, beneficiary=side, cause=cause, now=now)
     award = Award.objects.create(
         credits=credits, status=Status.PENDING, flag_code=flag, flag_params=flag_params,
         cut_code=cut, cut_params={"original": full, "paid": credits, "cap": cap} if cut else {}, **fields,
     )
+    if funders:
+        shares = AwardShare.objects.bulk_create([
+            AwardShare(award=award, agency_id=funder.agency_id, credits=part)
+            for funder, part in zip(funders, parts, strict=True) if part
+        ])
+        if not required_agencies(award=award, funders=funders, shares=shares):
+            _pay_shares(award=award, acting_user=None)
+            announce_award_change(award=award, change="approved")
+        elif flag:
+            announce_award_change(award=award, change="flagged")
+        return award
     if program.auto_approve and not flag:
         _pay(award=award, pool=locked[pool.pk], wallet=locked[wallet.pk], acting_user=None)
         announce_award_change(award=award, change="approved")
@@ -262,11 +330,54 @@ def _pay(*, award: Award, pool, wallet, acting_user: User | None) -> None:
     award.payment = transfer_post(
         from_account=pool, to_account=wallet, amount=award.credits, kind="award",
         idempotency_key=f"award:{award.pk}:pay", caused_by=award.caused_by, source_ref=award.source_ref,
-        memo=award.description,
+        memo=award.description, memo_params=reasons.award_sentence(award.kind, award.description_params),
     )
     award.status = Status.APPROVED
     award.decided_by, award.decided_at = acting_user, timezone.now()
     award.save(update_fields=["payment", "status", "decided_by", "decided_at"])
+
+
+def _pay_shares(*, award: Award, acting_user: User | None) -> None:
+    """Pays each funder's share of a co-funded award from its pool to the beneficiary's wallet at it.
+
+    All the pools and wallets are locked in one go, in id order, after the award (the lock order)."""
+    shares = list(award.shares.select_related("agency").order_by("pk"))
+    pools = {s.agency_id: program_accounts(program=award.program, agency_id=s.agency_id)[1] for s in shares}
+    wallets = {s.agency_id: wallet_for(user=award.beneficiary, agency=s.agency) for s in shares}
+    locked = accounts_lock(account_ids=[a.pk for a in (*pools.values(), *wallets.values())])
+    for share in shares:
+        if locked[pools[share.agency_id].pk].balance < share.credits:
+            raise ValidationError(_("%(agency)s's pool for this program does not hold enough credits for its share.")
+                                  % {"agency": share.agency.name}, code="pool")
+    for share in shares:
+        share.payment = transfer_post(
+            from_account=locked[pools[share.agency_id].pk], to_account=locked[wallets[share.agency_id].pk],
+            amount=share.credits, kind="award", idempotency_key=f"award:{award.pk}:pay:{share.agency_id}",
+            caused_by=award.caused_by, source_ref=award.source_ref, memo=award.description,
+            memo_params=reasons.award_sentence(award.kind, award.description_params),
+        )
+        share.save(update_fields=["payment"])
+    award.payment = shares[0].payment
+    award.status = Status.APPROVED
+    award.decided_by, award.decided_at = acting_user, timezone.now()
+    award.save(update_fields=["payment", "status", "decided_by", "decided_at"])
+
+
+def _reverse_shares(*, award: Award, reason: str, said: dict | str, acting_user: User | None) -> bool:
+    """Reverses every share's payment; False (nothing done) when one wallet no longer holds its share."""
+    shares = list(award.shares.select_related("payment").filter(payment__isnull=False).order_by("pk"))
+    locked = accounts_lock(account_ids=[a for s in shares for a in (s.payment.from_account_id, s.payment.to_account_id)])
+    if any(locked[s.payment.to_account_id].balance < s.credits for s in shares):
+        return False
+    for share in shares:
+        share.reversal = transfer_reverse(
+            original=share.payment, idempotency_key=f"award:{award.pk}:reverse:{share.agency_id}",
+            caused_by=acting_user, memo=_("Reversed: %(reason)s") % {"reason": reason},
+            memo_params=stored(N_("Reversed: %(reason)s"), reason=said),
+        )
+        share.save(update_fields=["reversal"])
+    award.reversal = shares[0].reversal
+    return True
 
 
 def _tell_of_reversal(award: Award) -> None:
@@ -275,28 +386,37 @@ def _tell_of_reversal(award: Award) -> None:
 
     def send():
         with translation.override(person.language or None):
-            subject = _("Credits reversed: %(what)s") % {"what": award.description[:80]}
+            what = award.description_text
+            subject = _("Credits reversed: %(what)s") % {"what": what[:80]}
             body = _(
                 "Hello %(name)s,\n\nThe %(credits)s credits you received for “%(what)s” were reversed.\n"
                 "Reason: %(reason)s\n\nYour statement: %(url)s\n"
-            ) % {"name": person.display_name, "credits": award.credits, "what": award.description,
+            ) % {"name": person.display_name, "credits": award.credits, "what": what,
                  "reason": award.decision_reason, "url": settings.SITE_URL + award.get_absolute_url()}
         send_mail(subject, body, None, [person.email], fail_silently=True)
 
     transaction.on_commit(send)
 
 
-def _reverse(*, award: Award, reason: str, acting_user: User | None) -> bool:
-    """Reverses an approved award's payment; False when the wallet no longer holds the credits."""
-    _mint, pool = program_accounts(program=award.program)
-    payment = award.payment
-    locked = accounts_lock(account_ids=[pool.pk, payment.to_account_id])
-    if locked[payment.to_account_id].balance < award.credits:
-        return False
-    award.reversal = transfer_reverse(
-        original=payment, idempotency_key=f"award:{award.pk}:reverse", caused_by=acting_user,
-        memo=_("Reversed: %(reason)s") % {"reason": reason},
-    )
+def _reverse(*, award: Award, reason: str, acting_user: User | None, said: dict | None = None) -> bool:
+    """Reverses an approved award's payment; False when the wallet no longer holds the credits. `said` is
+    the reason as a stored sentence when the code wrote it (shown in each reader's language), else the
+    staff member's own words are kept as typed."""
+    said = said or reason
+    if award.shares.exists():
+        if not _reverse_shares(award=award, reason=reason, said=said, acting_user=acting_user):
+            return False
+    else:
+        _mint, pool = program_accounts(program=award.program)
+        payment = award.payment
+        locked = accounts_lock(account_ids=[pool.pk, payment.to_account_id])
+        if locked[payment.to_account_id].balance < award.credits:
+            return False
+        award.reversal = transfer_reverse(
+            original=payment, idempotency_key=f"award:{award.pk}:reverse", caused_by=acting_user,
+            memo=_("Reversed: %(reason)s") % {"reason": reason},
+            memo_params=stored(N_("Reversed: %(reason)s"), reason=said),
+        )
     award.status = Status.REVERSED
     award.decision_reason = reason[:300]
     award.decided_by, award.decided_at = acting_user, timezone.now()
@@ -308,7 +428,10 @@ def _reverse(*, award: Award, reason: str, acting_user: User | None) -> bool:
 
 @transaction.atomic
 def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User | None = None) -> None:
-    """The source no longer deserves credits (answer un-accepted, vote withdrawn, session disputed)."""
+    """The source no longer deserves credits (answer un-accepted, vote withdrawn, session disputed).
+
+    `reason` is the caller's own sentence, an English msgid marked with gettext_noop: the audit log keeps
+    it as a sentence (config.words) and shows it in the reader's language."""
     award = (
         Award.objects.select_for_update(no_key=True, of=("self",))
         .filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE)
@@ -323,13 +446,16 @@ def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User |
         award.decided_by, award.decided_at = acting_user, timezone.now()
         award.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
         return
-    if not _reverse(award=award, reason=reason, acting_user=acting_user):
+    said = stored(reason)
+    if not _reverse(award=award, reason=reason, acting_user=acting_user, said=said):
         # The mentor already redeemed the credits: the source's change must not fail, so staff decide.
-        award.flag_code, award.flag_params = Award.Flag.REVOKED_SPENT, {"reason": reason[:300]}
+        award.flag_code, award.flag_params = Award.Flag.REVOKED_SPENT, {"reason": said}
         award.save(update_fields=["flag_code", "flag_params"])
         AuditEntry.objects.create(
             agency_id=award.program.agency_id, actor=acting_user, action="award.revoke_unpaid",
-            target=f"award {award.pk}", reason=reason[:300],
+            target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300],
+            data={"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id,
+                  "reason_params": said},
         )
 
 
@@ -339,26 +465,81 @@ def _staff_award(*, award_id: int, acting_user: User) -> Award:
     award = Award.objects.select_for_update(no_key=True, of=("self",)).select_related("program", "beneficiary").filter(
         pk=award_id
     ).first()
-    if award is None or not is_agency_staff(user=acting_user, agency_id=award.program.agency_id):
-        raise PermissionDenied(_("Only staff of the program's agency can decide on its awards."))
+    if award is None or not may_decide(user=acting_user, program=award.program):
+        raise PermissionDenied(_("Only staff of the program's agencies can decide on its awards."))
     if award.beneficiary_id == acting_user.pk:
         raise PermissionDenied(_("Nobody can decide on their own award."))
     return award
 
 
-def _audit(*, award: Award, acting_user: User, action: str, reason: str) -> None:
-    AuditEntry.objects.create(
-        agency_id=award.program.agency_id, actor=acting_user, action=action,
-        target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300],
-        data={"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id},
-    )
+def _audit(*, award: Award, acting_user: User, action: str, reason: str, agency_ids=None, change: str = "") -> None:
+    """Writes the staff decision to the log of the program's agency, or of each agency given (every funder
+    of a co-funded award), and, with `change`, announces it (award_changed)."""
+    AuditEntry.objects.bulk_create([
+        AuditEntry(agency_id=agency_id, actor=acting_user, action=action,
+                   target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300],
+                   data={"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id})
+        for agency_id in (agency_ids or [award.program.agency_id])
+    ])
+    if change:
+        announce_award_change(award=award, change=change)
+
+
+def _share_agencies(award: Award) -> list[int]:
+    return list(award.shares.order_by("pk").values_list("agency_id", flat=True))
+
+
+def _approve_share(*, award: Award, funders: list[ProgramFunder], acting_user: User, reason: str,
+                   agency: Agency | None) -> Award:
+    """One funder's approval of a co-funded award; the last required one pays every share.
+
+    The approval counts for the first funder (in order, or the one given) that still has to approve and
+    that the person works for. Nobody approves twice, so two agencies' approvals are two people's."""
+    shares = list(award.shares.order_by("pk"))
+    approvals = {a.agency_id: a.approved_by_id for a in award.approvals.all()}
+    if acting_user.pk in approvals.values():
+        raise PermissionDenied(_("You already approved this award for one agency: another person approves for the next."))
+    required = required_agencies(award=award, funders=funders, shares=shares)
+    waiting = [agency_id for agency_id in required if agency_id not in approvals
+               and (agency is None or agency_id == agency.pk) and is_agency_staff(user=acting_user, agency_id=agency_id)]
+    if not waiting:
+        raise PermissionDenied(_("This award does not wait for your agency's approval."))
+    AwardApproval.objects.create(award=award, agency_id=waiting[0], approved_by=acting_user)
+    approvals[waiting[0]] = acting_user.pk
+    final = all(agency_id in approvals for agency_id in required)
+    if final:
+        _pay_shares(award=award, acting_user=acting_user)
+    if reason:
+        award.decision_reason = reason[:300]
+        award.save(update_fields=["decision_reason"])
+    _audit(award=award, acting_user=acting_user, action="award.approve" if final else "award.approve_share",
+           reason=reason, agency_ids=[s.agency_id for s in shares] if final else [waiting[0]],
+           change="approved" if final else "")
+    return award
+
+
+def _award_to_decide(*, award: Award, acting_user: User, status: str, refused: str, reason: str = "",
+                     reason_needed: str | None = None) -> Award:
+    """The award locked for a staff decision, after the checks every one makes: a reason when one is
+    needed, the acting person's right (_staff_award) and the status the decision starts from."""
+    if reason_needed is not None and not reason.strip():
+        raise ValidationError(reason_needed, code="reason")
+    award = _staff_award(award_id=award.pk, acting_user=acting_user)
+    if award.status != status:
+        raise ValidationError(refused, code="status")
+    return award
 
 
 @transaction.atomic
-def award_approve(*, award: Award, acting_user: User, reason: str = "") -> Award:
-    award = _staff_award(award_id=award.pk, acting_user=acting_user)
-    if award.status != Status.PENDING:
-        raise ValidationError(_("Only a waiting award can be approved."), code="status")
+def award_approve(*, award: Award, acting_user: User, reason: str = "", agency: Agency | None = None) -> Award:
+    """Approves a waiting award. For a co-funded one this is the approval of one funder (`agency`, or the
+    first the person works for that still has to approve); it is paid once every required one is given."""
+    award = _award_to_decide(award=award, acting_user=acting_user, status=Status.PENDING,
+                             refused=_("Only a waiting award can be approved."))
+    if award.shares.exists():
+        funders = list(ProgramFunder.objects.filter(program=award.program, accepted_at__isnull=False)
+                       .order_by("position", "pk"))
+        return _approve_share(award=award, funders=funders, acting_user=acting_user, reason=reason, agency=agency)
     _mint, pool = program_accounts(program=award.program)
     wallet = wallet_for(user=award.beneficiary, agency=award.program.agency)
     locked = accounts_lock(account_ids=[pool.pk, wallet.pk])
@@ -366,37 +547,33 @@ def award_approve(*, award: Award, acting_user: User, reason: str = "") -> Award
     if reason:
         award.decision_reason = reason[:300]
         award.save(update_fields=["decision_reason"])
-    _audit(award=award, acting_user=acting_user, action="award.approve", reason=reason)
-    announce_award_change(award=award, change="approved")
+    _audit(award=award, acting_user=acting_user, action="award.approve", reason=reason, change="approved")
     return award
 
 
 @transaction.atomic
 def award_reject(*, award: Award, acting_user: User, reason: str) -> Award:
-    if not reason.strip():
-        raise ValidationError(_("Say why the award is rejected."), code="reason")
-    award = _staff_award(award_id=award.pk, acting_user=acting_user)
-    if award.status != Status.PENDING:
-        raise ValidationError(_("Only a waiting award can be rejected."), code="status")
+    award = _award_to_decide(award=award, acting_user=acting_user, status=Status.PENDING, reason=reason,
+                             refused=_("Only a waiting award can be rejected."),
+                             reason_needed=_("Say why the award is rejected."))
     award.status = Status.REJECTED
     award.decision_reason = reason[:300]
     award.decided_by, award.decided_at = acting_user, timezone.now()
     award.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
-    _audit(award=award, acting_user=acting_user, action="award.reject", reason=reason)
-    announce_award_change(award=award, change="rejected")
+    _audit(award=award, acting_user=acting_user, action="award.reject", reason=reason,
+           agency_ids=_share_agencies(award), change="rejected")
     return award
 
 
 @transaction.atomic
 def award_reverse(*, award: Award, acting_user: User, reason: str) -> Award:
-    if not reason.strip():
-        raise ValidationError(_("Say why the award is reversed."), code="reason")
-    award = _staff_award(award_id=award.pk, acting_user=acting_user)
-    if award.status != Status.APPROVED:
-        raise ValidationError(_("Only an approved award can be reversed."), code="status")
+    award = _award_to_decide(award=award, acting_user=acting_user, status=Status.APPROVED, reason=reason,
+                             refused=_("Only an approved award can be reversed."),
+                             reason_needed=_("Say why the award is reversed."))
     if not _reverse(award=award, reason=reason, acting_user=acting_user):
         raise ValidationError(
             _("The mentor's wallet no longer holds these credits; they were already redeemed."), code="spent"
         )
-    _audit(award=award, acting_user=acting_user, action="award.reverse", reason=reason)
+    _audit(award=award, acting_user=acting_user, action="award.reverse", reason=reason,
+           agency_ids=_share_agencies(award))
     return award

@@ -1,15 +1,18 @@
 """Demo credits: Red Exporta runs a funded program for the coffee and cacao clusters, with approved and
 pending awards for mateo@demo.puente, awards that show the anti-gaming rules at work (cut by a cap,
-flagged because two mentors pay each other), a redemption catalog and one pending redemption. Idempotent."""
+flagged because two mentors pay each other), a redemption catalog and one pending redemption, and an
+answer's acceptance withdrawn after its credits were spent (the audit log's reason written by the code).
+Idempotent."""
 
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from clusters.models import Agency, Cluster, User
-from incentives import services
-from incentives.awards import award_approve, award_grant
-from incentives.models import Award, CatalogItem, Program, Redemption
+from clusters.models import Agency, Cluster, Firm, User
+from incentives import referrals, services
+from incentives.awards import award_approve, award_grant, award_revoke
+from incentives.models import Award, CatalogItem, Program, ProgramFunder, Redemption, Referral
 
 PROGRAM = "Mentores que exportan 2026"
 # A year-old program that pays mentoring in the other clusters: the history of the impact page.
@@ -71,7 +74,7 @@ def seed(stdout) -> None:
             agency=agency, acting_user=rafael, name=PROGRAM, clusters=clusters,
             description="Créditos para mentores que comparten lo que saben sobre exportar café y cacao.",
             starts_on=timezone.localdate() - datetime.timedelta(days=60),
-            ends_on=timezone.localdate() + datetime.timedelta(days=300), budget=20_000,
+            ends_on=timezone.localdate() + datetime.timedelta(days=300), budget=26_000,
             rate_accepted_answer=50, rate_mentoring_hour=80, rate_helpful_vote=5, rate_library_entry=120,
             cap_mentor_day=300, cap_mentor_month=2_000, cap_pair_month=600, auto_approve=False,
             reason="Programa piloto aprobado por el comité de Red Exporta.",
@@ -84,8 +87,10 @@ def seed(stdout) -> None:
     cluster_by_slug = {c.slug: c for c in clusters}
     for source_ref, kind, asker_email, cluster_slug, description, approve in AWARDS:
         asker = people.get(asker_email)
+        # The words stored are the writer's; the title is what pages put in the reader's sentence.
         award = award_grant(kind=kind, beneficiary=mateo, cluster=cluster_by_slug[cluster_slug],
-                            source_ref=source_ref, description=description, caused_by=asker)
+                            source_ref=source_ref, description=description, caused_by=asker,
+                            description_params={"title": description.partition(": ")[2]})
         if approve and award is not None and award.status == Award.Status.PENDING:
             award_approve(award=award, acting_user=rafael, reason="Respuesta revisada: correcta y completa.")
 
@@ -101,7 +106,90 @@ def seed(stdout) -> None:
     if not Redemption.objects.filter(person=mateo).exists():
         training = CatalogItem.objects.get(agency=agency, name=CATALOG[3][1])
         services.redemption_request(item=training, person=mateo, idempotency_key="demo")
+    seed_partner(agency=agency, program=program, people=people)
+    show_a_revocation_after_spending(people=people, cluster=cluster_by_slug["cafe-especial"], rafael=rafael)
     stdout.write("incentives: program, pool, awards, catalog and a pending redemption ready.")
+
+
+PARTNER = {"slug": "fondo-exporta", "name": "Fondo Regional de Exportación", "country": "CR",
+           "website": "https://fondo-exporta.example.org"}
+FAIR_PROGRAM = "Delegación a World of Coffee 2026"
+
+
+def seed_partner(*, agency: Agency, program: Program, people: dict) -> None:
+    """A second agency co-funds the coffee and cacao program: Red Exporta pays each award up to 100 credits,
+    the Fondo the rest (long sessions, library entries); it does not review each award, so Red Exporta's
+    approval pays both shares and runs a trade-fair delegation that Red Exporta
+    refers two firms to: Ana's waits for her answer, Mateo's firm accepted and shared its history."""
+    rafael, paula = people.get("rafael@demo.puente"), people.get("paula@demo.puente")
+    if paula is None:
+        return
+    partner, _created = Agency.objects.get_or_create(slug=PARTNER["slug"], defaults={
+        k: v for k, v in PARTNER.items() if k != "slug"})
+    partner.staff.add(paula)
+    if not ProgramFunder.objects.filter(program=program, agency=partner).exists():
+        services.program_funder_set(program=program, agency=agency, acting_user=rafael, share=1, cap=100,
+                                    split=Program.Split.FIRST)
+        funder = services.program_funder_set(program=program, agency=partner, acting_user=rafael, share=1,
+                                             requires_approval=False)
+        services.program_funder_accept(funder=funder, acting_user=paula)
+    services.program_fund(program=program, acting_user=paula, amount=6_000, agency=partner,
+                          reason="Aporte del Fondo al piloto", idempotency_key="demo-partner")
+    valentina, rosa = people.get("valentina@demo.puente"), people.get("rosa@demo.puente")
+    cacao = program.clusters.filter(slug="cacao-chocolate").first()
+    if valentina and rosa and cacao and not Award.objects.filter(source_ref="demo.session:20").exists():
+        # 160 credits: Red Exporta pays 100, the Fondo 60.
+        award = award_grant(kind="mentoring_session", beneficiary=valentina, cluster=cacao,
+                            source_ref="demo.session:20", caused_by=rosa, minutes=120,
+                            description="Sesión de mentoría: precio FOB de la pasta de cacao para Italia (120 min)")
+        if award is not None and award.status == Award.Status.PENDING:
+            award_approve(award=award, acting_user=rafael, reason="Sesión confirmada por ambas partes.")
+    fair = Program.objects.filter(agency=partner, name=FAIR_PROGRAM).first()
+    if fair is None:
+        fair = services.program_create(
+            agency=partner, acting_user=paula, name=FAIR_PROGRAM, clusters=[],
+            description="Ocho cupos en el pabellón regional, con agenda de reuniones con tostadores europeos.",
+            starts_on=timezone.localdate(), ends_on=timezone.localdate() + datetime.timedelta(days=200),
+        )
+    if Referral.objects.filter(program=fair).exists():
+        return
+    for email, note, answer in [
+        ("mateo@demo.puente", "Tostadores del Quindío ya exporta a Alemania: puede liderar la delegación.", True),
+        ("ana@demo.puente", "Café Montaña Lenca completó su mentoría y tiene muestras listas: les conviene ir.",
+         None),
+    ]:
+        person = people.get(email)
+        firm = Firm.objects.filter(members__user=person).first() if person else None
+        if firm is None:
+            continue
+        referral = referrals.referral_create(from_agency=agency, acting_user=rafael, firm=firm, program=fair,
+                                             note=note)
+        if answer is not None:
+            referrals.referral_answer(referral=referral, acting_user=person, consent=answer, share_history=True)
+
+
+REVOKED = ("demo.answer:30", "¿Qué documentos pide el importador japonés para el café verde?")
+
+
+def show_a_revocation_after_spending(*, people: dict, cluster: Cluster, rafael: User) -> None:
+    """Lucía's accepted answer is paid, she spends the credits on the letters-of-credit workshop, then Sofía
+    withdraws the acceptance: the award cannot be reversed and the audit log says why, in the reader's
+    language (a reason the code wrote)."""
+    lucia, sofia = people.get("lucia@demo.puente"), people.get("sofia@demo.puente")
+    source_ref, title = REVOKED
+    if lucia is None or sofia is None or Award.objects.filter(source_ref=source_ref).exists():
+        return
+    award = award_grant(kind="accepted_answer", beneficiary=lucia, cluster=cluster, source_ref=source_ref,
+                        description=f"Respuesta aceptada: {title}", description_params={"title": title},
+                        caused_by=sofia)
+    if award is None:
+        return
+    if award.status == Award.Status.PENDING:
+        award_approve(award=award, acting_user=rafael, reason="Respuesta revisada.")
+    workshop = CatalogItem.objects.get(agency=award.program.agency, name=CATALOG[3][1])
+    services.redemption_request(item=workshop, person=lucia, idempotency_key="demo-revoked")
+    award_revoke(kind="accepted_answer", source_ref=source_ref, reason=gettext_noop("The acceptance was withdrawn"),
+                 acting_user=sofia)
 
 
 def seed_history_program(*, agency: Agency, rafael: User, program: Program) -> None:

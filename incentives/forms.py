@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from clusters.models import Cluster
+from clusters.models import Agency, Cluster
 from config.params import ModelIdsField
 from incentives.ledger import MAX_CREDITS
 from incentives.models import Account, Award, CatalogItem, Program, Transfer
@@ -151,3 +151,35 @@ class ImpactFilterForm(forms.Form):
         if start and end and (end - start).days > 3 * 366:
             raise forms.ValidationError(_("Choose a period of three years at most."))
         return data
+
+
+class FunderForm(forms.Form):
+    """The program's agency adds a co-funder or changes a funder's terms."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
+    share = forms.IntegerField(label=_("Share"), min_value=0, max_value=1_000_000, initial=1,
+                               help_text=_("A weight: 1 and 1 pay half each."))
+    cap = forms.IntegerField(label=_("Cap per award (credits)"), min_value=0, max_value=MAX_RATE, required=False,
+                             help_text=_("When paying in order: the most this agency pays of one award. Empty: all that is left."))
+    requires_approval = forms.BooleanField(label=_("Every award needs this agency's approval"), required=False,
+                                           initial=True)
+    split = forms.ChoiceField(label=_("How awards are split between funders"), choices=Program.Split.choices)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.order_by("name")
+        self.fields["split"].initial = program.split
+
+
+class ReferralForm(forms.Form):
+    """An agency refers a firm to another agency's program."""
+
+    firm = forms.IntegerField(label=_("Firm"), widget=forms.Select)
+    program = forms.IntegerField(label=_("Program of the other agency"), widget=forms.Select)
+    note = forms.CharField(label=_("Note for the firm and the agency"), max_length=600,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, firms, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["firm"].widget.choices = [("", "—"), *firms]
+        self.fields["program"].widget.choices = [("", "—"), *programs]

@@ -76,6 +76,13 @@ def workbook(*, report, agency, filters: list[tuple[str, str]] = ()) -> bytes:
                 sheet.cell(row=sheet.max_row, column=1).font = BOLD
                 for label, value in ind.rows:
                     sheet.append([_cell(str(label)), value])
+        if section.key == "credits" and report.cofunded:
+            sheet.append([])
+            sheet.append([_("Co-funded programs: credits paid in the period, net of reversals")])
+            sheet.cell(row=sheet.max_row, column=1).font = BOLD
+            sheet.append([_("Program"), _("Paid by all its funders"), _("Paid from your agency's pool")])
+            for row in report.cofunded:
+                sheet.append([_cell(row.name), row.total, row.mine])
         for chart in section.charts:
             sheet.append([])
             sheet.append([str(chart.series.label)])

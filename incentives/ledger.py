@@ -6,6 +6,8 @@ balances in one transaction. The database backs the floors with a CheckConstrain
 cannot leave a non-mint account below zero.
 """
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, When
@@ -74,6 +76,7 @@ def transfer_post(
     caused_by: User | None = None,
     source_ref: str = "",
     memo: str = "",
+    memo_params: dict | None = None,
     reverses: Transfer | None = None,
 ) -> Transfer:
     """Moves `amount` credits; replaying the same key returns the original transfer unchanged."""
@@ -123,7 +126,7 @@ def transfer_post(
         )
     fields = {"from_account": source, "to_account": target, "amount": amount, "kind": kind,
               "idempotency_key": idempotency_key, "caused_by": caused_by, "source_ref": source_ref,
-              "memo": memo[:300], "reverses": reverses}
+              "memo": memo[:300], "memo_params": memo_params or {}, "reverses": reverses}
     if connection.vendor == "postgresql":
         transfer = _write_in_one_statement(fields)
         if transfer is None:  # the key exists: nothing was written
@@ -153,9 +156,9 @@ def _write_in_one_statement(fields: dict) -> Transfer | None:
         WITH t AS (
             INSERT INTO {Transfer._meta.db_table}
                 (from_account_id, to_account_id, amount, kind, idempotency_key, source_ref, caused_by_id, memo,
-                 reverses_id, created_at)
+                 memo_params, reverses_id, created_at)
             VALUES (%(src)s, %(dst)s, %(amount)s, %(kind)s, %(key)s, %(source_ref)s, %(caused_by)s, %(memo)s,
-                    %(reverses)s, %(created_at)s)
+                    %(memo_params)s, %(reverses)s, %(created_at)s)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
         ), moved AS (
@@ -169,7 +172,8 @@ def _write_in_one_statement(fields: dict) -> Transfer | None:
         cursor.execute(sql, {
             "src": transfer.from_account_id, "dst": transfer.to_account_id, "amount": transfer.amount,
             "kind": transfer.kind, "key": transfer.idempotency_key, "source_ref": transfer.source_ref,
-            "caused_by": transfer.caused_by_id, "memo": transfer.memo, "reverses": transfer.reverses_id,
+            "caused_by": transfer.caused_by_id, "memo": transfer.memo,
+            "memo_params": json.dumps(transfer.memo_params), "reverses": transfer.reverses_id,
             "created_at": transfer.created_at,
         })
         row = cursor.fetchone()
@@ -181,21 +185,25 @@ def _write_in_one_statement(fields: dict) -> Transfer | None:
     return transfer
 
 
-def transfer_reverse(*, original: Transfer, idempotency_key: str, caused_by: User | None, memo: str) -> Transfer:
+def transfer_reverse(*, original: Transfer, idempotency_key: str, caused_by: User | None, memo: str,
+                     memo_params: dict | None = None) -> Transfer:
     """Posts the mirror image of a transfer, pointing at it (at most one reversal each)."""
     return transfer_post(
         from_account=original.to_account, to_account=original.from_account, amount=original.amount,
         kind=Transfer.Kind.REVERSAL, idempotency_key=idempotency_key, caused_by=caused_by,
-        source_ref=original.source_ref, memo=memo, reverses=original,
+        source_ref=original.source_ref, memo=memo, memo_params=memo_params,
+        reverses=original,
     )
 
 
 # Accounts are created on first use; each get_or_create is safe under concurrency thanks to the
 # unique constraints on (program, kind), (owner, agency) for wallets and (agency, kind).
 
-def program_accounts(*, program: Program) -> tuple[Account, Account]:
-    mint, _c = Account.objects.get_or_create(program=program, kind=Account.Kind.MINT, defaults={"agency_id": program.agency_id})
-    pool, _c = Account.objects.get_or_create(program=program, kind=Account.Kind.POOL, defaults={"agency_id": program.agency_id})
+def program_accounts(*, program: Program, agency_id: int | None = None) -> tuple[Account, Account]:
+    """The program's mint and pool at one funding agency (the program's own agency when not given)."""
+    agency_id = agency_id or program.agency_id
+    mint, _c = Account.objects.get_or_create(program=program, agency_id=agency_id, kind=Account.Kind.MINT)
+    pool, _c = Account.objects.get_or_create(program=program, agency_id=agency_id, kind=Account.Kind.POOL)
     return mint, pool
 
 

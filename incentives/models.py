@@ -9,9 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Agency, Cluster, Firm
+from config.words import words
 from incentives import reasons
 
 
@@ -48,8 +50,10 @@ class Account(models.Model):
                 ),
                 name="account_kind_shape",
             ),
+            # A co-funded program has a mint and a pool per funding agency (credits never cross agencies).
             models.UniqueConstraint(
-                fields=["program", "kind"], condition=Q(program__isnull=False), name="one_mint_and_pool_per_program"
+                fields=["program", "agency", "kind"], condition=Q(program__isnull=False),
+                name="one_mint_and_pool_per_program_and_agency",
             ),
             models.UniqueConstraint(
                 fields=["owner", "agency"], condition=Q(kind="wallet"), name="one_wallet_per_person_and_agency"
@@ -103,6 +107,9 @@ class Transfer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     memo = models.CharField(_("memo"), max_length=300, blank=True)
+    # The memo's sentence as its msgid and parameters (config.words): pages show `memo_text`, in the
+    # reader's language; `memo` keeps the words of the moment (exports, the API, older transfers).
+    memo_params = models.JSONField(default=dict, blank=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
     )
@@ -133,8 +140,19 @@ class Transfer(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("Transfers are immutable: post a reversing transfer instead of deleting.")
 
+    @property
+    def memo_text(self) -> str:
+        return words(self.memo_params, self.memo)
+
 
 class Program(models.Model):
+    class Split(models.TextChoices):
+        """How a co-funded program's awards are paid from its funders' pools (incentives.split)."""
+
+        SHARE = "share", _("In proportion to each agency's share")
+        FIRST = "first", _("In order: each agency up to its cap per award, the last one the rest")
+
+    # The lead agency: it owns the clusters the program covers and decides who co-funds it.
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="programs")
     name = models.CharField(_("name"), max_length=160)
     description = models.TextField(_("description"), blank=True)
@@ -160,6 +178,8 @@ class Program(models.Model):
         _("approve automatically"), default=False,
         help_text=_("Otherwise every award waits for review. Flagged awards always wait."),
     )
+    split = models.CharField(_("how awards are split between funders"), max_length=8, choices=Split.choices,
+                             default=Split.SHARE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -186,6 +206,46 @@ class Program(models.Model):
             "mentoring_session": self.rate_mentoring_hour,
             "library_entry": self.rate_library_entry,
         }.get(kind, 0)
+
+
+class ProgramFunder(models.Model):
+    """An agency paying part of a program's awards from its own pool of the program.
+
+    A program without funders is paid by its agency alone. Once a partner is added, the lead agency has
+    a row too, and only accepted rows count: each award is split between them (`Program.split`,
+    `incentives.split.split_credits`) in `position` order, and needs the approval of every funder whose
+    `requires_approval` is set (of every funder when it is flagged).
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="funders")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="funded_programs")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    share = models.PositiveIntegerField(_("share"), default=1, help_text=_("A weight: 1 and 1 pay half each."))
+    cap = models.PositiveIntegerField(
+        _("cap per award (credits)"), null=True, blank=True,
+        help_text=_("When paying in order: the most this agency pays of one award. Empty: all that is left."),
+    )
+    requires_approval = models.BooleanField(_("every award needs this agency's approval"), default=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("funding agency")
+        verbose_name_plural = _("funding agencies")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "agency"], name="one_funder_row_per_program_and_agency"),
+        ]
+
+    def __str__(self):
+        return f"{self.program_id} · {self.agency_id}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
 
 
 class Award(models.Model):
@@ -325,6 +385,92 @@ class Award(models.Model):
         return self.work_date or timezone.localdate(self.created_at)
 
 
+class AwardShare(models.Model):
+    """The part of a co-funded award one agency pays, from its pool to the beneficiary's wallet at it."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="shares")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="award_shares")
+    credits = models.PositiveIntegerField(_("credits"))
+    payment = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="award_share")
+    reversal = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reversed_award_share")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("award share")
+        verbose_name_plural = _("award shares")
+        constraints = [
+            models.UniqueConstraint(fields=["award", "agency"], name="one_share_per_award_and_agency"),
+            models.CheckConstraint(condition=Q(credits__gt=0), name="award_share_positive"),
+        ]
+
+    def __str__(self):
+        return f"award {self.award_id} · agency {self.agency_id} · {self.credits}"
+
+
+class AwardApproval(models.Model):
+    """One funding agency's approval of a co-funded award, given by one of its staff.
+
+    One person gives at most one approval per award (a unique constraint), so a person on the staff of
+    two funders cannot approve for both."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="approvals")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "agency"], name="one_approval_per_award_and_agency"),
+            models.UniqueConstraint(fields=["award", "approved_by"], name="one_approval_per_award_and_person"),
+        ]
+
+    def __str__(self):
+        return f"award {self.award_id} · agency {self.agency_id} · {self.approved_by_id}"
+
+
+class Referral(models.Model):
+    """An agency points a firm to another agency's program; the firm consents (or not) and chooses
+    whether the receiving agency may see its Puente history (incentives.referrals)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the firm")
+        CONSENTED = "consented", _("Accepted by the firm")
+        DECLINED = "declined", _("Declined by the firm")
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="referrals")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_sent")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referrals")
+    note = models.CharField(_("note for the firm and the agency"), max_length=600)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    share_history = models.BooleanField(_("share the firm's Puente history"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_agency=models.F("to_agency")),
+                                   name="referral_between_two_agencies"),
+            models.UniqueConstraint(fields=["firm", "program"], condition=Q(status="waiting"),
+                                    name="one_waiting_referral_per_firm_and_program"),
+            models.CheckConstraint(condition=Q(status="consented") | Q(share_history=False),
+                                   name="referral_history_only_with_consent"),
+        ]
+
+    def __str__(self):
+        return f"{self.firm_id} → {self.program_id} ({self.status})"
+
+
 class CatalogItem(models.Model):
     class Kind(models.TextChoices):
         TRADE_FAIR = "trade_fair", _("Trade-fair booth")
@@ -443,3 +589,64 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    @property
+    def action_text(self) -> str:
+        """The action in the reader's language; an API call keeps the API's own name for it."""
+        if self.action.startswith("api.") and self.action != "api.refused":
+            return _("Through the API: %(call)s") % {"call": self.action[4:]}
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def target_text(self) -> str:
+        """What the action was about: "award 12: …" stored, "Award #12: …" in the reader's language.
+
+        The names after the colon are kept as stored (programs, benefits, tokens: names staff typed),
+        except an award's: with the award's kind and parameters beside the entry (`award_kind` and
+        `award_params`, which incentives.selectors.audit_for_agency annotates), it is the award's
+        description in the reader's language.
+        """
+        kind, _space, rest = self.target.partition(" ")
+        number, _colon, name = rest.partition(": ")
+        if kind not in AUDIT_TARGETS or not number.isdigit():
+            return self.target
+        if kind == "award" and getattr(self, "award_kind", None):
+            name = reasons.award_description(self.award_kind, self.award_params, name)
+        label = f"{capfirst(AUDIT_TARGETS[kind])} #{number}"
+        return f"{label}: {name}" if name else label
+
+    @property
+    def reason_text(self) -> str:
+        """Why: a reason the code wrote (kept as a sentence under data["reason_params"], config.words) in
+        the reader's language; a reason staff typed, as typed."""
+        return words(self.data.get("reason_params") if isinstance(self.data, dict) else None, self.reason)
+
+
+AUDIT_ACTIONS = {
+    "program.create": _("Program created"),
+    "program.fund": _("Program funded"),
+    "catalog.save": _("Benefit saved"),
+    "program.funder_set": _("Funder terms set"),
+    "program.funder_accept": _("Funder terms accepted"),
+    "award.approve": _("Award approved"),
+    "award.approve_share": _("Award approved for one funder"),
+    "award.reject": _("Award rejected"),
+    "award.reverse": _("Award reversed"),
+    "award.revoke_unpaid": _("Unpaid award withdrawn"),
+    "redemption.approve": _("Redemption approved"),
+    "redemption.reject": _("Redemption rejected"),
+    "redemption.fulfil": _("Redemption delivered"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
+    "api.refused": _("API call refused"),
+    "webhook.create": _("Webhook added"),
+    "webhook.disable": _("Webhook disabled"),
+    "webhook.replay": _("Webhook delivery sent again"),
+    "referral.create": _("Firm referred"),
+    "referral.consent": _("Referral accepted by the firm"),
+    "referral.decline": _("Referral declined by the firm"),
+}
+AUDIT_TARGETS = {
+    "program": _("Program"), "item": _("Benefit"), "award": _("Award"), "redemption": _("Redemption"),
+    "token": _("API token"), "webhook": _("Webhook"), "referral": _("Referral"),
+}

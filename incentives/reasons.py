@@ -10,9 +10,13 @@ import datetime
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from config.words import is_sentence, stored, words
 
 
 def _fill(template: str, params: dict) -> str:
+    params = {key: words(value, str(value["msg"])) if is_sentence(value) else value for key, value in params.items()}
     try:
         return template % params
     except (KeyError, TypeError, ValueError):
@@ -56,6 +60,21 @@ def cut_text(code: str, params: dict | None) -> str:
     })
 
 
+AWARD_DESCRIPTIONS = {
+    "accepted_answer": gettext_noop("Accepted answer to “%(title)s”"),
+    "helpful_vote": gettext_noop("Helpful answer to “%(title)s”"),
+    "mentoring_session": gettext_noop("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)"),
+    "library_entry": gettext_noop("Library entry “%(title)s”"),
+}
+
+
+def award_sentence(kind: str, params: dict | None) -> dict:
+    """An award's description kept as a sentence (config.words), for its transfer's memo."""
+    if not params or kind not in AWARD_DESCRIPTIONS:
+        return {}
+    return stored(AWARD_DESCRIPTIONS[kind], **params)
+
+
 def award_description(kind: str, params: dict | None, fallback: str = "") -> str:
     """What an award pays for, from its kind and parameters (`title`; `mentee`, `date` as ISO, `minutes`).
 
@@ -68,15 +87,9 @@ def award_description(kind: str, params: dict | None, fallback: str = "") -> str
     if params.get("date"):
         with contextlib.suppress(TypeError, ValueError):
             params["date"] = date_format(datetime.date.fromisoformat(params["date"]))
-    templates = {
-        "accepted_answer": _("Accepted answer to “%(title)s”"),
-        "helpful_vote": _("Helpful answer to “%(title)s”"),
-        "mentoring_session": _("Mentoring session with %(mentee)s on %(date)s (%(minutes)s min)"),
-        "library_entry": _("Library entry “%(title)s”"),
-    }
-    if kind not in templates:
+    if kind not in AWARD_DESCRIPTIONS:
         return fallback
     try:
-        return templates[kind] % params
+        return _(AWARD_DESCRIPTIONS[kind]) % params
     except (KeyError, TypeError, ValueError):
         return fallback

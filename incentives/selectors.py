@@ -3,6 +3,7 @@
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -14,14 +15,27 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clusters.models import Agency, User
-from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, Redemption, Transfer
+from incentives.models import (
+    Account,
+    AuditEntry,
+    Award,
+    AwardApproval,
+    AwardShare,
+    CatalogItem,
+    Program,
+    ProgramFunder,
+    Redemption,
+    Referral,
+    Transfer,
+)
 
 
 def agencies_for_staff(*, user: User) -> QuerySet[Agency]:
@@ -40,10 +54,20 @@ def agency_for_staff(*, user: User, slug: str) -> Agency:
     return agency
 
 
+def funded_program_ids(*, agency: Agency) -> QuerySet:
+    """The programs the agency runs or co-funds, as a subquery of ids."""
+    return Program.objects.filter(Q(agency=agency) | Q(funders__agency=agency)).values("pk")
+
+
+def agency_awards_q(*, agency: Agency) -> Q:
+    """Awards of the programs the agency runs, and those of co-funded programs it pays a part of."""
+    return Q(program__agency=agency) | Q(pk__in=AwardShare.objects.filter(agency=agency).values("award_id"))
+
+
 def programs_with_pools(*, agency: Agency) -> list[Program]:
-    """Programs with their pool and mint balances and award counts: 2 queries."""
+    """Programs the agency runs or co-funds, with its own pool and mint balances and award counts: 2 queries."""
     programs = list(
-        Program.objects.filter(agency=agency)
+        Program.objects.filter(pk__in=funded_program_ids(agency=agency))
         .annotate(
             pending=Count("awards", filter=Q(awards__status=Award.Status.PENDING), distinct=True),
         )
@@ -52,7 +76,7 @@ def programs_with_pools(*, agency: Agency) -> list[Program]:
     )
     balances = {
         (row["program_id"], row["kind"]): row["balance"]
-        for row in Account.objects.filter(program__in=programs).values("program_id", "kind", "balance")
+        for row in Account.objects.filter(program__in=programs, agency=agency).values("program_id", "kind", "balance")
     } if programs else {}
     for program in programs:
         program.pool_balance = balances.get((program.pk, Account.Kind.POOL), 0)
@@ -61,15 +85,39 @@ def programs_with_pools(*, agency: Agency) -> list[Program]:
 
 
 def program_for_staff(*, agency: Agency, program_id: int) -> Program:
-    program = Program.objects.filter(agency=agency, pk=program_id).prefetch_related("clusters").first()
+    program = (Program.objects.filter(pk__in=funded_program_ids(agency=agency), pk=program_id)
+               .select_related("agency").prefetch_related("clusters").first())
     if program is None:
         raise Http404
     return program
 
 
+def program_funders_with_pools(*, program: Program) -> list[ProgramFunder]:
+    """A co-funded program's funders with what each funded, holds and paid in awards ([] when its agency
+    pays alone): 3 queries."""
+    funders = list(ProgramFunder.objects.filter(program=program).select_related("agency").order_by("position", "pk"))
+    if not funders:
+        return []
+    balances = {(row["agency_id"], row["kind"]): row["balance"]
+                for row in Account.objects.filter(program=program).values("agency_id", "kind", "balance")}
+    paid = dict(AwardShare.objects.filter(award__program=program, payment__isnull=False, reversal__isnull=True)
+                .values_list("agency_id").annotate(total=Sum("credits")))
+    for funder in funders:
+        funder.funded = -balances.get((funder.agency_id, Account.Kind.MINT), 0)
+        funder.pool_balance = balances.get((funder.agency_id, Account.Kind.POOL), 0)
+        funder.paid = paid.get(funder.agency_id, 0)
+    return funders
+
+
 def awards_for_agency(*, agency: Agency, status: str = "") -> QuerySet[Award]:
-    awards = Award.objects.filter(program__agency=agency).select_related(
+    """Awards of the programs the agency runs, and of co-funded ones it pays a part of; `agency_share` is what
+    the agency pays of a co-funded one (None for an award its program's agency pays alone)."""
+    awards = Award.objects.filter(agency_awards_q(agency=agency)).select_related(
         "program", "beneficiary", "caused_by", "cluster", "decided_by"
+    ).annotate(
+        agency_share=Subquery(AwardShare.objects.filter(award=OuterRef("pk"), agency=agency).values("credits")[:1]),
+        cofunded=Exists(AwardShare.objects.filter(award=OuterRef("pk"))),
+        approved_here=Exists(AwardApproval.objects.filter(award=OuterRef("pk"), agency=agency)),
     )
     if status:
         awards = awards.filter(status=status)
@@ -109,11 +157,54 @@ def awards_queue_for_agency(*, agency: Agency, status: str = "pending", date_fro
     return awards.order_by("-work_date", "-created_at", "-pk")
 
 
+def awards_with_approval_state(*, awards, agency: Agency, user: User) -> list[Award]:
+    """The awards of a page (from `awards_for_agency`), each with what the agency's staff member may do:
+    `awaited_here` (this agency's approval is awaited and this person may give it: the page offers Approve
+    and Reject), `required_here` (the award needs this agency's approval at all), `approved_by_me` (the person
+    approved it, perhaps for another agency) and `waiting_for` (the names of the funders whose approval is
+    still awaited). The rule is `incentives.awards.required_agencies`, the one the service applies.
+    0 queries for a page without waiting co-funded awards; 3 otherwise (shares, funders, approvals)."""
+    from incentives.awards import required_agencies
+
+    awards = list(awards)
+    cofunded = [a for a in awards if a.status == Award.Status.PENDING and getattr(a, "cofunded", False)]
+    ids = {a.pk for a in cofunded}
+    shares, funders, approvals = {}, {}, {}
+    if cofunded:
+        for share in AwardShare.objects.filter(award_id__in=ids).only("pk", "award_id", "agency_id", "credits"):
+            shares.setdefault(share.award_id, []).append(share)
+        for funder in (ProgramFunder.objects.filter(program_id__in={a.program_id for a in cofunded},
+                                                    accepted_at__isnull=False)
+                       .select_related("agency").order_by("position", "pk")):
+            funders.setdefault(funder.program_id, []).append(funder)
+        for award_id, agency_id, approved_by_id in AwardApproval.objects.filter(award_id__in=ids).values_list(
+                "award_id", "agency_id", "approved_by_id"):
+            approvals.setdefault(award_id, {})[agency_id] = approved_by_id
+    for award in awards:
+        award.waiting_for, award.approved_by_me = [], False
+        own = award.beneficiary_id == user.pk
+        if award.status != Award.Status.PENDING:
+            award.awaited_here = award.required_here = False
+        elif award.pk not in ids:
+            award.required_here, award.awaited_here = True, not own
+        else:
+            program_funders = funders.get(award.program_id, [])
+            required = required_agencies(award=award, funders=program_funders, shares=shares.get(award.pk, []))
+            given = approvals.get(award.pk, {})
+            names = {f.agency_id: f.agency.name for f in program_funders}
+            award.waiting_for = [names[a] for a in required if a not in given]
+            award.approved_by_me = user.pk in given.values()
+            award.required_here = agency.pk in required
+            award.awaited_here = (award.required_here and agency.pk not in given and not award.approved_by_me
+                                  and not own)
+    return awards
+
+
 def queue_filter_choices(*, agency: Agency) -> dict:
     """The agency's clusters and programs for the queue's filters: 2 queries."""
     return {
         "clusters": list(agency.clusters.order_by("name").values_list("pk", "name")),
-        "programs": list(Program.objects.filter(agency=agency).order_by("-starts_on", "name").values_list("pk", "name")),
+        "programs": list(Program.objects.filter(pk__in=funded_program_ids(agency=agency)).order_by("-starts_on", "name").values_list("pk", "name")),
     }
 
 
@@ -140,7 +231,7 @@ def redemption_for_staff(*, agency: Agency, redemption_id: int) -> Redemption:
 
 def queue_counts(*, agency: Agency) -> dict:
     """Waiting awards (and how many flagged) and redemptions: 2 queries."""
-    awards = Award.objects.filter(program__agency=agency, status=Award.Status.PENDING).aggregate(
+    awards = Award.objects.filter(agency_awards_q(agency=agency), status=Award.Status.PENDING).aggregate(
         pending=Count("pk"), flagged=Count("pk", filter=~Q(flag_code=""))
     )
     redemptions = Redemption.objects.filter(item__agency=agency, status=Redemption.Status.REQUESTED).count()
@@ -170,7 +261,15 @@ def transfers_for_agency(*, agency: Agency, kind: str = "", account_kind: str = 
 
 
 def audit_for_agency(*, agency: Agency) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(agency=agency).select_related("actor").order_by("-created_at", "-id")
+    """The agency's log, newest first, each award entry with its award's kind and description parameters
+    (AuditEntry.target_text words them in the reader's language), in the same query as the entries."""
+    award = Award.objects.filter(pk=Cast(KeyTextTransform("award", OuterRef("data")), IntegerField()))
+    return (
+        AuditEntry.objects.filter(agency=agency).select_related("actor")
+        .annotate(award_kind=Subquery(award.values("kind")[:1]),
+                  award_params=Subquery(award.values("description_params")[:1]))
+        .order_by("-created_at", "-id")
+    )
 
 
 # ---- The person's side --------------------------------------------------------------------------
@@ -265,3 +364,43 @@ def queues_for_staff(*, user: User) -> list[Agency]:
         )
         .order_by("name")
     )
+
+
+# ---- Referrals ------------------------------------------------------------------------------------
+
+def _referrals():
+    return Referral.objects.select_related("firm", "program", "from_agency", "to_agency", "created_by")
+
+
+def referrals_sent(*, agency: Agency) -> QuerySet[Referral]:
+    return _referrals().filter(from_agency=agency).order_by("-created_at", "-id")
+
+
+def referrals_received(*, agency: Agency) -> QuerySet[Referral]:
+    """What the firms accepted: the receiving agency sees nothing of a waiting or declined referral."""
+    return _referrals().filter(to_agency=agency, status=Referral.Status.CONSENTED).order_by("-answered_at", "-id")
+
+
+def referral_for_staff(*, agency: Agency, referral_id: int) -> Referral:
+    """A referral the agency sent, or one it received that the firm accepted; otherwise 404: 1 query."""
+    referral = _referrals().filter(
+        Q(from_agency=agency) | Q(to_agency=agency, status=Referral.Status.CONSENTED), pk=referral_id
+    ).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def referrals_of_person(*, user: User, limit: int = 5) -> list[Referral]:
+    """The referrals of the person's firm (active members only): waiting ones first, then the latest
+    answered: 1 query."""
+    rows = list(_referrals().filter(firm__members__user=user, firm__members__status="active").order_by(
+        Case(When(status=Referral.Status.WAITING, then=0), default=1), "-created_at", "-id")[:limit])
+    return rows
+
+
+def referral_for_firm_member(*, user: User, referral_id: int) -> Referral:
+    referral = _referrals().filter(pk=referral_id, firm__members__user=user, firm__members__status="active").first()
+    if referral is None:
+        raise Http404
+    return referral

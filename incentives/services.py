@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from clusters.models import Agency, Cluster, User
 from config.ratelimit import rate_limit
+from config.words import stored
 from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
 from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
-from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, Redemption, Transfer
+from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, ProgramFunder, Redemption, Transfer
 from incentives.signals import announce_agency_event
 
 
@@ -42,7 +44,10 @@ def program_create(
     reason: str = "",
 ) -> Program:
     _require_staff(user=acting_user, agency=agency)
-    if not clusters:
+    # A program that pays no credits (export credit, a trade-fair delegation) is one firms are referred
+    # to: it needs no cluster.
+    pays = any((rate_accepted_answer, rate_mentoring_hour, rate_helpful_vote, rate_library_entry))
+    if not clusters and pays:
         raise ValidationError(_("A program covers at least one cluster."), code="clusters")
     foreign = [c for c in clusters if c.agency_id != agency.pk]
     if foreign:
@@ -65,16 +70,28 @@ def program_create(
     return program
 
 
+def _funder_agency_ids(program: Program) -> list[int]:
+    """The program's agency and its accepted co-funders."""
+    return [program.agency_id, *ProgramFunder.objects.filter(program=program, accepted_at__isnull=False)
+            .exclude(agency_id=program.agency_id).values_list("agency_id", flat=True)]
+
+
 @transaction.atomic
 def program_fund(*, program: Program, acting_user: User, amount: int, reason: str = "",
-                 idempotency_key: str = "") -> Transfer:
-    """Moves credits mint → pool; never beyond the program's budget. A form's key makes a double submit safe."""
-    _require_staff(user=acting_user, agency=program.agency)
-    mint, pool = program_accounts(program=program)
-    locked = accounts_lock(account_ids=[mint.pk, pool.pk])
+                 idempotency_key: str = "", agency: Agency | None = None) -> Transfer:
+    """Moves credits mint → pool of one funding agency (the program's own when not given); never beyond the
+    program's budget, counted over every funder's mint (all locked). A form's key makes a double submit safe."""
+    agency = agency or program.agency
+    _require_staff(user=acting_user, agency=agency)
+    funder_ids = _funder_agency_ids(program)
+    if agency.pk not in funder_ids:
+        raise PermissionDenied(_("This agency does not fund this program."))
+    mint, pool = program_accounts(program=program, agency_id=agency.pk)
+    mints = [program_accounts(program=program, agency_id=a)[0] for a in funder_ids if a != agency.pk]
+    locked = accounts_lock(account_ids=[mint.pk, pool.pk, *(m.pk for m in mints)])
     key = f"program:{program.pk}:fund:{idempotency_key or uuid.uuid4().hex}"
     if not Transfer.objects.filter(idempotency_key=key).exists():
-        funded = -locked[mint.pk].balance
+        funded = -sum(locked[m.pk].balance for m in (mint, *mints))
         if program.budget and funded + amount > program.budget:
             raise ValidationError(
                 _("That would fund %(total)s credits, beyond the budget of %(budget)s.")
@@ -84,11 +101,65 @@ def program_fund(*, program: Program, acting_user: User, amount: int, reason: st
         from_account=locked[mint.pk], to_account=locked[pool.pk], amount=amount, kind=Transfer.Kind.FUND,
         idempotency_key=key, caused_by=acting_user, source_ref=f"incentives.program:{program.pk}",
         memo=reason or _("Funding of %(program)s") % {"program": program.name},
+        memo_params={} if reason else stored(N_("Funding of %(program)s"), program=program.name),
     )
     if not AuditEntry.objects.filter(action="program.fund", data__transfer=transfer.pk).exists():
-        audit(agency=program.agency, actor=acting_user, action="program.fund",
+        audit(agency=agency, actor=acting_user, action="program.fund",
               target=f"program {program.pk}: {program.name}", reason=reason, transfer=transfer.pk, amount=amount)
     return transfer
+
+
+@transaction.atomic
+def program_funder_set(*, program: Program, agency: Agency, acting_user: User, share: int = 1, cap: int | None = None,
+                       requires_approval: bool = True, split: str = "") -> ProgramFunder:
+    """The program's agency adds a co-funder or changes a funder's terms (and, with `split`, how awards are
+    split). A partner's new or changed terms wait for its staff to accept them (`program_funder_accept`);
+    until then its pool pays nothing. The program's agency gets its own row, accepted, when the first
+    partner is added (its approval rule then follows `auto_approve`)."""
+    _require_staff(user=acting_user, agency=program.agency)
+    program = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
+    if split:
+        if split not in Program.Split.values:
+            raise ValidationError(_("Choose how awards are split."), code="split")
+        program.split = split
+        program.save(update_fields=["split"])
+    if share < 0 or (cap is not None and cap < 0):
+        raise ValidationError(_("Shares and caps are whole numbers from 0."), code="share")
+    now = timezone.now()
+    lead, _created = ProgramFunder.objects.get_or_create(
+        program=program, agency=program.agency,
+        defaults={"position": 0, "requires_approval": not program.auto_approve, "accepted_at": now,
+                  "accepted_by": acting_user},
+    )
+    funder = lead if agency.pk == program.agency_id else ProgramFunder.objects.filter(program=program, agency=agency).first()
+    if funder is None:
+        last = ProgramFunder.objects.filter(program=program).order_by("-position").values_list("position", flat=True)
+        funder = ProgramFunder(program=program, agency=agency, position=(last.first() or 0) + 1)
+    funder.share, funder.cap, funder.requires_approval = share, cap, requires_approval
+    if funder.agency_id != program.agency_id:
+        funder.accepted_at, funder.accepted_by = None, None  # new terms: the partner agrees again
+    funder.save()
+    for each in {program.agency, agency}:
+        audit(agency=each, actor=acting_user, action="program.funder_set",
+              target=f"program {program.pk}: {program.name}", program=program.pk, funder=agency.pk, share=share,
+              cap=cap, requires_approval=requires_approval, split=program.split)
+    return funder
+
+
+@transaction.atomic
+def program_funder_accept(*, funder: ProgramFunder, acting_user: User) -> ProgramFunder:
+    """A partner agency's staff accept the terms: from now on its pool pays its share of new awards."""
+    funder = ProgramFunder.objects.select_for_update(no_key=True).select_related("program", "program__agency",
+                                                                                 "agency").get(pk=funder.pk)
+    _require_staff(user=acting_user, agency=funder.agency)
+    if funder.accepted_at is None:
+        funder.accepted_at, funder.accepted_by = timezone.now(), acting_user
+        funder.save(update_fields=["accepted_at", "accepted_by"])
+        for each in {funder.program.agency, funder.agency}:
+            audit(agency=each, actor=acting_user, action="program.funder_accept",
+                  target=f"program {funder.program_id}: {funder.program.name}", program=funder.program_id,
+                  funder=funder.agency_id, share=funder.share, cap=funder.cap)
+    return funder
 
 
 @transaction.atomic
@@ -164,6 +235,7 @@ def redemption_request(*, item: CatalogItem, person: User, idempotency_key: str 
         from_account=wallet, to_account=hold, amount=item.price, kind=Transfer.Kind.REDEEM_REQUEST,
         idempotency_key=key, caused_by=person, source_ref=f"incentives.item:{item.pk}",
         memo=_("Requested: %(item)s") % {"item": item.name},
+        memo_params=stored(N_("Requested: %(item)s"), item=item.name),
     )
     if item.stock is not None:
         CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
@@ -193,6 +265,7 @@ def redemption_approve(*, redemption: Redemption, acting_user: User, reason: str
         idempotency_key=f"redemption:{redemption.pk}:settle", caused_by=acting_user,
         source_ref=f"incentives.redemption:{redemption.pk}",
         memo=_("Redeemed: %(item)s") % {"item": redemption.item.name},
+        memo_params=stored(N_("Redeemed: %(item)s"), item=redemption.item.name),
     )
     redemption.status = Redemption.Status.APPROVED
     redemption.decided_by, redemption.decided_at, redemption.decision_reason = acting_user, timezone.now(), reason
@@ -216,6 +289,7 @@ def redemption_reject(*, redemption: Redemption, acting_user: User, reason: str)
         idempotency_key=f"redemption:{redemption.pk}:settle", caused_by=acting_user,
         source_ref=f"incentives.redemption:{redemption.pk}",
         memo=_("Returned (%(item)s): %(reason)s") % {"item": redemption.item.name, "reason": reason},
+        memo_params=stored(N_("Returned (%(item)s): %(reason)s"), item=redemption.item.name, reason=reason),
     )
     redemption.status = Redemption.Status.REJECTED
     redemption.decided_by, redemption.decided_at, redemption.decision_reason = acting_user, timezone.now(), reason
@@ -274,7 +348,8 @@ def awards_decide_bulk(*, agency: Agency, award_ids: list[int], acting_user: Use
     if decision == "reject" and not reason.strip():
         raise ValidationError(_("Say why the awards are rejected."), code="reason")
     ids = list(dict.fromkeys(int(i) for i in award_ids))[:MAX_BULK_AWARDS]
-    awards = {a.pk: a for a in Award.objects.filter(pk__in=ids, program__agency=agency).select_related("beneficiary")}
+    funded = Program.objects.filter(Q(agency=agency) | Q(funders__agency=agency)).values("pk")
+    awards = {a.pk: a for a in Award.objects.filter(pk__in=ids, program__in=funded).select_related("beneficiary")}
     outcome = BulkOutcome()
     for award_id in ids:
         award = awards.get(award_id)
@@ -286,7 +361,7 @@ def awards_decide_bulk(*, agency: Agency, award_ids: list[int], acting_user: Use
             continue
         try:
             if decision == "approve":
-                outcome.done.append(award_approve(award=award, acting_user=acting_user, reason=reason))
+                outcome.done.append(award_approve(award=award, acting_user=acting_user, reason=reason, agency=agency))
             else:
                 outcome.done.append(award_reject(award=award, acting_user=acting_user, reason=reason))
         except (ValidationError, PermissionDenied) as exc:

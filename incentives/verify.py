@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
-from incentives.models import Account, Award, Transfer
+from incentives.models import Account, Award, AwardShare, ProgramFunder, Transfer
 
 
 @dataclass
@@ -51,4 +51,42 @@ def ledger_check() -> Report:
         report.problems.append(f"award {pk} is approved but unpaid")
     for pk in Award.objects.filter(status=Award.Status.REVERSED, reversal__isnull=True).values_list("pk", flat=True):
         report.problems.append(f"award {pk} is reversed without a reversal transfer")
+    _check_shares(report)
     return report
+
+
+def _check_shares(report: Report) -> None:
+    """Co-funded awards: the shares add up to the award, each paid from its own agency's pool of the
+    program to the beneficiary's wallet at that agency, and reversed with the award; every program
+    account belongs to the program's agency or to one of its funders."""
+    shares: dict[int, list] = {}
+    for row in AwardShare.objects.values_list(
+        "award_id", "agency_id", "credits", "award__credits", "award__status", "award__program_id",
+        "award__beneficiary_id", "payment__amount", "payment__from_account__kind", "payment__from_account__agency_id",
+        "payment__from_account__program_id", "payment__to_account__kind", "payment__to_account__agency_id",
+        "payment__to_account__owner_id", "reversal_id", "pk",
+    ).order_by("award_id", "pk"):
+        shares.setdefault(row[0], []).append(row)
+    for award_id, rows in shares.items():
+        total, status = rows[0][3], rows[0][4]
+        if sum(r[2] for r in rows) != total:
+            report.problems.append(f"award {award_id}: shares sum to {sum(r[2] for r in rows)}, not {total}")
+        for (_a, agency, credits, _t, _s, program, beneficiary, paid, from_kind, from_agency, from_program,
+             to_kind, to_agency, owner, reversal, pk) in rows:
+            if status in (Award.Status.APPROVED, Award.Status.REVERSED):
+                if paid is None:
+                    report.problems.append(f"award {award_id}: the share of agency {agency} is unpaid")
+                elif (paid, from_kind, from_agency, from_program, to_kind, to_agency, owner) != (
+                        credits, Account.Kind.POOL, agency, program, Account.Kind.WALLET, agency, beneficiary):
+                    report.problems.append(f"award {award_id}: share {pk} is not paid from agency {agency}'s pool "
+                                           f"to the beneficiary's wallet there")
+            elif paid is not None:
+                report.problems.append(f"award {award_id} is {status} but share {pk} was paid")
+            if status == Award.Status.REVERSED and reversal is None:
+                report.problems.append(f"award {award_id}: the share of agency {agency} is not reversed")
+    funders = set(ProgramFunder.objects.values_list("program_id", "agency_id"))
+    strays = Account.objects.filter(program__isnull=False).exclude(agency=F("program__agency"))
+    for pk, program, agency in strays.values_list("pk", "program_id", "agency_id"):
+        if (program, agency) not in funders:
+            report.problems.append(f"account {pk} of program {program} belongs to agency {agency}, not a funder")
+

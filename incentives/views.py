@@ -1,6 +1,7 @@
 """Wallet and agency console pages. Thin: selectors read, services write, POST-redirect-GET."""
 
 import csv
+import functools
 import uuid
 
 from django.conf import settings
@@ -16,12 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from clusters.models import Firm
 from config.ratelimit import RateLimited
-from incentives import impact, selectors, services
+from incentives import impact, referrals, selectors, services
 from incentives.forms import (
     AwardQueueFilterForm,
     BulkDecisionForm,
     CatalogItemForm,
+    FunderForm,
     FundForm,
     ImpactFilterForm,
     LedgerFilterForm,
@@ -29,10 +32,9 @@ from incentives.forms import (
     ReasonForm,
     RedeemForm,
     RedemptionFulfilForm,
+    ReferralForm,
 )
-from incentives.models import Award, CatalogItem, Redemption
-
-PAGE = getattr(settings, "PUENTE_PAGE_SIZE", 20)
+from incentives.models import Award, CatalogItem, Program, ProgramFunder, Redemption
 
 
 def _error_text(exc) -> str:
@@ -41,8 +43,8 @@ def _error_text(exc) -> str:
     return str(exc) or _("You are not allowed to do that.")
 
 
-def _page(request, queryset, size=PAGE):
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+def _page(request, queryset, size=None):
+    page = Paginator(queryset, size or settings.PUENTE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -148,19 +150,126 @@ def program_create(request, agency_slug):
 def program_detail(request, agency_slug, program_id):
     agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
     program = selectors.program_for_staff(agency=agency, program_id=program_id)
+    here = reverse("incentives:program", args=[agency.slug, program.pk])
     form = FundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.program_fund(program=program, acting_user=request.user, amount=form.cleaned_data["amount"],
-                                  reason=form.cleaned_data["reason"], idempotency_key=form.cleaned_data["key"])
+                                  reason=form.cleaned_data["reason"], idempotency_key=form.cleaned_data["key"],
+                                  agency=agency)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _error_text(exc))
         else:
             messages.success(request, _("The pool was funded."))
-            return redirect(program.get_absolute_url())
+            return redirect(here)
     pools = {p.pk: p for p in selectors.programs_with_pools(agency=agency)}
+    funders = selectors.program_funders_with_pools(program=program)
+    is_lead = program.agency_id == agency.pk
     return _console(request, agency, "program_detail.html", program=pools.get(program.pk, program), form=form,
-                    awards=list(selectors.awards_for_agency(agency=agency).filter(program=program)[:20]))
+                    awards=list(selectors.awards_for_agency(agency=agency).filter(program=program)[:20]),
+                    funders=funders, is_lead=is_lead,
+                    funder_form=FunderForm(program=program) if is_lead else None,
+                    my_funder=next((f for f in funders if f.agency_id == agency.pk), None))
+
+
+@require_POST
+@login_required
+def program_funders(request, agency_slug, program_id):
+    """The program's agency adds a co-funder or changes a funder's terms."""
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    program = selectors.program_for_staff(agency=agency, program_id=program_id)
+    form = FunderForm(request.POST, program=program)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.program_funder_set(program=program, agency=data["agency"], acting_user=request.user,
+                                        share=data["share"], cap=data["cap"],
+                                        requires_approval=data["requires_approval"], split=data["split"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Terms saved. A partner agency's staff accept them before its pool pays."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("incentives:program", agency.slug, program.pk)
+
+
+@require_POST
+@login_required
+def program_funder_accept(request, agency_slug, program_id):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    program = selectors.program_for_staff(agency=agency, program_id=program_id)
+    funder = ProgramFunder.objects.filter(program=program, agency=agency).first()
+    if funder is None:
+        raise Http404
+    try:
+        services.program_funder_accept(funder=funder, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("You accepted the terms: your pool pays its share of new awards."))
+    return redirect("incentives:program", agency.slug, program.pk)
+
+
+def _referral_form(agency, data=None):
+    firms = list(referrals.firms_reached_by(agency=agency).order_by("name").values_list("pk", "name")[:500])
+    programs = [(p.pk, f"{p.agency.name}: {p.name}") for p in referrals.programs_open_to_referrals(agency=agency)]
+    return ReferralForm(data, firms=firms, programs=programs)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def referrals_page(request, agency_slug):
+    """Refer a firm to another agency's program; the referrals sent and those received with consent."""
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    form = _referral_form(agency, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        firm = Firm.objects.filter(pk=data["firm"]).first()
+        program = Program.objects.filter(pk=data["program"]).first()
+        try:
+            if firm is None or program is None:
+                raise ValidationError(_("Choose a firm and a program from the lists."))
+            referrals.referral_create(from_agency=agency, acting_user=request.user, firm=firm, program=program,
+                                      note=data["note"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Referral sent: the firm sees it on its home page and answers there."))
+            return redirect("incentives:referrals", agency.slug)
+    return _console(request, agency, "referrals.html", form=form,
+                    sent=list(selectors.referrals_sent(agency=agency)[:50]),
+                    received=list(selectors.referrals_received(agency=agency)[:50]))
+
+
+@require_safe
+@login_required
+def referral_detail(request, agency_slug, referral_id):
+    agency = selectors.agency_for_staff(user=request.user, slug=agency_slug)
+    referral = selectors.referral_for_staff(agency=agency, referral_id=referral_id)
+    history = referrals.firm_history(referral=referral) if referral.to_agency_id == agency.pk else []
+    return _console(request, agency, "referral_detail.html", referral=referral, history=history)
+
+
+@require_POST
+@login_required
+def referral_answer(request, referral_id):
+    """A member of the referred firm accepts (sharing its history or not) or declines, from the home page."""
+    referral = selectors.referral_for_firm_member(user=request.user, referral_id=referral_id)
+    answer = request.POST.get("answer")
+    if answer not in ("consent", "decline"):
+        messages.error(request, _("Choose to accept or to decline."))
+        return redirect("home")
+    consent = answer == "consent"
+    try:
+        referrals.referral_answer(referral=referral, acting_user=request.user, consent=consent,
+                                  share_history=request.POST.get("share_history") == "on")
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Thank you: the agencies were told.") if consent
+                         else _("Referral declined: the agency that referred you was told."))
+    return redirect("home")
 
 
 @require_safe
@@ -176,9 +285,10 @@ def awards_queue(request, agency_slug):
         cluster_id=filters.get("cluster"), program_id=filters.get("program"), marked=filters.get("marked") or "",
     )
     page, query = _page(request, awards)
+    page.object_list = selectors.awards_with_approval_state(awards=page.object_list, agency=agency, user=request.user)
     filtered = any(value for name, value in filters.items() if name != "status")
     return _console(request, agency, "awards.html", page=page, query=query, status=status, filter_form=form,
-                    filtered=filtered,
+                    filtered=filtered, any_awaited=any(a.awaited_here for a in page.object_list),
                     form=ReasonForm(), bulk_form=BulkDecisionForm(initial={"query": request.GET.urlencode()}))
 
 
@@ -224,16 +334,29 @@ def award_decide(request, agency_slug, award_id, decision):
     actions = {"approve": services.award_approve, "reject": services.award_reject, "reverse": services.award_reverse}
     if decision not in actions:
         raise Http404
+    if decision == "approve":
+        # For a co-funded award this is this agency's approval; it is paid once every funder's is in.
+        _staff_decision(request, functools.partial(services.award_approve, agency=agency), award=award, done=lambda
+                        award: _("Your agency's approval was recorded; the award waits for the other funders.")
+                        if award.status == Award.Status.PENDING else _("Award approved and paid."))
+    else:
+        _staff_decision(request, actions[decision], award=award, done={
+            "reject": _("Award rejected."), "reverse": _("Award reversed; the mentor was told."),
+        }[decision])
+    return redirect("incentives:awards", agency.slug)
+
+
+def _staff_decision(request, action, *, done, **target) -> None:
+    """Runs a staff decision with the reason the form gives, and tells the person how it went (`done`: the
+    message, or a function of what the decision returned that gives it)."""
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        actions[decision](award=award, acting_user=request.user, reason=reason)
+        result = action(acting_user=request.user, reason=reason, **target)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, {"approve": _("Award approved and paid."), "reject": _("Award rejected."),
-                                   "reverse": _("Award reversed; the mentor was told.")}[decision])
-    return redirect("incentives:awards", agency.slug)
+        messages.success(request, done(result) if callable(done) else done)
 
 
 @require_safe
@@ -258,15 +381,10 @@ def redemption_decide(request, agency_slug, redemption_id, decision):
     actions = {"approve": services.redemption_approve, "reject": services.redemption_reject}
     if decision not in actions:
         raise Http404
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        actions[decision](redemption=redemption, acting_user=request.user, reason=reason)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Redemption approved. Record what was given once it is handed over.")
-                         if decision == "approve" else _("Redemption rejected; the credits went back to the wallet."))
+    _staff_decision(request, actions[decision], redemption=redemption, done=(
+        _("Redemption approved. Record what was given once it is handed over.") if decision == "approve"
+        else _("Redemption rejected; the credits went back to the wallet.")
+    ))
     return redirect("incentives:redemptions", agency.slug)
 
 

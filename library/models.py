@@ -24,6 +24,10 @@ STEPS_MAX = 8_000
 SOURCES_MAX = 10
 
 
+# Attachment.owner_type of an entry's files: those of the answer it grew from (attachments_share).
+ENTRY_FILES = "library.entry"
+
+
 class Language(models.TextChoices):
     ES = "es", "Español"
     PT = "pt", "Português"

@@ -5,7 +5,7 @@ matches) is rendered once and kept under a key made of what it shows (page, filt
 reader's language) and of the library's version, which every library write moves forward (at once
 and again after its commit: library.services.library_changed). Parts that depend on who reads are
 never kept: the cluster questions beside a market or a search are keyed by who may read which
-clusters as well (clusters.roles) and by the Q&A search version (questions.search_cache), and
+clusters as well (clusters.access) and by the Q&A search version (questions.search_cache), and
 buttons and forms (with their CSRF token) are rendered on every request. A draft is never kept.
 PAGE_TTL only bounds how long an unused page stays in memory.
 """

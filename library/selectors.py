@@ -11,14 +11,18 @@ import difflib
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, When
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from attachments.models import Attachment
+from attachments.selectors import attachments_for
+from clusters import access
 from clusters.models import User
 from library import page_cache, search
-from library.models import SEARCH_CONFIGS, Entry, EntryText, EntryVersion, Language
+from library.models import ENTRY_FILES, SEARCH_CONFIGS, Entry, EntryText, EntryVersion, Language
 from library.services import can_curate
 from mentoring.models import MentorProfile
 from questions import selectors as question_selectors
@@ -100,6 +104,32 @@ def entry_for_reader(*, user: User, entry_id: int, language: str | None = None) 
     return _attach_text(entry, reader_language(language))
 
 
+def entry_attachments(*, entry: Entry) -> list[Attachment]:
+    """The files an entry keeps from the answer it grew from (taken-down ones say so): 1 query, none for
+    an entry a facilitator wrote (it has no files)."""
+    if entry.source_answer_id is None:
+        return []
+    return attachments_for(owner_type=ENTRY_FILES, owner_ids=[entry.pk]).get(entry.pk, [])
+
+
+def entry_readable(user: User, entry_id: int) -> bool:
+    """The rule of an entry's files: whoever may read the entry now (everyone for a public entry; for a
+    draft, those entry_for_reader shows it to)."""
+    entry = Entry.objects.filter(pk=entry_id).only("id", "status", "created_by_id", "contributor_id",
+                                                   "source_cluster_id").first()
+    return entry is not None and (entry.is_public or may_see_draft(user=user, entry=entry))
+
+
+def entry_curated_by(user: User, entry_id: int) -> bool:
+    """Who may take an entry's files down: its curators."""
+    entry = Entry.objects.filter(pk=entry_id).only("id", "source_cluster_id").first()
+    return entry is not None and can_curate(user=user, entry=entry)
+
+
+def entry_url(entry_id: int) -> str:
+    return reverse("library:entry", args=[entry_id])
+
+
 def market_mentors(*, market: str, limit: int = 12) -> list[MentorProfile]:
     """Mentors whose firm exports to the market (as in the mentors' directory): 1 query."""
     return list(
@@ -140,13 +170,10 @@ def market_summary() -> list[tuple[str, int]]:
 SEARCH_LIMIT = 30
 
 
-def _postgres_query(text: str, alternatives: list[str]) -> SearchQuery:
-    query = None
-    for config in SEARCH_CONFIGS.values():
-        parts = [SearchQuery(text, config=config, search_type="websearch")]
-        parts += [SearchQuery(term, config=config, search_type="phrase") for term in alternatives]
-        for part in parts:
-            query = part if query is None else query | part
+def _postgres_query(text: str, alternatives: list[str], config: str) -> SearchQuery:
+    query = SearchQuery(text, config=config, search_type="websearch")
+    for term in alternatives:
+        query |= SearchQuery(term, config=config, search_type="phrase")
     return query
 
 
@@ -160,9 +187,15 @@ def search_entries(*, text: str, language: str | None = None, limit: int = SEARC
     alternatives = search.expansions(text)
     texts = EntryText.objects.filter(entry__status__in=PUBLIC)
     if connection.vendor == "postgresql":
-        query = _postgres_query(text, alternatives)
+        # A text matches the query of any language's configuration (a GIN index scan each), and is ranked
+        # with its own language's (the one its vector was made with): a third of the ranking work per row.
+        condition, ranks = Q(), []
+        for text_language, config in SEARCH_CONFIGS.items():
+            query = _postgres_query(text, alternatives, config)
+            condition |= Q(search_vector=query)
+            ranks.append(When(language=text_language, then=SearchRank(F("search_vector"), query)))
         ranked = (
-            texts.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+            texts.filter(condition).annotate(rank=Case(*ranks, output_field=FloatField()))
             .order_by("-rank", "-entry_id").values_list("entry_id", flat=True)[: limit * 3]
         )
     else:
@@ -191,11 +224,7 @@ def drafts_for_curator(*, user: User) -> QuerySet[Entry]:
     entries = Entry.objects.filter(status=Entry.Status.DRAFT).order_by("-created_at", "-id")
     if user.is_superuser:
         return entries
-    from clusters.models import ClusterMembership
-
-    facilitated = ClusterMembership.objects.filter(
-        user=user, status=ClusterMembership.Status.ACTIVE, role=ClusterMembership.Role.FACILITATOR
-    ).values("cluster_id")
+    facilitated = access.facilitated_cluster_ids(user)
     return entries.filter(Q(source_cluster_id__in=facilitated) | Q(source_cluster__isnull=True) | Q(created_by=user))
 
 

@@ -18,46 +18,39 @@ from django.db.models import Max, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clusters.models import ClusterMembership, User
+from attachments import services as attachment_services
+from clusters import access
+from clusters.models import User
 from clusters.topics import Topic
 from library import credits, page_cache
-from library.models import SEARCH_CONFIGS, SOURCES_MAX, SUMMARY_MAX, TITLE_MAX, Entry, EntryText, EntryVersion, Language
+from library.models import (
+    ENTRY_FILES,
+    SEARCH_CONFIGS,
+    SOURCES_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Entry,
+    EntryText,
+    EntryVersion,
+    Language,
+)
 from library.search import normalise
 from questions.models import Answer
-
-Role = ClusterMembership.Role
-
+from questions.selectors import ANSWER_FILES
 
 # --- Who may ---------------------------------------------------------------------------------------
 
 
-def _roles(user: User, cluster_id: int | None = None) -> set[str]:
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    memberships = ClusterMembership.objects.filter(
-        user=user, status=ClusterMembership.Status.ACTIVE, cluster__is_active=True
-    )
-    if cluster_id is not None:
-        memberships = memberships.filter(cluster_id=cluster_id)
-    return set(memberships.values_list("role", flat=True))
-
-
 def can_curate(*, user: User, entry: Entry | None = None) -> bool:
-    """A facilitator (of the entry's source cluster, when it has one) or a superuser."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cluster_id = entry.source_cluster_id if entry is not None else None
-    return Role.FACILITATOR in _roles(user, cluster_id)
+    """A facilitator (of the entry's source cluster, when it has one; else of any cluster) or a superuser."""
+    if entry is not None and entry.source_cluster_id is not None:
+        return access.may_facilitate_id(user=user, cluster_id=entry.source_cluster_id)
+    return access.facilitates_any(user=user)
 
 
 def can_propose(*, user: User, answer: Answer) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return bool({Role.FACILITATOR, Role.MENTOR} & _roles(user, answer.question.cluster_id))
+    """A mentor or facilitator of the answer's cluster, or a superuser."""
+    return access.may_mentor(user=user, cluster=answer.question.cluster)
 
 
 def _require_curator(user: User, entry: Entry | None = None) -> None:
@@ -151,6 +144,12 @@ def _save_text(*, entry: Entry, language: str, title: str, summary: str, steps: 
     return text
 
 
+def entry_files_changed(sender, attachment, **kwargs) -> None:
+    """A file of an entry was taken down (attachments.signals.attachment_removed): pages kept with it go."""
+    if attachment.owner_type == ENTRY_FILES:
+        library_changed()
+
+
 def library_changed() -> None:
     page_cache.changed()
 
@@ -165,7 +164,8 @@ def _lock(entry: Entry) -> Entry:
 @transaction.atomic
 def entry_propose(*, answer: Answer, acting_user: User) -> Entry:
     """A draft grown from an accepted answer, in one step: the question's title and topics and markets,
-    the answer as its text. Proposing the same answer again returns the existing entry."""
+    the answer as its text and its files (the same stored files, shown under the entry: they stay with
+    it whatever happens to the answer later). Proposing the same answer again returns the existing entry."""
     answer = Answer.objects.select_related("question", "question__cluster", "author").get(pk=answer.pk)
     question = answer.question
     if not can_propose(user=acting_user, answer=answer):
@@ -185,6 +185,8 @@ def entry_propose(*, answer: Answer, acting_user: User) -> Entry:
     # The asker is never named: the entry starts from the question's title and the answer alone.
     _save_text(entry=entry, language=entry.original_language, title=question.title[:TITLE_MAX],
                summary=answer.body[:SUMMARY_MAX], steps="", editor=acting_user)
+    attachment_services.attachments_share(from_owner_type=ANSWER_FILES, from_owner_id=answer.pk,
+                                          to_owner_type=ENTRY_FILES, to_owner_id=entry.pk)
     return entry
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
-from clusters import roles
+from clusters import access
 from clusters.topics import Topic
 from config.cache import read_many
 from library import page_cache, selectors, services
@@ -23,7 +23,6 @@ from messaging import header
 from questions import search_cache
 from questions import selectors as question_selectors
 
-PAGE = getattr(settings, "PUENTE_PAGE_SIZE", 20)
 LANGUAGE_NAMES = dict(Language.choices)
 
 
@@ -57,7 +56,7 @@ def _topic(request) -> str:
 
 
 def _entries_page(entries, number: int, query: str) -> dict:
-    page = Paginator(entries, PAGE).get_page(number)
+    page = Paginator(entries, settings.PUENTE_PAGE_SIZE).get_page(number)
     return {"page": page, "rows": selectors.entry_rows(page.object_list), "query": query,
             "topics": Topic.choices}
 
@@ -69,7 +68,7 @@ def _read(request, *, questions: bool = False) -> dict:
     user = request.user
     own = [page_cache.version_entry(), page_cache.curator_entry(user, lambda: services.can_curate(user=user))]
     if questions:
-        own += [roles.member_ids_entry(user=user), search_cache.version_entry()]
+        own += [access.member_ids_entry(user=user), search_cache.version_entry()]
     values = read_many([*own, *header.entries(user)])
     header.keep(request, values[len(own):])
     read = {"version": values[0], "curator": values[1]}
@@ -129,14 +128,17 @@ def entry(request, entry_id):
     def render_entry() -> dict:
         item = selectors.entry_for_reader(user=request.user, entry_id=entry_id)
         text = item.text
+        attachments = selectors.entry_attachments(entry=item)
         html = render_to_string("library/_entry_content.html", {
-            "entry": item, "text": text,
+            "entry": item, "text": text, "attachments": attachments,
             "original_language_name": LANGUAGE_NAMES.get(text.language if text else "", ""),
             "market_names": [(str(market), countries.name(market)) for market in item.markets],
         })
         return {"html": html, "title": text.title if text else "", "text_language": text.language if text else "",
                 "status": item.status, "consent": item.credit_consent, "contributor_id": item.contributor_id,
-                "source_cluster_id": item.source_cluster_id, "public": item.is_public}
+                "source_cluster_id": item.source_cluster_id, "public": item.is_public,
+                # For the curators' take-down buttons, rendered on every request (they carry the CSRF token).
+                "files": [(row.key, row.name) for row in attachments if not row.is_removed]}
 
     read = _read(request)
     shown = page_cache.kept(("entry", get_language(), int(entry_id)), render_entry, keep=lambda value: value["public"],
@@ -145,7 +147,7 @@ def entry(request, entry_id):
     curator = read["curator"]
     if curator and shown["source_cluster_id"] and not user.is_superuser:
         # A facilitator curates an entry grown from an answer only in that answer's cluster.
-        curator = roles.active_role(user=user, cluster_id=shown["source_cluster_id"]) == "facilitator"
+        curator = access.role_in(user=user, cluster_id=shown["source_cluster_id"]) == "facilitator"
     return render(request, "library/entry.html", {
         **shown, "entry_id": int(entry_id), "content_html": mark_safe(shown["html"]), "can_curate": curator,
         "is_contributor": user.is_authenticated and shown["contributor_id"] == user.pk,

@@ -7,6 +7,9 @@ class MentoringConfig(AppConfig):
     verbose_name = _("Mentoring")
 
     def ready(self):
+        from incentives.referrals import register_history
         from mentoring import impact
+        from mentoring.history import firm_history
 
         impact.register()
+        register_history("mentoring", provide=firm_history)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
+from clusters.demo import new_demo_person
 from clusters.models import Agency, Cluster, ClusterMembership, Firm, FirmMember, User
 from mentoring import followups, services
 from mentoring.models import Mentorship, OutcomeFollowUp, Session
@@ -51,7 +52,6 @@ MENTORS = {
 }
 
 GOAL = "Preparar nuestro primer envío de exportación: costos, requisitos del mercado y un comprador."
-PASSWORD = "puente-demo"
 
 
 def person(n: int, row, clusters: dict) -> User | None:
@@ -63,8 +63,8 @@ def person(n: int, row, clusters: dict) -> User | None:
     email = f"historia{n:02d}@demo.puente"
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=PASSWORD, name=full_name, country=country,
-                                        language=language, onboarded_at=timezone.now())
+        user = new_demo_person(email, name=full_name, country=country, language=language,
+                               onboarded_at=timezone.now())
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         FirmMember.objects.create(firm=firm, user=user, role=FirmMember.Role.OWNER)
     ClusterMembership.objects.get_or_create(cluster=clusters[slug], user=user, defaults={

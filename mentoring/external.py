@@ -4,9 +4,8 @@ Services call these inside their transaction: the room, the notification and the
 together with the mentoring change or not at all.
 """
 
-from django.utils import translation
-
 from clusters.models import Cluster, User
+from config.words import stored
 
 
 def room_for_mentorship(*, mentor: User, mentee: User):
@@ -21,15 +20,15 @@ def room_close(*, room) -> None:
     room_archive(room=room)
 
 
-def notify(*, recipient: User, kind: str, text_factory, url: str, actor: User | None = None,
+def notify(*, recipient: User, kind: str, template: str, params: dict, url: str, actor: User | None = None,
            email_if_offline: bool = False) -> None:
-    """Sends a notification written in the recipient's own language (text_factory is called under it)."""
+    """Notifies a person; `template` (a msgid marked with gettext_noop) and `params` are kept and put into
+    words in the reader's language whenever the notification is shown (config.words)."""
     from messaging.services import notification_create
 
-    with translation.override(recipient.language or None):
-        text = str(text_factory())
     notification_create(
-        recipient=recipient, kind=kind, text=text, url=url, actor=actor, email_if_offline=email_if_offline
+        recipient=recipient, kind=kind, params=stored(template, **params), url=url, actor=actor,
+        email_if_offline=email_if_offline,
     )
 
 

@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clusters import access
 from clusters.models import Firm, FirmMember, User
-from clusters.services import can_facilitate, country_codes
+from clusters.services import country_codes
 from mentoring import external
 from mentoring.models import Mentorship, OutcomeFollowUp, OutcomeFollowUpChange
 
@@ -128,7 +129,7 @@ def can_answer(*, followup: OutcomeFollowUp, user: User, now: datetime.datetime 
 def can_record_by_phone(*, followup: OutcomeFollowUp, user: User, now: datetime.datetime | None = None) -> bool:
     """A facilitator of the mentorship's cluster, while the same window is open."""
     cluster = followup.mentorship.cluster
-    if cluster is None or not can_facilitate(user=user, cluster=cluster):
+    if cluster is None or not access.may_facilitate(user=user, cluster=cluster):
         return False
     return window_open(followup=followup, now=now)
 

@@ -7,7 +7,7 @@ incentives.impact from MentoringConfig.ready().
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from clusters.models import ClusterMembership
+from clusters import access
 from mentoring.models import MentorProfile, Mentorship, OutcomeFollowUp, Session
 
 EXPORTED = (Mentorship.Outcome.STARTED, Mentorship.Outcome.RESTARTED)
@@ -31,9 +31,10 @@ def hours(scope) -> list:
 
     sessions = Session.objects.filter(mentorship__in=_mentorships(scope), status=Session.Status.CONFIRMED)
     per_bucket = {
-        row["bucket"]: round((row["minutes"] or 0) / 60, 1)
-        for row in scope.where(sessions, "date", both=True, is_date=True)
-        .annotate(bucket=scope.trunc("date")).values("bucket").annotate(minutes=Sum("minutes")).order_by()
+        bucket: round((row["minutes"] or 0) / 60, 1)
+        for bucket, row in scope.bucketed(scope.where(sessions, "date", both=True, is_date=True)
+                                          .annotate(bucket=scope.bucket("date", is_date=True)).values("bucket")
+                                          .annotate(minutes=Sum("minutes")).order_by()).items()
     }
     now = set(scope.buckets())
     total = round(sum(v for bucket, v in per_bucket.items() if bucket in now), 1)
@@ -50,11 +51,9 @@ def load(scope) -> list:
     """Mentors of these clusters today: places taken against places offered: 1 query."""
     from incentives.impact import Indicator
 
-    mentor_ids = ClusterMembership.objects.filter(
-        cluster_id__in=scope.cluster_ids,
-        status=ClusterMembership.Status.ACTIVE,
-        role__in=[ClusterMembership.Role.MENTOR, ClusterMembership.Role.FACILITATOR],
-    ).values("user_id")
+    mentor_ids = access.active_memberships(cluster_id__in=scope.cluster_ids, role__in=access.MENTOR_ROLES).values(
+        "user_id"
+    )
     totals = MentorProfile.objects.filter(user_id__in=mentor_ids).aggregate(
         mentors=Count("pk"),
         places=Sum("capacity", default=0),
@@ -89,19 +88,21 @@ def outcomes(scope) -> list:
         .filter(reporting | Q(mentee__firm_member__isnull=True))
         .values_list("mentee__firm_member__firm_id", "mentee_id", "outcome_recorded_at", "outcome_markets")
     )
-    reports = [(firm or f"person-{person}", at, _codes(markets), True) for firm, person, at, markets in recorded]
+    # Every report read is one of exporting (a follow-up saying "not exporting" changes neither figure).
+    reports = [(firm or f"person-{person}", at, _codes(markets)) for firm, person, at, markets in recorded]
     reports += _follow_up_reports(scope, mentorships, reporting)
     entered, new_markets = set(), 0
-    known: dict = {}
-    exporting_before: set = set()
-    for who, at, markets, exporting in sorted(reports, key=lambda r: (r[1], str(r[0]))):
-        if exporting and scope.in_current(at) and who not in exporting_before:
-            entered.add(who)
-        if exporting:
-            exporting_before.add(who)
-        seen = known.setdefault(who, set())
+    known: dict = {}  # who -> the markets reported so far
+    start, end = scope.start_bound, scope.end_bound
+    for who, at, markets in sorted(reports, key=lambda r: (r[1], str(r[0]))):
+        seen = known.get(who)
+        current = start <= at < end
+        if seen is None:  # the first report of exporting
+            seen = known[who] = set()
+            if current:
+                entered.add(who)
         fresh = [code for code in markets if code not in seen]
-        if scope.in_current(at):
+        if current:
             new_markets += len(fresh)
         seen.update(fresh)
     items = [
@@ -124,8 +125,9 @@ def outcomes(scope) -> list:
 def _follow_up_reports(scope, mentorships, reporting: Q) -> list:
     rows = OutcomeFollowUp.objects.filter(
         mentorship__in=mentorships.filter(reporting), answered_at__isnull=False, answered_at__lt=scope.end_bound,
-    ).values_list("firm_id", "answered_at", "markets", "exporting")
-    return [(firm, at, _codes(markets) if exporting else [], bool(exporting)) for firm, at, markets, exporting in rows]
+        exporting=True,
+    ).values_list("firm_id", "answered_at", "markets")
+    return [(firm, at, _codes(markets)) for firm, at, markets in rows]
 
 
 def _survival(scope, mentorships) -> list:
@@ -157,7 +159,7 @@ def _codes(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [code for code in value.split(",") if code]
-    return [getattr(code, "code", code) for code in value]
+    return [code if isinstance(code, str) else code.code for code in value]
 
 
 def provide(scope) -> list:

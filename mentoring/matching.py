@@ -11,7 +11,9 @@ fraction between 0 and 1:
 - language: the mentor speaks the aspirant's language (1 or 0);
 - topic: the share of the aspirant's topics the mentor knows;
 - places: the share of the mentor's places still free;
-- responsiveness: 1 for a first answer within a day, falling to 0 at a week; unknown counts 0.
+- responsiveness: 1 for a first answer within a day, falling to 0 at a week; unknown counts 0;
+- gaps: the share of the aspirant's export-readiness gaps (weighted by how large each is) that the
+  mentor's topics of expertise address (mentoring.gaps; none without an assessment).
 
 Every part that adds to the score also adds a reason in words, so the person sees why.
 Missing data (no needs, no markets, no language) simply adds nothing; it never fails.
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clusters.topics import Topic
+from mentoring.gaps import GapFact
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "sector": 3.0,
@@ -33,6 +36,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "topic": 2.0,
     "places": 1.0,
     "responsiveness": 1.0,
+    "gaps": 3.0,
 }
 
 # A first answer within this many hours is as good as it gets; at SLOW_HOURS it is worth nothing.
@@ -40,6 +44,7 @@ FAST_HOURS = 24
 SLOW_HOURS = 7 * 24
 MAX_MARKET_REASONS = 2
 MAX_TOPIC_REASONS = 3
+MAX_GAP_REASONS = 2
 
 
 def language_name(code: str) -> str:
@@ -78,6 +83,7 @@ class NeedsFacts:
     target_markets: tuple[str, ...] = ()
     topics: frozenset[str] = frozenset()
     language: str = ""
+    gaps: tuple[GapFact, ...] = ()  # the largest first
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class Match:
 
 def current_weights() -> dict[str, float]:
     """The default weights, overridden key by key by settings.PUENTE_MATCH_WEIGHTS."""
-    configured = getattr(settings, "PUENTE_MATCH_WEIGHTS", DEFAULT_WEIGHTS) or {}
+    configured = settings.PUENTE_MATCH_WEIGHTS
     weights = dict(DEFAULT_WEIGHTS)
     for key, value in configured.items():
         if key in weights:
@@ -158,6 +164,14 @@ def score(needs: NeedsFacts | None, mentor: MentorFacts, weights: Mapping[str, f
             labels = dict(Topic.choices)
             names = [str(labels.get(t, t)) for t in shared[:MAX_TOPIC_REASONS]]
             reasons.append(_("knows %(topics)s") % {"topics": ", ".join(names)})
+
+    total_severity = sum(gap.severity for gap in needs.gaps)
+    if total_severity > 0:
+        covered = [gap for gap in needs.gaps if gap.topics & mentor.topics]
+        if covered:
+            parts["gaps"] = weights["gaps"] * sum(gap.severity for gap in covered) / total_severity
+            names = ", ".join(gap.label for gap in covered[:MAX_GAP_REASONS])
+            reasons.append(_("knows what your gaps in %(areas)s need") % {"areas": names.lower()})
 
     if mentor.capacity > 0 and mentor.places_left > 0:
         parts["places"] = weights["places"] * mentor.places_left / mentor.capacity

@@ -93,7 +93,7 @@ class AspirantNeeds(models.Model):
 
 
 def request_ttl_days() -> int:
-    return int(getattr(settings, "PUENTE_MENTORSHIP_REQUEST_DAYS", 14))
+    return settings.PUENTE_MENTORSHIP_REQUEST_DAYS
 
 
 class MentorshipRequest(models.Model):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from mentoring import gaps
+
 
 @dataclass(frozen=True)
 class PlanTemplate:
@@ -73,6 +75,8 @@ def template_text(source: str) -> str | None:
     """The words, in the active language, of a goal ("first-shipment-us") or a milestone
     ("first-shipment-us:2") made from a template; None when `source` names none."""
     key, _sep, index = source.partition(":")
+    if key == gaps.SOURCE:
+        return gaps.milestone_text(source)
     template = BY_KEY.get(key)
     if template is None:
         return None

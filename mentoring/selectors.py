@@ -10,10 +10,11 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, 
 from django.http import Http404
 from django.utils import timezone
 
-from clusters.models import ClusterMembership as ClusterMembershipModel
+from clusters import access
+from clusters.models import Cluster as ClusterModel
 from clusters.models import FirmMember as FirmMemberModel
 from clusters.models import User
-from mentoring import matching
+from mentoring import gaps, matching
 from mentoring.models import (
     AspirantNeeds,
     Goal,
@@ -104,10 +105,11 @@ def mentor_facts(profile: MentorProfile) -> matching.MentorFacts:
     )
 
 
-def needs_facts(needs: AspirantNeeds | None) -> matching.NeedsFacts | None:
+def needs_facts(needs: AspirantNeeds | None, *, gap_facts: tuple = ()) -> matching.NeedsFacts | None:
     if needs is None:
         return None
     return matching.NeedsFacts(
+        gaps=tuple(gap_facts),
         sector_id=needs.sector_id,
         sector_name=needs.sector.localized_name if needs.sector else "",
         target_markets=tuple(c.code for c in needs.target_markets),
@@ -122,8 +124,9 @@ def mentor_suggestions(*, user: User, needs: AspirantNeeds | None, limit: int = 
     Candidates are the mentors with a free place, minus the aspirant and anyone they already asked or
     are mentored by. The pool is bounded so the page stays fast with thousands of mentors: the database
     puts first those who export to a target market or share the sector (the two heaviest parts of the
-    score), then the pure function in mentoring.matching ranks them and explains why.
-    3 queries (profiles, their sectors, their markets).
+    score), then the pure function in mentoring.matching ranks them and explains why, weighing the
+    aspirant's export-readiness gaps (mentoring.gaps) against the mentors' topics.
+    4 queries (the gaps, profiles, their sectors, their markets).
     """
     if needs is None:
         return []
@@ -145,7 +148,8 @@ def mentor_suggestions(*, user: User, needs: AspirantNeeds | None, limit: int = 
         .order_by("-exports_to_target", "-shares_sector", "-accepted_answers", "pk")[:SUGGESTION_POOL]
     )
     by_user = {p.user_id: p for p in candidates}
-    matches = matching.rank(needs_facts(needs), [mentor_facts(p) for p in candidates], limit=limit)
+    facts = needs_facts(needs, gap_facts=gaps.gaps_of(user))
+    matches = matching.rank(facts, [mentor_facts(p) for p in candidates], limit=limit)
     return [(by_user[m.mentor.user_id], m) for m in matches]
 
 
@@ -351,9 +355,7 @@ def followups_for_facilitator(*, user: User, today: datetime.date | None = None,
     today = today or timezone.localdate()
     return list(
         OutcomeFollowUp.objects.filter(
-            answered_at__isnull=True, due_on__lte=today,
-            mentorship__cluster__memberships__user=user, mentorship__cluster__memberships__status="active",
-            mentorship__cluster__memberships__role="facilitator",
+            access.facilitated_q(user, "mentorship__cluster__"), answered_at__isnull=True, due_on__lte=today
         )
         .select_related("firm", "mentorship__mentor", "mentorship__mentee", "mentorship__cluster")
         .order_by("due_on", "id")[:limit]
@@ -372,10 +374,7 @@ def followup_get_for_user(*, user: User, followup_id: int) -> OutcomeFollowUp:
                 FirmMemberModel.objects.filter(firm_id=OuterRef("firm_id"), user_id=user.pk, status="active")
             ),
             is_facilitator=Exists(
-                ClusterMembershipModel.objects.filter(
-                    cluster_id=OuterRef("mentorship__cluster_id"), user_id=user.pk, status="active",
-                    role="facilitator",
-                )
+                ClusterModel.objects.filter(access.facilitated_q(user), pk=OuterRef("mentorship__cluster_id"))
             ),
         )
         .first()

@@ -19,13 +19,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
+from clusters import access
 from clusters.models import LANGUAGE_CHOICES, Cluster, ClusterMembership, Sector, User
 from clusters.services import country_codes
 from clusters.topics import Topic
 from config.ratelimit import rate_limit
-from mentoring import external
+from mentoring import external, gaps
 from mentoring.followups import followups_schedule
 from mentoring.models import (
     AspirantNeeds,
@@ -47,10 +48,12 @@ SessionStatus = Session.Status
 
 MAX_GOAL_CHARS = 2000
 MAX_REASON_CHARS = 2000
+# A new mentorship's plan starts with a milestone for each of the mentee's largest gaps, at most this many.
+SEEDED_GAPS = 3
 
 
 def max_open_requests() -> int:
-    return int(getattr(settings, "PUENTE_MAX_OPEN_MENTORSHIP_REQUESTS", 3))
+    return settings.PUENTE_MAX_OPEN_MENTORSHIP_REQUESTS
 
 
 def _clean_text(text: str, *, limit: int = MAX_REASON_CHARS) -> str:
@@ -90,11 +93,9 @@ def can_mentor(*, user: User) -> bool:
         return False
     if user.wants_to_mentor or user.is_superuser:
         return True
-    return ClusterMembership.objects.filter(
-        user=user,
-        status=ClusterMembership.Status.ACTIVE,
-        role__in=[ClusterMembership.Role.MENTOR, ClusterMembership.Role.FACILITATOR],
-    ).exists() or MentorProfile.objects.filter(user=user).exists()
+    return access.active_memberships(user=user, role__in=access.MENTOR_ROLES).exists() or MentorProfile.objects.filter(
+        user=user
+    ).exists()
 
 
 @transaction.atomic
@@ -277,8 +278,8 @@ def request_create(*, aspirant: User, mentor: User, goal: str) -> MentorshipRequ
     external.notify(
         recipient=mentor,
         kind="mentoring.request",
-        text_factory=lambda: _("%(name)s asks you for mentoring: “%(goal)s”")
-        % {"name": aspirant.display_name, "goal": Truncator(goal).chars(120)},
+        template=N_("%(name)s asks you for mentoring: “%(goal)s”"),
+        params={"name": aspirant.display_name, "goal": Truncator(goal).chars(120)},
         url=_request_url(request),
         actor=aspirant,
         email_if_offline=True,
@@ -305,8 +306,8 @@ def _shared_cluster(*, mentor: User, mentee: User) -> Cluster | None:
     """The cluster that sponsors the mentorship: one where the mentor mentors and the mentee is a member,
     else one where both are active, else the mentor's first cluster as mentor."""
     active = ClusterMembership.Status.ACTIVE
-    mentor_roles = [ClusterMembership.Role.MENTOR, ClusterMembership.Role.FACILITATOR]
-    mentee_clusters = ClusterMembership.objects.filter(user=mentee, status=active).values("cluster_id")
+    mentor_roles = access.MENTOR_ROLES
+    mentee_clusters = access.active_memberships(user=mentee).values("cluster_id")
     candidates = [
         Cluster.objects.filter(
             is_active=True, memberships__user=mentor, memberships__status=active,
@@ -324,6 +325,41 @@ def _shared_cluster(*, mentor: User, mentee: User) -> Cluster | None:
         if cluster is not None:
             return cluster
     return None
+
+
+def _written(text: str, *, missing: str, code: str) -> str:
+    """The cleaned text a step needs (a reason, a question, an answer), or the error saying it is missing."""
+    text = _clean_text(text)
+    if not text:
+        raise ValidationError(missing, code=code)
+    return text
+
+
+def _move(request: MentorshipRequest, status: str, *, now: datetime.datetime, responded: bool = False,
+          decided: bool = False, waits_again: bool = False, **fields) -> None:
+    """Moves a locked request to `status` and saves what changed: `fields`; when the mentor first
+    responded; when it was decided; or (waits_again) a new waiting period, its warning to come again
+    and a new version (an accepting mentor must have read it)."""
+    changed = {"status": status, **fields}
+    if responded:
+        changed["responded_at"] = request.responded_at or now
+    if decided:
+        changed["decided_at"] = now
+    if waits_again:
+        changed.update(expires_at=now + datetime.timedelta(days=request_ttl_days()), expiry_warned_at=None,
+                       version=request.version + 1)
+    for name, value in changed.items():
+        setattr(request, name, value)
+    request.save(update_fields=list(changed))
+
+
+def _tell(request: MentorshipRequest, *, mentor: bool, kind: str, template: str, params: dict,
+          from_other: bool = True, email_if_offline: bool = False) -> None:
+    """Notifies the request's mentor (or its aspirant), from the other one; `template` (a gettext_noop
+    msgid) and `params` are put into words in the reader's language when shown."""
+    recipient, other = (request.mentor, request.aspirant) if mentor else (request.aspirant, request.mentor)
+    external.notify(recipient=recipient, kind=kind, template=template, params=params, url=_request_url(request),
+                    actor=other if from_other else None, email_if_offline=email_if_offline)
 
 
 @transaction.atomic
@@ -356,10 +392,7 @@ def request_accept(*, request: MentorshipRequest, acting_user: User, plan_templa
     if plan_template and plan_template not in PLAN_TEMPLATES:
         raise ValidationError(_("Choose a plan from the list."), code="plan")
     now = timezone.now()
-    request.status = RequestStatus.ACCEPTED
-    request.responded_at = request.responded_at or now
-    request.decided_at = now
-    request.save(update_fields=["status", "responded_at", "decided_at"])
+    _move(request, RequestStatus.ACCEPTED, now=now, responded=True, decided=True)
 
     mentor, mentee = request.mentor, request.aspirant
     mentorship = Mentorship.objects.create(
@@ -371,12 +404,13 @@ def request_accept(*, request: MentorshipRequest, acting_user: User, plan_templa
     mentorship.save(update_fields=["room"])
     if plan_template:
         _apply_template(mentorship=mentorship, template_key=plan_template)
+    _seed_from_gaps(mentorship=mentorship, mentee=mentee)
     MentorProfile.objects.filter(pk=profile.pk).update(active_mentees=F("active_mentees") + 1)
     _refresh_responsiveness(mentor_id=mentor.pk)
     external.notify(
         recipient=mentee,
         kind="mentoring.request_accepted",
-        text_factory=lambda: _("%(name)s accepted your mentorship request.") % {"name": mentor.display_name},
+        template=N_("%(name)s accepted your mentorship request."), params={"name": mentor.display_name},
         url=mentorship.get_absolute_url(),
         actor=mentor,
         email_if_offline=True,
@@ -389,25 +423,12 @@ def request_decline(*, request: MentorshipRequest, acting_user: User, reason: st
     request = _locked_request(request)
     _require_mentor_of(request, acting_user)
     _require_open(request)
-    reason = _clean_text(reason)
-    if not reason:
-        raise ValidationError(_("Say briefly why, so the firm can look for the right mentor."), code="reason")
-    now = timezone.now()
-    request.status = RequestStatus.DECLINED
-    request.decline_reason = reason
-    request.responded_at = request.responded_at or now
-    request.decided_at = now
-    request.save(update_fields=["status", "decline_reason", "responded_at", "decided_at"])
+    reason = _written(reason, missing=_("Say briefly why, so the firm can look for the right mentor."), code="reason")
+    _move(request, RequestStatus.DECLINED, now=timezone.now(), responded=True, decided=True, decline_reason=reason)
     _refresh_responsiveness(mentor_id=request.mentor_id)
-    external.notify(
-        recipient=request.aspirant,
-        kind="mentoring.request_declined",
-        text_factory=lambda: _("%(name)s cannot mentor you now: “%(reason)s”")
-        % {"name": request.mentor.display_name, "reason": Truncator(reason).chars(120)},
-        url=_request_url(request),
-        actor=request.mentor,
-        email_if_offline=True,
-    )
+    _tell(request, mentor=False, kind="mentoring.request_declined", email_if_offline=True,
+          template=N_("%(name)s cannot mentor you now: “%(reason)s”"),
+          params={"name": request.mentor.display_name, "reason": Truncator(reason).chars(120)})
     return request
 
 
@@ -418,29 +439,13 @@ def request_ask_info(*, request: MentorshipRequest, acting_user: User, question:
     _require_mentor_of(request, acting_user)
     if request.status != RequestStatus.PENDING:
         raise ValidationError(_("This request is not waiting for you."), code="not_pending")
-    question = _clean_text(question)
-    if not question:
-        raise ValidationError(_("Write your question."), code="question")
-    now = timezone.now()
-    request.status = RequestStatus.NEEDS_INFO
-    request.info_question = question
-    request.info_answer = ""
-    request.responded_at = request.responded_at or now
-    request.expires_at = now + datetime.timedelta(days=request_ttl_days())
-    request.expiry_warned_at = None
-    request.version += 1
-    request.save(update_fields=["status", "info_question", "info_answer", "responded_at", "expires_at",
-                                "expiry_warned_at", "version"])
+    question = _written(question, missing=_("Write your question."), code="question")
+    _move(request, RequestStatus.NEEDS_INFO, now=timezone.now(), responded=True, waits_again=True,
+          info_question=question, info_answer="")
     _refresh_responsiveness(mentor_id=request.mentor_id)
-    external.notify(
-        recipient=request.aspirant,
-        kind="mentoring.request_question",
-        text_factory=lambda: _("%(name)s asks about your mentorship request: “%(question)s”")
-        % {"name": request.mentor.display_name, "question": Truncator(question).chars(120)},
-        url=_request_url(request),
-        actor=request.mentor,
-        email_if_offline=True,
-    )
+    _tell(request, mentor=False, kind="mentoring.request_question", email_if_offline=True,
+          template=N_("%(name)s asks about your mentorship request: “%(question)s”"),
+          params={"name": request.mentor.display_name, "question": Truncator(question).chars(120)})
     return request
 
 
@@ -450,24 +455,11 @@ def request_answer_info(*, request: MentorshipRequest, acting_user: User, answer
     _require_aspirant_of(request, acting_user)
     if request.status != RequestStatus.NEEDS_INFO:
         raise ValidationError(_("The mentor has not asked you anything."), code="not_needs_info")
-    answer = _clean_text(answer)
-    if not answer:
-        raise ValidationError(_("Write your answer."), code="answer")
-    now = timezone.now()
-    request.status = RequestStatus.PENDING
-    request.info_answer = answer
-    request.expires_at = now + datetime.timedelta(days=request_ttl_days())
-    request.expiry_warned_at = None
-    request.version += 1
-    request.save(update_fields=["status", "info_answer", "expires_at", "expiry_warned_at", "version"])
-    external.notify(
-        recipient=request.mentor,
-        kind="mentoring.request_answer",
-        text_factory=lambda: _("%(name)s answered your question about their mentorship request.")
-        % {"name": request.aspirant.display_name},
-        url=_request_url(request),
-        actor=request.aspirant,
-    )
+    answer = _written(answer, missing=_("Write your answer."), code="answer")
+    _move(request, RequestStatus.PENDING, now=timezone.now(), waits_again=True, info_answer=answer)
+    _tell(request, mentor=True, kind="mentoring.request_answer",
+          template=N_("%(name)s answered your question about their mentorship request."),
+          params={"name": request.aspirant.display_name})
     return request
 
 
@@ -477,9 +469,7 @@ def request_withdraw(*, request: MentorshipRequest, acting_user: User) -> Mentor
     _require_aspirant_of(request, acting_user)
     _require_open(request)
     rate_limit(action="mentorship_withdraw", user=acting_user)
-    request.status = RequestStatus.WITHDRAWN
-    request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_at"])
+    _move(request, RequestStatus.WITHDRAWN, now=timezone.now(), decided=True)
     return request
 
 
@@ -491,17 +481,11 @@ def request_expire(*, request: MentorshipRequest, now: datetime.datetime | None 
     request = _locked_request(request)
     if not request.is_open or request.expires_at > now:
         return False
-    request.status = RequestStatus.EXPIRED
-    request.decided_at = now
-    request.save(update_fields=["status", "decided_at"])
+    _move(request, RequestStatus.EXPIRED, now=now, decided=True)
     _refresh_responsiveness(mentor_id=request.mentor_id)
-    external.notify(
-        recipient=request.aspirant,
-        kind="mentoring.request_expired",
-        text_factory=lambda: _("Your mentorship request to %(name)s expired. You can ask another mentor.")
-        % {"name": request.mentor.display_name},
-        url=_request_url(request),
-    )
+    _tell(request, mentor=False, kind="mentoring.request_expired", from_other=False,
+          template=N_("Your mentorship request to %(name)s expired. You can ask another mentor."),
+          params={"name": request.mentor.display_name})
     return True
 
 
@@ -514,21 +498,17 @@ def request_warn_expiry(*, request: MentorshipRequest, now: datetime.datetime | 
         return False
     request.expiry_warned_at = now
     request.save(update_fields=["expiry_warned_at"])
-    if request.status == RequestStatus.PENDING:
-        recipient, other = request.mentor, request.aspirant
-        text = gettext_lazy("The mentorship request from %(name)s expires on %(date)s. Accept, decline or ask "
-                            "a question before then.")
+    to_mentor = request.status == RequestStatus.PENDING
+    if to_mentor:
+        other = request.aspirant
+        text = N_("The mentorship request from %(name)s expires on %(date)s. Accept, decline or ask "
+                  "a question before then.")
     else:
-        recipient, other = request.aspirant, request.mentor
-        text = gettext_lazy("%(name)s is waiting for your answer; your mentorship request expires on %(date)s.")
+        other = request.mentor
+        text = N_("%(name)s is waiting for your answer; your mentorship request expires on %(date)s.")
     expires = timezone.localtime(request.expires_at).date()
-    external.notify(
-        recipient=recipient,
-        kind="mentoring.request_expiring",
-        text_factory=lambda: str(text) % {"name": other.display_name, "date": date_format(expires)},
-        url=_request_url(request),
-        email_if_offline=True,
-    )
+    _tell(request, mentor=to_mentor, kind="mentoring.request_expiring", from_other=False, email_if_offline=True,
+          template=text, params={"name": other.display_name, "date": expires})
     return True
 
 
@@ -599,10 +579,11 @@ def mentorship_end(*, mentorship: Mentorship, acting_user: User, reason: str, co
     external.notify(
         recipient=other,
         kind="mentoring.mentorship_ended",
-        text_factory=lambda: (
-            _("%(name)s marked your mentorship as completed. Tell us how it went.")
-            if completed else _("%(name)s ended your mentorship: “%(reason)s”")
-        ) % {"name": acting_user.display_name, "reason": Truncator(reason).chars(120)},
+        template=(
+            N_("%(name)s marked your mentorship as completed. Tell us how it went.")
+            if completed else N_("%(name)s ended your mentorship: “%(reason)s”")
+        ),
+        params={"name": acting_user.display_name, "reason": Truncator(reason).chars(120)},
         url=mentorship.get_absolute_url(),
         actor=acting_user,
     )
@@ -661,6 +642,24 @@ def _apply_template(*, mentorship: Mentorship, template_key: str) -> Goal:
     Milestone.objects.bulk_create(
         Milestone(goal=goal, title=str(title), source=f"{template.key}:{i}", position=i)
         for i, title in enumerate(template.milestones)
+    )
+    return goal
+
+
+def _seed_from_gaps(*, mentorship: Mentorship, mentee: User) -> Goal | None:
+    """A goal with a milestone for each of the mentee's largest export-readiness gaps (mentoring.gaps),
+    if they have any; its words are rendered in the reader's language from its source."""
+    found = gaps.gaps_of(mentee)[:SEEDED_GAPS]
+    if not found:
+        return None
+    goal = Goal.objects.create(
+        mentorship=mentorship, source=gaps.SOURCE, position=mentorship.goals.count(),
+        title=gaps.milestone_text(gaps.SOURCE) or gaps.SOURCE,
+    )
+    Milestone.objects.bulk_create(
+        Milestone(goal=goal, source=f"{gaps.SOURCE}:{gap.key}", position=i,
+                  title=(gaps.milestone_text(f"{gaps.SOURCE}:{gap.key}") or gap.label)[:200])
+        for i, gap in enumerate(found)
     )
     return goal
 
@@ -772,8 +771,8 @@ def session_log(
     external.notify(
         recipient=mentorship.mentee,
         kind="mentoring.session_to_confirm",
-        text_factory=lambda: _("%(name)s logged a %(minutes)s-minute session on %(date)s. Please confirm it.")
-        % {"name": acting_user.display_name, "minutes": session.minutes, "date": date_format(date)},
+        template=N_("%(name)s logged a %(minutes)s-minute session on %(date)s. Please confirm it."),
+        params={"name": acting_user.display_name, "minutes": session.minutes, "date": date},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
         email_if_offline=True,
@@ -811,8 +810,8 @@ def session_update(
     external.notify(
         recipient=mentorship.mentee,
         kind="mentoring.session_to_confirm",
-        text_factory=lambda: _("%(name)s corrected the session of %(date)s. Please confirm it.")
-        % {"name": acting_user.display_name, "date": date_format(date)},
+        template=N_("%(name)s corrected the session of %(date)s. Please confirm it."),
+        params={"name": acting_user.display_name, "date": date},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
@@ -867,8 +866,8 @@ def session_confirm(*, session: Session, acting_user: User, version: int | None 
     external.notify(
         recipient=mentorship.mentor,
         kind="mentoring.session_confirmed",
-        text_factory=lambda: _("%(name)s confirmed the session of %(date)s.")
-        % {"name": acting_user.display_name, "date": date_format(session.date)},
+        template=N_("%(name)s confirmed the session of %(date)s."),
+        params={"name": acting_user.display_name, "date": session.date},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )
@@ -896,8 +895,8 @@ def session_dispute(*, session: Session, acting_user: User, reason: str, version
     external.notify(
         recipient=mentorship.mentor,
         kind="mentoring.session_disputed",
-        text_factory=lambda: _("%(name)s disputed the session of %(date)s: “%(reason)s”")
-        % {"name": acting_user.display_name, "date": date_format(session.date), "reason": Truncator(reason).chars(120)},
+        template=N_("%(name)s disputed the session of %(date)s: “%(reason)s”"),
+        params={"name": acting_user.display_name, "date": session.date, "reason": Truncator(reason).chars(120)},
         url=mentorship.get_absolute_url() + "#sessions",
         actor=acting_user,
     )

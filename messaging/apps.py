@@ -7,12 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
-
         from attachments import access
         from attachments.signals import attachment_removed
-        from clusters.signals import membership_ended
+        from clusters.signals import cluster_created, membership_ended, person_deactivated
         from messaging import receivers, selectors
 
         # A room message's files are readable by whoever may read the message, now (every download asks).
@@ -22,7 +19,8 @@ class MessagingConfig(AppConfig):
         )
         attachment_removed.connect(receivers.on_attachment_removed, dispatch_uid="messaging.attachment_removed")
         membership_ended.connect(receivers.on_membership_ended, dispatch_uid="messaging.membership_ended")
-        post_save.connect(receivers.on_user_saved, sender=get_user_model(), dispatch_uid="messaging.user_saved")
+        cluster_created.connect(receivers.on_cluster_created, dispatch_uid="messaging.cluster_created")
+        person_deactivated.connect(receivers.on_person_deactivated, dispatch_uid="messaging.person_deactivated")
         try:
             from incentives.signals import award_changed
         except ImportError:  # the ledger app has not grown its signals yet

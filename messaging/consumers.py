@@ -35,6 +35,7 @@ from messaging.sockets import (
     frame_loads,
     frame_time,
     scope_language,
+    scope_time_zone,
     socket_db,
 )
 
@@ -85,6 +86,7 @@ class _Refused(Exception):
 
 class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     room_id: int
+    zone: str | None = None
     cluster_id: int | None = None
     allowed = False
     heartbeat: asyncio.Task | None = None
@@ -115,6 +117,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.cluster_id = room.cluster_id
         # Message rows come in the reader's language (the hub picks it from each broadcast).
         self.language = scope_language(self.scope, self.user)
+        self.zone = scope_time_zone(self.scope, self.user)  # and their times in their zone
         # The room's broadcasts come through this process's hub (one subscription per room and
         # process); the person's own group stays on this socket's channel.
         self.allowed = True
@@ -410,12 +413,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             _with_reactions(changed)
             for message in changed:
                 frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
-                texts.append(events.with_row(frame, message, room=room, language=self.language))
+                texts.append(events.with_row(frame, message, room=room, language=self.language, zone=self.zone))
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
             _with_reactions(batch)
             texts.extend(
-                events.with_row(events.message_frame(message), message, room=room, language=self.language)
+                events.with_row(
+                    events.message_frame(message), message, room=room, language=self.language, zone=self.zone
+                )
                 for message in batch
             )
             if batch:

@@ -10,7 +10,9 @@ Group event types (the consumer method that handles them):
   process's room hub (messaging.hub) is the group's member and hands the text to its local sockets.
   The frames of a new, edited or deleted message carry the message's row (messaging/_message.html,
   rendered for everyone in the room): their event has ``texts``, the frame in each of the site's
-  languages, and the hub sends each socket its reader's (``text`` is the site's default language). A
+  languages, and the hub sends each socket its reader's (``text`` is the site's default language); the
+  rows' times are in the site's zone, and ``when`` and ``times`` (the <time> element per language) let
+  the hub write that element again for a reader in another zone (rendering.in_zone). A
   new message's event also carries its ``id`` and ``prev_id`` (the room's message before it), so that
   the hub can tell, per socket, when a broadcast before it is late or was lost;
 - ``user.frame`` (user_frame): {"text": <frame JSON>} for one person's sockets in ``user-<id>``;
@@ -143,9 +145,10 @@ def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
     transaction.on_commit(lambda: _group_send(room_group(room_id), event))
 
 
-def with_row(frame: dict, message, *, room, language: str) -> str:
-    """The frame's JSON with the message's row in `language` (for one socket: a resync, a catch-up)."""
-    return dumps({**frame, "row": rendering.row_for_everyone(message, room=room, language=language)})
+def with_row(frame: dict, message, *, room, language: str, zone: str | None = None) -> str:
+    """The frame's JSON with the message's row in `language` and time `zone` (for one socket: a resync, a
+    catch-up)."""
+    return dumps({**frame, "row": rendering.row_for_everyone(message, room=room, language=language, zone=zone)})
 
 
 def _texts_with_row(frame: dict, message, room) -> dict[str, str]:
@@ -169,6 +172,10 @@ def _message_change_on_commit(message, frame: dict, **extra) -> None:
         event = {
             "type": "room.frame", "room": room.pk, "text": texts.get(settings.LANGUAGE_CODE) or dumps(frame),
             "texts": texts, **extra,
+            # The rows' times are in the site's zone: the hub renders that one element again for
+            # readers in another (rendering.in_zone).
+            "when": message.created_at.isoformat(),
+            "times": {language: str(rendering.time_html(message, language=language)) for language in texts},
         }
         _group_send(room_group(room.pk), event)
 

@@ -33,7 +33,7 @@ import logging
 
 from channels.layers import get_channel_layer
 
-from messaging import events, presence, selectors
+from messaging import events, presence, rendering, selectors
 from messaging.sockets import CLOSE_RECONNECT, CLOSE_TOO_SLOW, socket_db
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,13 @@ class _Outlet:
     delivery: no query unless a broadcast really went missing.
     """
 
-    __slots__ = ("backlog", "close", "drain_task", "fetch_after", "held", "language", "send", "sent_up_to")
+    __slots__ = ("backlog", "close", "drain_task", "fetch_after", "held", "language", "send", "sent_up_to", "zone")
 
-    def __init__(self, send, close, fetch_after, language: str | None = None):
+    def __init__(self, send, close, fetch_after, language: str | None = None, zone: str | None = None):
         self.send = send
         self.close = close
         self.language = language  # the reader's: which of an event's `texts` this socket is sent
+        self.zone = zone  # the reader's time zone when it is not the site's (None): its rows' times
         # async (after_id, changes=None) -> (texts, last_id, more): the room's message frames after an id
         self.fetch_after = fetch_after
         self.backlog: collections.deque | None = None
@@ -216,7 +217,8 @@ class RoomHub:
         """From now on `consumer` gets the room's broadcasts: when this returns, the process is
         subscribed to the room's group (so a resync answered after it misses nothing)."""
         self.rooms.setdefault(room_id, {})[consumer] = _Outlet(
-            consumer.base_send, consumer_closer(consumer), consumer.messages_after, getattr(consumer, "language", None)
+            consumer.base_send, consumer_closer(consumer), consumer.messages_after, getattr(consumer, "language", None),
+            getattr(consumer, "zone", None),
         )
         if room_id in self.subscribed:
             return
@@ -287,8 +289,15 @@ class RoomHub:
                 if texts:
                     # A message's row in each language: each socket gets its reader's.
                     in_language = {language: {"type": "websocket.send", "text": text} for language, text in texts.items()}
+                    in_zone: dict = {}  # (language, zone) -> its message, for readers outside the site's zone
                     for outlet in tuple(outlets.values()):
-                        outlet.offer(in_language.get(outlet.language, message), message_id, prev_id)
+                        if outlet.zone is not None and event.get("times"):
+                            key = (outlet.language, outlet.zone)
+                            if key not in in_zone:
+                                in_zone[key] = _in_zone(event, outlet.language, outlet.zone, in_language, message)
+                            outlet.offer(in_zone[key], message_id, prev_id)
+                        else:
+                            outlet.offer(in_language.get(outlet.language, message), message_id, prev_id)
                 else:
                     for outlet in tuple(outlets.values()):
                         outlet.offer(message, message_id, prev_id)
@@ -369,3 +378,17 @@ def get_hub() -> RoomHub:
             del _hubs[old]  # tests run one loop each
         hub = _hubs[loop] = RoomHub(loop)
     return hub
+
+
+def _in_zone(event: dict, language: str | None, zone: str, in_language: dict, fallback: dict) -> dict:
+    """The broadcast for a reader in `language` and another time zone than the site's (rendering.in_zone)."""
+    message = in_language.get(language, fallback)
+    time = event["times"].get(language)
+    if time is None:
+        return message
+    try:
+        text = rendering.in_zone(message["text"], time=time, when=event["when"], language=language, zone=zone)
+    except Exception:
+        log.exception("room hub: rendering a time in %s failed", zone)
+        return message
+    return {"type": "websocket.send", "text": text}

@@ -10,11 +10,16 @@ def on_membership_ended(sender, membership, **kwargs) -> None:
     services.cluster_access_ended(user_id=membership.user_id, cluster_id=membership.cluster_id)
 
 
-def on_user_saved(sender, instance, created=False, **kwargs) -> None:
+def on_cluster_created(sender, cluster, **kwargs) -> None:
     from messaging import services
 
-    if not created and not instance.is_active:
-        services.account_deactivated(user_id=instance.pk)
+    services.room_general_for_cluster(cluster=cluster)
+
+
+def on_person_deactivated(sender, user_id, **kwargs) -> None:
+    from messaging import services
+
+    services.account_deactivated(user_id=user_id)
 
 
 def on_award_changed(sender, award, change=None, **kwargs) -> None:

@@ -12,6 +12,8 @@ invalidate). The CSRF token of its forms is a marker, replaced by this request's
 """
 
 import hashlib
+import json
+from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 
+from clusters.times import moment, moment_in, valid_time_zone, when_text
 from config import kept
 from messaging.models import Message
 
@@ -61,7 +64,8 @@ def load_attachments(message) -> None:
 def _common_key(message) -> tuple:
     reply_target = message.reply_target
     return (
-        get_language(), timezone.get_current_timezone_name(),
+        # The time as the row shows it ("5 min ago" moves on): the rest of <time> follows from these.
+        get_language(), timezone.get_current_timezone_name(), when_text(message.created_at)[0],
         message.pk, message.author.display_name, message.created_at, message.edited_at, message.is_deleted,
         # The body by its digest: the HTML kept holds it once already.
         hashlib.blake2b(message.body_html.encode(), digest_size=16).digest(),
@@ -141,12 +145,12 @@ def people_rows(request, people, *, room) -> list[SafeString]:
     return [html for _person, html in rows]
 
 
-def row_for_everyone(message, *, room, language: str) -> str:
+def row_for_everyone(message, *, room, language: str, zone: str | None = None) -> str:
     """The message's <li> as the socket sends it to everyone in the room, in `language`: every action
     the room allows, each marked with who may take it (static/js/room.js keeps the reader's), and an
     empty CSRF token (the page puts its own in). Kept like the page's rows, so a resync that sends the
     same message to many sockets renders it once per language."""
-    with override(language):
+    with override(language), timezone.override(valid_time_zone(zone) or settings.TIME_ZONE):
         row_key = (MESSAGE_TEMPLATE, _for_everyone(message, room=room))
         pieces = _rows.get(row_key)
         if pieces is None:
@@ -155,3 +159,18 @@ def row_for_everyone(message, *, room, language: str) -> str:
             )
             pieces = _rows.put(row_key, kept.csrf_split(html), len(html))
     return kept.with_csrf(pieces, "")
+
+
+def time_html(message, *, language: str) -> str:
+    """The <time> of the message's row as row_for_everyone renders it in `language` and the site's zone."""
+    with override(language), timezone.override(settings.TIME_ZONE):
+        return moment(message.created_at)
+
+
+def in_zone(text: str, *, time: str, when, language: str, zone: str) -> str:
+    """A frame's JSON (`text`, with a row rendered in the site's zone, whose <time> is `time`) for a
+    reader in another zone: that one element rendered again, the rest as it is. The hub calls it once
+    per broadcast, language and zone (messaging.hub)."""
+    other = moment_in(datetime.fromisoformat(when), language=language, zone=zone)
+    inner = lambda html: json.dumps(str(html), ensure_ascii=False)[1:-1]  # noqa: E731 (as in events.dumps)
+    return text.replace(inner(time), inner(other), 1)

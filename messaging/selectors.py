@@ -15,6 +15,7 @@ from django.http import Http404
 
 from attachments.models import Attachment
 from attachments.selectors import attachments_for
+from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from config.cache import read_many
 from messaging.models import (
@@ -34,25 +35,16 @@ Role = ClusterMembership.Role
 ATTACHMENT_OWNER = "messaging.message"  # Attachment.owner_type of a room message's files
 
 
-def _active_cluster_ids(user: User):
-    return ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True).values(
-        "cluster_id"
-    )
-
-
 def _suspended_cluster_ids(user: User):
     return RoomSuspension.objects.filter(user=user).values("cluster_id")
 
 
 def readable_rooms_q(user: User) -> Q:
     member_of_room = Exists(RoomMember.objects.filter(room=OuterRef("pk"), user=user))
-    if user.is_superuser:
-        cluster_rooms = Q(kind=Room.Kind.CLUSTER, cluster__is_active=True)
-    else:
-        cluster_rooms = (
-            Q(kind=Room.Kind.CLUSTER, cluster_id__in=_active_cluster_ids(user))
-            & ~Q(cluster_id__in=_suspended_cluster_ids(user))
-        )
+    # Who may post in the cluster (clusters.access) and, unless a superuser, is not suspended from its rooms.
+    cluster_rooms = Q(kind=Room.Kind.CLUSTER) & access.postable_q(user, "cluster__")
+    if not user.is_superuser:
+        cluster_rooms &= ~Q(cluster_id__in=_suspended_cluster_ids(user))
     return cluster_rooms | (~Q(kind=Room.Kind.CLUSTER) & member_of_room)
 
 
@@ -67,24 +59,17 @@ def readable_room_sql(user: User, room: str) -> tuple[str, list]:
     alias), with its parameters. Building the queryset's Exists() clauses took longer than running
     the query, on paths that run for every page (the badge, the room page); the tests check that both
     say the same for every kind of room and person."""
-    tables = {
-        "cluster": Cluster._meta.db_table, "membership": ClusterMembership._meta.db_table,
-        "suspension": RoomSuspension._meta.db_table, "member": RoomMember._meta.db_table, "room": room,
-    }
-    if user.is_superuser:
-        cluster_room = "EXISTS (SELECT 1 FROM {cluster} rc WHERE rc.id = {room}.cluster_id AND rc.is_active = %s)"
-        cluster_params = [True]
-    else:
-        cluster_room = (
-            "EXISTS (SELECT 1 FROM {membership} rcm JOIN {cluster} rc ON rc.id = rcm.cluster_id "
-            "WHERE rcm.cluster_id = {room}.cluster_id AND rcm.user_id = %s AND rcm.status = %s AND rc.is_active = %s) "
-            "AND NOT EXISTS (SELECT 1 FROM {suspension} rs WHERE rs.cluster_id = {room}.cluster_id AND rs.user_id = %s)"
+    cluster_room, cluster_params = access.posting_sql(user, f"{room}.cluster_id")
+    if not user.is_superuser:
+        cluster_room += (
+            f" AND NOT EXISTS (SELECT 1 FROM {RoomSuspension._meta.db_table} rs"
+            f" WHERE rs.cluster_id = {room}.cluster_id AND rs.user_id = %s)"
         )
-        cluster_params = [user.pk, Status.ACTIVE, True, user.pk]
+        cluster_params = [*cluster_params, user.pk]
     sql = (
-        "(({room}.kind = %s AND " + cluster_room + ") OR ({room}.kind <> %s AND EXISTS "
-        "(SELECT 1 FROM {member} rm WHERE rm.room_id = {room}.id AND rm.user_id = %s)))"
-    ).format(**tables)
+        f"(({room}.kind = %s AND {cluster_room}) OR ({room}.kind <> %s AND EXISTS "
+        f"(SELECT 1 FROM {RoomMember._meta.db_table} rm WHERE rm.room_id = {room}.id AND rm.user_id = %s)))"
+    )
     return sql, [Room.Kind.CLUSTER, *cluster_params, Room.Kind.CLUSTER, user.pk]
 
 
@@ -96,15 +81,17 @@ def room_for_user(*, user: User, room_id: int) -> Room:
         raise Http404 from None
 
 
+def general_room_of(*, cluster: Cluster) -> Room:
+    """The cluster's general room (made with the cluster); Http404 if it has none. One query."""
+    room = Room.objects.filter(cluster=cluster, is_general=True).first()
+    if room is None:
+        raise Http404
+    return room
+
+
 def is_facilitator_of_room(*, user: User, room: Room) -> bool:
-    """Facilitators moderate the rooms of their cluster (superusers every cluster room)."""
-    if not room.is_cluster_room or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return ClusterMembership.objects.filter(
-        cluster_id=room.cluster_id, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
-    ).exists()
+    """Facilitators moderate the rooms of their cluster (clusters.access.may_facilitate)."""
+    return room.is_cluster_room and access.may_facilitate(user=user, cluster=room.cluster)
 
 
 def room_messages(*, room: Room, before_id: int | None = None, after_id: int | None = None, limit: int = 50):
@@ -159,7 +146,7 @@ def message_readable(user: User, message_id: int) -> bool:
 
 
 def message_moderated_by(user: User, message_id: int) -> bool:
-    message = Message.objects.filter(pk=message_id).select_related("room").first()
+    message = Message.objects.filter(pk=message_id).select_related("room__cluster").first()
     return message is not None and is_facilitator_of_room(user=user, room=message.room)
 
 
@@ -372,17 +359,12 @@ def message_history(*, message: Message) -> list[MessageEdit]:
 def reports_for_facilitator(*, user: User) -> QuerySet[MessageReport]:
     """Open reports in the rooms of every cluster this person facilitates (all for a superuser)."""
     reports = MessageReport.objects.filter(resolved_at__isnull=True, message__room__kind=Room.Kind.CLUSTER)
-    if not user.is_superuser:
-        facilitated = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, role=Role.FACILITATOR)
-        reports = reports.filter(message__room__cluster_id__in=facilitated.values("cluster_id"))
+    reports = reports.filter(access.facilitated_q(user, "message__room__cluster__"))
     return reports.select_related("message", "message__author", "message__room", "message__room__cluster", "reporter")
 
 
 def suspensions_for_facilitator(*, user: User) -> QuerySet[RoomSuspension]:
-    suspensions = RoomSuspension.objects.all()
-    if not user.is_superuser:
-        facilitated = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, role=Role.FACILITATOR)
-        suspensions = suspensions.filter(cluster_id__in=facilitated.values("cluster_id"))
+    suspensions = RoomSuspension.objects.filter(access.facilitated_q(user, "cluster__"))
     return suspensions.select_related("user", "cluster").order_by("-created_at")
 
 

@@ -17,13 +17,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from attachments import services as attachment_services
+from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
 from config.ratelimit import email_allowed_now, rate_limit
 from config.retry import retry_on_conflict
+from config.words import stored
 from messaging import events, presence, selectors
 from messaging.models import (
     Message,
@@ -49,12 +51,6 @@ def edit_window_seconds() -> int:
 
 
 # --- Rights ------------------------------------------------------------------------------------
-
-
-def _is_active_member(user: User, cluster_id: int) -> bool:
-    return ClusterMembership.objects.filter(
-        cluster_id=cluster_id, user=user, status=Status.ACTIVE, cluster__is_active=True
-    ).exists()
 
 
 def _room_state(user: User, room: Room, *, lock: bool = False) -> bool | None:
@@ -91,11 +87,7 @@ def _require_facilitator(user: User, room: Room) -> None:
 
 
 def _require_cluster_facilitator(user: User, cluster: Cluster) -> None:
-    if user.is_superuser:
-        return
-    if not ClusterMembership.objects.filter(
-        cluster=cluster, user=user, status=Status.ACTIVE, role=Role.FACILITATOR
-    ).exists():
+    if not access.may_facilitate(user=user, cluster=cluster):
         raise PermissionDenied(_("Only a facilitator of this cluster can do that."))
 
 
@@ -108,25 +100,12 @@ def can_change(*, message: Message, user: User) -> bool:
     )
 
 
-def can_create_topic_room(*, user: User, cluster: Cluster) -> bool:
-    try:
-        _require_cluster_facilitator(user, cluster)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def facilitates_any_cluster(*, user: User) -> bool:
-    return user.is_superuser or ClusterMembership.objects.filter(
-        user=user, status=Status.ACTIVE, role=Role.FACILITATOR
-    ).exists()
-
-
 # --- Rooms ---------------------------------------------------------------------------------------
 
 
 def room_general_for_cluster(*, cluster: Cluster) -> Room:
-    """The cluster's "general" room, created the first time anyone asks."""
+    """The cluster's "general" room, made with the cluster (clusters.services.cluster_add, through the
+    cluster_created signal); made now if it has none yet (a cluster created without the service)."""
     room = Room.objects.filter(cluster=cluster, is_general=True).first()
     if room is not None:
         return room
@@ -184,19 +163,12 @@ def room_archive(*, room: Room) -> None:
     room.is_archived = True
 
 
-def share_a_cluster(*, user: User, other: User) -> bool:
-    mine = ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True)
-    return ClusterMembership.objects.filter(
-        user=other, status=Status.ACTIVE, cluster_id__in=mine.values("cluster_id")
-    ).exists()
-
-
 def direct_room_open(*, room: Room, user: User) -> bool:
     """A direct conversation goes on while its two people share an active cluster and the other one's
     account is active; after that both can still read it (it is theirs), but nobody can write in it,
     so leaving or being removed from a cluster also ends the private messages it made possible."""
     other = User.objects.filter(room_memberships__room=room, is_active=True).exclude(pk=user.pk).first()
-    return other is not None and share_a_cluster(user=user, other=other)
+    return other is not None and access.share_a_cluster(user=user, other=other)
 
 
 def room_direct(*, user: User, other: User) -> Room:
@@ -207,7 +179,7 @@ def room_direct(*, user: User, other: User) -> Room:
     existing = Room.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing
-    if not other.is_active or not share_a_cluster(user=user, other=other):
+    if not other.is_active or not access.share_a_cluster(user=user, other=other):
         raise PermissionDenied(_("You can write directly only to people who share a cluster with you."))
     try:
         with transaction.atomic():
@@ -386,53 +358,51 @@ ATTACHMENT_OWNER = selectors.ATTACHMENT_OWNER
 
 
 def message_post(
-    *, room: Room, author: User, body: str, client_id: str = "", reply_to: Message | None = None, files=()
+    *, room: Room, author: User, body: str, client_id: str = "", reply_to: "Message | int | None" = None, files=()
 ) -> Message:
-    """Posts a message, with up to settings.PUENTE_ATTACHMENT_MAX_FILES files: all of them or nothing
-    (attachments.services: the files are checked and re-encoded before the room is locked, written,
-    and deleted again if the message is not stored). Retrying with the same client_id returns the first
-    message (nothing doubled, the retry's files are not kept). A message with files may have no text."""
+    """Posts one message: the room page's form (views.room) calls it, and so does everything else that
+    posts one message; the socket posts through message_post_many, which this calls. So both paths make
+    the same checks and refuse with the same errors (ValidationError with a code: "empty", "too_long",
+    "reply_elsewhere", "rate_limited", "archived", ...; PermissionDenied without access).
+
+    `reply_to` is a message of this room or its id; one of another room, or that does not exist, is
+    refused ("reply_elsewhere"), never silently dropped. Up to settings.PUENTE_ATTACHMENT_MAX_FILES
+    files: all of them or nothing (attachments.services: the files are checked and re-encoded before
+    the room is locked, written, and deleted again if the message is not stored). Retrying with the
+    same client_id returns the first message (nothing doubled, the retry's files are not kept). A
+    message with files may have no text."""
+    item = (body, client_id, reply_to.pk if isinstance(reply_to, Message) else reply_to)
     files = [upload for upload in files or () if upload is not None]
     if not files:
-        return _message_post(room=room, author=author, body=body, client_id=client_id, reply_to=reply_to)
-    if not can_read_room(user=author, room=room):
-        raise PermissionDenied(_("You are not a member of this room."))
-    prepared = attachment_services.upload_prepare(files=files)
-    with attachment_services.upload_staged(prepared) as staged, transaction.atomic():
-        message = _message_post(
-            room=room, author=author, body=body, client_id=client_id, reply_to=reply_to, staged=staged
-        )
-    return message
+        result = message_post_many(room=room, author=author, items=[item])[0]
+    else:
+        if not can_read_room(user=author, room=room):
+            raise PermissionDenied(_("You are not a member of this room."))
+        prepared = attachment_services.upload_prepare(files=files)
+        with attachment_services.upload_staged(prepared) as staged, transaction.atomic():
+            result = message_post_many(room=room, author=author, items=[item], staged=staged)[0]
+            if isinstance(result, ValidationError):
+                raise result  # inside: a message stored before its files were refused goes too
+    if isinstance(result, ValidationError):
+        raise result
+    return result
 
 
 @transaction.atomic
-def _message_post(*, room, author, body, client_id, reply_to, staged=None) -> Message:
-    prev_id = _lock_room_for_posting(room, author)
-    message_rate_check(user=author)
-    message, new = _post_locked(room, author, body, client_id, reply_to, prev_id, staged=staged)
-    if new:
-        _private_room_activity(room, author)
-    return message
-
-
-@transaction.atomic
-def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, int | None]]):
+def message_post_many(*, room: Room, author: User, items: list[tuple[str, str, int | None]], staged=None):
     """Several messages by one person in one room, in order, in one transaction: a socket stores the
     frames that queued up while its previous ones were being stored together, so that the room's lock,
     the access check and the commit are paid once for all of them. Items are (body, client_id,
     reply_to id); the result has, for each, its Message or the ValidationError that refused it (the
-    others are stored all the same). No access: PermissionDenied for all."""
+    others are stored all the same). No access, or a room nobody may write in: PermissionDenied or
+    ValidationError for all (raised). `staged` files go with the one item (message_post)."""
+    if staged is not None and len(items) != 1:
+        raise ValueError("files go with exactly one message")
     prev_id = _lock_room_for_posting(room, author)
     results: list[Message | ValidationError] = []
     for body, client_id, reply_to_id in items:
         try:
-            reply_to = None
-            if reply_to_id is not None:
-                reply_to = room.messages.filter(pk=reply_to_id).select_related("author").first()
-                if reply_to is None:
-                    raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
-            message_rate_check(user=author)
-            message, new = _post_locked(room, author, body, client_id, reply_to, prev_id)
+            message, new = _post_locked(room, author, body, client_id, reply_to_id, prev_id, staged=staged)
         except ValidationError as exc:
             results.append(exc)
             continue
@@ -466,12 +436,17 @@ def _lock_room_for_posting(room: Room, author: User) -> int | None:
     return Message.objects.filter(room=room).order_by("-pk").values_list("pk", flat=True).first()
 
 
-def _post_locked(room, author, body, client_id, reply_to, prev_id, staged=None) -> tuple[Message, bool]:
-    """Stores one message in a room locked by _lock_room_for_posting. (message, whether it is new)."""
+def _post_locked(room, author, body, client_id, reply_to_id, prev_id, staged=None) -> tuple[Message, bool]:
+    """Stores one message in a room locked by _lock_room_for_posting: every check of a message, in one
+    place, for the form and the socket alike. (message, whether it is new)."""
     client_id = (client_id or "").replace("\x00", "")[:64]
     body = _clean_body(body, allow_empty=bool(staged and staged.rows))
-    if reply_to is not None and reply_to.room_id != room.pk:
-        raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
+    reply_to = None
+    if reply_to_id is not None:
+        reply_to = room.messages.filter(pk=reply_to_id).select_related("author").first()
+        if reply_to is None:
+            raise ValidationError(_("You can only reply to a message in the same room."), code="reply_elsewhere")
+    message_rate_check(user=author)
     mentioned, mentions = _mentioned_people(room, body, author)
     if mentioned and not (client_id and Message.objects.filter(author=author, client_id=client_id).exists()):
         # Each person notified counts; a retry of a stored message notifies nobody again, so costs nothing.
@@ -557,7 +532,7 @@ def message_edit(*, message: Message, editor: User, body: str) -> Message:
 def message_delete(*, message: Message, acting_user: User) -> Message:
     """The author (within the edit window) or a facilitator of the cluster deletes a message. It stays
     as a tombstone so that ids, replies and read positions keep their meaning."""
-    message = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("room").get(pk=message.pk)
+    message = Message.objects.select_for_update(no_key=True, of=("self",)).select_related("room__cluster").get(pk=message.pk)
     if message.is_deleted:
         return message
     _require_reader(acting_user, message.room)
@@ -672,14 +647,21 @@ def notification_create(
     *,
     recipient: User,
     kind: str,
-    text: str,
     url: str,
+    text: str = "",
     actor: User | None = None,
     email_if_offline: bool = False,
     params: dict | None = None,
 ) -> Notification:
     """Notifies a person: the badge updates live through their `user-<id>` group; when they have no
-    socket open anywhere and `email_if_offline` is set, an email goes out after the commit."""
+    socket open anywhere and `email_if_offline` is set, an email goes out after the commit.
+
+    `params` keep what the text says (config.words.stored, or the kind's own parameters): pages put it
+    into words in their reader's language. `text` is then derived, in the recipient's language, for the
+    mail and the live frame (and is what older rows show)."""
+    if params and not text:
+        with translation.override(recipient.language or None):
+            text = Notification(kind=kind, params=params).display_text
     url = url or ""
     if not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
         url = ""  # only our own paths or web links end up in an href
@@ -740,7 +722,10 @@ def _send_digest(recipient: User, notes: list[Notification]) -> None:
         subject = ngettext(
             "%(count)d unread notification on Puente", "%(count)d unread notifications on Puente", len(notes)
         ) % {"count": len(notes)}
-        lines = [f"- {note.text}\n  {_absolute(note.url)}" if note.url else f"- {note.text}" for note in notes]
+        lines = [
+            f"- {note.display_text}\n  {_absolute(note.url)}" if note.url else f"- {note.display_text}"
+            for note in notes
+        ]
         footer = _("All your notifications: %(url)s") % {"url": _absolute(reverse("messaging:notifications"))}
     body = "\n".join([subject + ":", "", *lines, "", footer, ""])
     transaction.on_commit(
@@ -766,10 +751,12 @@ def notification_award(*, recipient: User, award, change: str | None, url: str =
     """An incentive award was created, approved, rejected or reversed (incentives.signals.award_changed)."""
     credits = getattr(award, "credits", None) or getattr(award, "amount", None)
     texts = {
-        "approved": _("Your award of %(credits)s credits was approved."),
-        "rejected": _("Your award of %(credits)s credits was not approved."),
-        "reversed": _("Your award of %(credits)s credits was reversed."),
-        "flagged": _("Your award of %(credits)s credits is waiting for a review by the agency."),
+        "approved": gettext_noop("Your award of %(credits)s credits was approved."),
+        "rejected": gettext_noop("Your award of %(credits)s credits was not approved."),
+        "reversed": gettext_noop("Your award of %(credits)s credits was reversed."),
+        "flagged": gettext_noop("Your award of %(credits)s credits is waiting for a review by the agency."),
     }
-    text = texts.get(str(change or ""), _("Your award of %(credits)s credits changed.")) % {"credits": credits or "?"}
-    return notification_create(recipient=recipient, kind="award", text=text, url=url)
+    template = texts.get(str(change or ""), gettext_noop("Your award of %(credits)s credits changed."))
+    return notification_create(
+        recipient=recipient, kind="award", params=stored(template, credits=credits or "?"), url=url
+    )

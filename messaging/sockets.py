@@ -84,3 +84,14 @@ def scope_language(scope, user) -> str:
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+def scope_time_zone(scope, user) -> str | None:
+    """The zone the person's times are shown in (as clusters.middleware.PersonTimeZoneMiddleware
+    decides for pages), or None for the site's own TIME_ZONE."""
+    from clusters.times import TIME_ZONE_COOKIE, valid_time_zone
+
+    zone = valid_time_zone(getattr(user, "time_zone", "")) or valid_time_zone(
+        scope.get("cookies", {}).get(TIME_ZONE_COOKIE, "")
+    )
+    return None if zone in (None, settings.TIME_ZONE) else zone

@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clusters import access
 from clusters import selectors as cluster_selectors
 from clusters.models import User
 from config.params import id_param
@@ -76,18 +77,18 @@ def room(request, room_id):
         form = MessageForm(request.POST, request.FILES)
         if form.is_valid() and (form.cleaned_data["body"].strip() or form.cleaned_data["files"]):
             data = form.cleaned_data
-            reply_to = None
-            if data.get("reply_to"):
-                reply_to = Message.objects.filter(room=room, pk=data["reply_to"]).select_related("author").first()
+            # The same service as the socket's (through message_post_many): same checks, same errors; a
+            # reply to a message of another room (or none) is refused, not dropped.
             try:
                 message = services.message_post(
                     room=room, author=request.user, body=data["body"], client_id=data.get("client_id") or "",
-                    reply_to=reply_to, files=data["files"],
+                    reply_to=data.get("reply_to"), files=data["files"],
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if wants_json:
                     return _json_refusal(exc)
-                messages.error(request, _error_text(exc))
+                # Shown at the composer, which keeps what was written (the socket sends an error frame).
+                form.add_error(None, _error_text(exc))
                 refusal = exc
             else:
                 if wants_json:
@@ -219,7 +220,7 @@ def direct(request, user_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 def topic_room_new(request, slug):
     cluster = cluster_selectors.cluster_get(slug=slug)
-    if not services.can_create_topic_room(user=request.user, cluster=cluster):
+    if not access.may_facilitate(user=request.user, cluster=cluster):
         raise Http404
     form = TopicRoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -310,7 +311,7 @@ def message_history(request, message_id):
 @login_required
 def moderation(request):
     reports = selectors.reports_for_facilitator(user=request.user)
-    if not request.user.is_superuser and not services.facilitates_any_cluster(user=request.user):
+    if not access.facilitates_any(user=request.user):
         raise Http404
     page = Paginator(reports, 30).get_page(request.GET.get("page"))
     # The reported messages' files, which a facilitator can take down from here (one query).
@@ -397,6 +398,6 @@ def cluster_general(request, slug):
     """The cluster's general room: where joining an open cluster leads. The same 404 as a missing
     cluster for people who may not read it."""
     cluster = cluster_selectors.cluster_get(slug=slug)
-    room = services.room_general_for_cluster(cluster=cluster)
+    room = selectors.general_room_of(cluster=cluster)
     selectors.room_for_user(user=request.user, room_id=room.pk)  # Http404 for outsiders
     return redirect(_room_url(room.pk))

@@ -198,7 +198,8 @@ class QuestionConsumer(AsyncWebsocketConsumer):
 
     async def question_frame(self, event):
         if self.question_group:
-            await self.send(text_data=event["text"])
+            # A frame with words in it comes in each language (events._send): the reader's.
+            await self.send(text_data=event.get("texts", {}).get(self.language) or event["text"])
             count_text = event.get("count_texts", {}).get(self.language)
             if count_text is not None:
                 await self.send(text_data=count_text)

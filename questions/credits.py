@@ -25,28 +25,33 @@ def _has_live_award(*, kind: str, source_ref: str) -> bool:
     return Award.objects.filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE).exists()
 
 
-def accepted_answer_grant(*, answer, acting_user: User) -> None:
+def _grant(*, kind: str, source_ref: str, answer, what: str, acting_user: User) -> None:
+    """Credits to the answer's author for `kind`; `what` names it in the stored fallback description."""
     awards.award_grant(
-        kind="accepted_answer", beneficiary=answer.author, cluster=answer.question.cluster,
-        source_ref=answer_ref(answer), description=f"Accepted answer to “{answer.question.title}”"[:200],
+        kind=kind, beneficiary=answer.author, cluster=answer.question.cluster, source_ref=source_ref,
+        description=f"{what} to “{answer.question.title}”"[:200],
         description_params={"title": answer.question.title[:200]}, caused_by=acting_user,
     )
+
+
+def _revoke(*, kind: str, source_ref: str, acting_user: User | None, reason: str) -> None:
+    if _has_live_award(kind=kind, source_ref=source_ref):
+        awards.award_revoke(kind=kind, source_ref=source_ref, reason=reason, acting_user=acting_user)
+
+
+def accepted_answer_grant(*, answer, acting_user: User) -> None:
+    _grant(kind="accepted_answer", source_ref=answer_ref(answer), answer=answer, what="Accepted answer",
+           acting_user=acting_user)
 
 
 def accepted_answer_revoke(*, answer, acting_user: User | None, reason: str) -> None:
-    if _has_live_award(kind="accepted_answer", source_ref=answer_ref(answer)):
-        awards.award_revoke(kind="accepted_answer", source_ref=answer_ref(answer), reason=reason,
-                            acting_user=acting_user)
+    _revoke(kind="accepted_answer", source_ref=answer_ref(answer), acting_user=acting_user, reason=reason)
 
 
 def helpful_vote_grant(*, vote, answer, acting_user: User) -> None:
-    awards.award_grant(
-        kind="helpful_vote", beneficiary=answer.author, cluster=answer.question.cluster,
-        source_ref=vote_ref(vote), description=f"Helpful answer to “{answer.question.title}”"[:200],
-        description_params={"title": answer.question.title[:200]}, caused_by=acting_user,
-    )
+    _grant(kind="helpful_vote", source_ref=vote_ref(vote), answer=answer, what="Helpful answer",
+           acting_user=acting_user)
 
 
 def helpful_vote_revoke(*, vote, acting_user: User | None, reason: str) -> None:
-    if _has_live_award(kind="helpful_vote", source_ref=vote_ref(vote)):
-        awards.award_revoke(kind="helpful_vote", source_ref=vote_ref(vote), reason=reason, acting_user=acting_user)
+    _revoke(kind="helpful_vote", source_ref=vote_ref(vote), acting_user=acting_user, reason=reason)

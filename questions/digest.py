@@ -11,9 +11,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.utils.translation import override
 
-from clusters.models import ClusterMembership
+from clusters import access
+from config.words import stored
 from messaging import services as messaging_services
 from questions.models import DigestState, Question
 from questions.selectors import _topic_q
@@ -24,9 +26,7 @@ DIGEST_MAX = 20
 
 def _fitting_questions(*, profile, since, until) -> list[Question]:
     user = profile.user
-    cluster_ids = ClusterMembership.objects.filter(
-        user=user, status=ClusterMembership.Status.ACTIVE, cluster__is_active=True
-    ).values("cluster_id")
+    cluster_ids = access.member_cluster_ids_query(user)
     fit = Q(cluster__sector__in=list(profile.sectors.all()))
     for topic in profile.topics:
         fit |= _topic_q(topic)
@@ -64,9 +64,12 @@ def digest_send(*, now: datetime.datetime | None = None) -> int:
 def _send(user, questions: list[Question]) -> None:
     language = {"pt-br": "pt-br", "en": "en"}.get(user.language, "es")
     with override(language):
-        text = _("%(count)d new questions in your clusters fit your expertise") % {"count": len(questions)}
+        template = N_("%(count)d new questions in your clusters fit your expertise")
+        text = _(template) % {"count": len(questions)}
         url = reverse("questions:waiting")
-        messaging_services.notification_create(recipient=user, kind="question_digest", text=text, url=url)
+        messaging_services.notification_create(
+            recipient=user, kind="question_digest", text=text, url=url, params=stored(template, count=len(questions))
+        )
         lines = [f"- {q.title} ({q.cluster.name})\n  {settings.SITE_URL}{q.get_absolute_url()}" for q in questions]
         body = "\n".join([text + ":", "", *lines, "", f"{settings.SITE_URL}{url}"])
         subject = f"[Puente] {text}"[:200]

@@ -2,9 +2,10 @@
 transaction; the group send happens after the commit, so a rolled-back write never reaches a socket.
 
 Group ``question-<id>`` (consumer method ``question_frame``) gets {"text": <frame JSON>}. Frames:
-- {"type": "answer", "id", "question", "html"}: a new answer, rendered without per-person controls (its
-  event also carries ``count_texts``: the frame {"type": "answer_count", "count", "title"} in each of
-  the site's languages, the heading over the answers; each socket sends its reader's after the answer);
+- {"type": "answer", "id", "question", "html"}: a new answer, rendered without per-person controls, in
+  each of the site's languages (``texts``: each socket sends its reader's); its event also carries
+  ``count_texts``: the frame {"type": "answer_count", "count", "title"} in each of the site's
+  languages, the heading over the answers; each socket sends its reader's after the answer);
 - {"type": "answer_edited", "id", "html"};
 - {"type": "question_edited", "question", "title", "html"}: the question's new title and body;
 - {"type": "vote", "post": "question"|"answer", "id", "score"};
@@ -36,10 +37,21 @@ def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
-def _send(question_id: int, frame: dict, **extra) -> None:
-    event = {"type": "question.frame", "text": dumps(frame), **extra}
+def _send(question_id: int, frame: dict | None, *, build=None, **extra) -> None:
+    """Sends a frame to the question's sockets after the commit. With `build` (a function of no
+    arguments returning the frame), the frame is built after the commit once per site language, in it:
+    the event's ``texts``, of which each socket sends its reader's (``text`` is the site's default)."""
 
     def send():
+        event = {"type": "question.frame", **extra}
+        if build is not None:
+            event["texts"] = texts = {}
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    texts[language] = dumps(build())
+            event["text"] = texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()))
+        else:
+            event["text"] = dumps(frame)
         layer = get_channel_layer()
         if layer is not None:
             async_to_sync(layer.group_send)(question_group(question_id), event)
@@ -78,7 +90,10 @@ def answer_count_texts(count: int) -> dict[str, str]:
 
 
 def answer_posted_on_commit(answer) -> None:
-    _send(answer.question_id, answer_frame(answer), count_texts=answer_count_texts(answer.question.answer_count))
+    """A new answer reaches every reader in their own language (its fragment says "answered … ago"):
+    rendered once per language after the commit, not in the writer's."""
+    _send(answer.question_id, None, build=lambda: answer_frame(answer),
+          count_texts=answer_count_texts(answer.question.answer_count))
 
 
 def answer_edited_on_commit(answer) -> None:

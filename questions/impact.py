@@ -1,7 +1,8 @@
 """Q&A's indicators for an export-promotion agency's impact page, scoped to the agency's clusters.
 Registered with incentives.impact from QuestionsConfig.ready(); 2 queries however many questions."""
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from questions.models import Question
@@ -11,6 +12,28 @@ def _in_country(country: str) -> Q:
     return Q(author__firm_member__firm__country=country) | Q(author__firm_member__isnull=True, author__country=country)
 
 
+class _MedianDuration(Aggregate):
+    """PostgreSQL's median of an interval (percentile_cont accepts intervals)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def _answered_and_median_wait(answered) -> tuple[int, float | None]:
+    """How many of the questions were answered and the median hours to their first answer: 1 query. PostgreSQL
+    computes the median itself (one row back instead of one per question); other databases send the waits."""
+    wait = ExpressionWrapper(F("first_answer_at") - F("created_at"), DurationField())
+    if connection.vendor == "postgresql":
+        row = answered.aggregate(count=Count("pk"), median=_MedianDuration(wait))
+        return row["count"], row["median"].total_seconds() / 3600 if row["median"] is not None else None
+    waits = sorted(delay.total_seconds() / 3600 for delay in answered.values_list(wait, flat=True))
+    if not waits:
+        return 0, None
+    mid = len(waits) // 2
+    return len(waits), waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+
+
 def provide(scope) -> list:
     from incentives.impact import SMALL_N, Indicator, Reached, Series
 
@@ -18,20 +41,15 @@ def provide(scope) -> list:
     if scope.country:
         questions = questions.filter(_in_country(scope.country))
     per_bucket = {
-        row["bucket"]: row["asked"]
-        for row in scope.where(questions, "created_at", both=True)
-        .annotate(bucket=scope.trunc("created_at")).values("bucket").annotate(asked=Count("pk")).order_by()
+        bucket: row["asked"]
+        for bucket, row in scope.bucketed(scope.where(questions, "created_at", both=True)
+                                          .annotate(bucket=scope.bucket("created_at")).values("bucket")
+                                          .annotate(asked=Count("pk")).order_by()).items()
     }
     current = set(scope.buckets())
     asked = sum(v for bucket, v in per_bucket.items() if bucket in current)
     in_period = scope.where(questions, "created_at")
-    waits = sorted(delay.total_seconds() / 3600 for delay in in_period.filter(first_answer_at__isnull=False)
-                   .values_list(ExpressionWrapper(F("first_answer_at") - F("created_at"), DurationField()), flat=True))
-    answered = len(waits)
-    median = None
-    if waits:
-        mid = len(waits) // 2
-        median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+    answered, median = _answered_and_median_wait(in_period.filter(first_answer_at__isnull=False))
     return [
         Indicator(section="questions", key="questions_asked", label=_("Questions asked"),
                   definition=_("Questions posted in the period in the clusters shown."),

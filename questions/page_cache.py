@@ -218,9 +218,15 @@ def connect() -> None:
 
 
 def attachment_removed(sender, attachment, **kwargs):
-    """A file of a question or an answer was taken down: its page is built afresh."""
-    if attachment.owner_type.startswith("questions.") and attachment.cluster_id:
-        cluster_changed(attachment.cluster_id)
+    """A file of a question or an answer was taken down: its page is built afresh. (A file shared from
+    a room message, attachments_share, names no cluster: the question's is used.)"""
+    if not attachment.owner_type.startswith("questions."):
+        return
+    cluster_id = attachment.cluster_id
+    if cluster_id is None and attachment.owner_type == "questions.question":
+        cluster_id = Question.objects.filter(pk=attachment.owner_id).values_list("cluster_id", flat=True).first()
+    if cluster_id:
+        cluster_changed(cluster_id)
 
 
 def question_url(question_id: int) -> str:

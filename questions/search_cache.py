@@ -13,7 +13,7 @@ unused entry stays in memory.
 
 Rows taken from the cache still pass a visibility check of their own before they are shown: each
 row's cluster must be one the reader may read now (an open active cluster, or one of their active
-clusters: clusters.roles, forgotten on every membership or cluster write). So even an entry found
+clusters: clusters.access, forgotten on every membership or cluster write). So even an entry found
 under a wrong key can never show a question to someone who may not read it.
 
 The versions live in the cache, so every process sees them move only with a shared cache (Redis, as
@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 
-from clusters import roles
+from clusters import access
 from clusters.models import Cluster
 from config.cache import KEPT_BY_READ, read_many
 from questions import page_cache, selectors
@@ -93,7 +93,7 @@ def search_rows(*, user, text: str, cluster, offset: int, limit: int, also=()) -
         return join_rows([]), False, [], read_many(list(also))
     # Who may read what and the versions (and what the caller wants), in one round trip to the cache.
     member_cluster_ids, open_cluster_ids, *versions = read_many([
-        roles.member_ids_entry(user=user), roles.open_ids_entry(), version_entry(), page_cache.names_version_entry(),
+        access.member_ids_entry(user=user), access.open_ids_entry(), version_entry(), page_cache.names_version_entry(),
         *also,
     ])
     versions, also_values = versions[:2], versions[2:]

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from attachments.selectors import attachments_for_owners
-from clusters import roles
+from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.topics import Topic
 from questions.models import SEARCH_CONFIGS, Answer, Follow, Question, Revision, Vote
@@ -34,43 +34,13 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def active_cluster_ids(user: User):
-    return ClusterMembership.objects.filter(user=user, status=Status.ACTIVE, cluster__is_active=True).values(
-        "cluster_id"
-    )
-
-
 def readable_questions_q(user: User) -> Q:
-    if user.is_authenticated and user.is_superuser:
-        return Q(cluster__is_active=True)
-    public = Q(cluster__is_active=True, cluster__access=Cluster.Access.OPEN)
-    if not user.is_authenticated or not user.is_active:
-        return public
-    return public | Q(cluster_id__in=active_cluster_ids(user))
+    """Questions of the clusters the person may read (clusters.access.may_read)."""
+    return access.readable_q(user, "cluster__")
 
 
 def questions_readable_by(*, user: User) -> QuerySet[Question]:
     return Question.objects.filter(readable_questions_q(user))
-
-
-def can_read_cluster(*, user: User, cluster: Cluster) -> bool:
-    if not cluster.is_active:
-        return False
-    if cluster.is_open or (user.is_authenticated and user.is_superuser):
-        return True
-    return is_active_member(user=user, cluster=cluster)
-
-
-def is_active_member(*, user: User, cluster: Cluster) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return ClusterMembership.objects.filter(user=user, cluster=cluster, status=Status.ACTIVE).exists()
-
-
-def membership_role(*, user: User, cluster: Cluster) -> str | None:
-    """The person's active role in the cluster ("member", "mentor", "facilitator"), or None: from the
-    cache (clusters.roles), or 1 query."""
-    return roles.active_role(user=user, cluster_id=cluster.pk)
 
 
 def active_cluster_get(*, slug: str) -> Cluster:
@@ -83,7 +53,7 @@ def active_cluster_get(*, slug: str) -> Cluster:
 def cluster_for_questions(*, user: User, slug: str) -> Cluster:
     """The cluster if this person may read its questions; Http404 otherwise (as for a missing one)."""
     cluster = active_cluster_get(slug=slug)
-    if not can_read_cluster(user=user, cluster=cluster):
+    if not access.may_read(user=user, cluster=cluster):
         raise Http404
     return cluster
 
@@ -109,9 +79,6 @@ def question_get_for_user(*, user: User, question_id: int, with_last_answer_id: 
     return question
 
 
-_ASK = object()  # "read the role": None is a role (none)
-
-
 def question_for_page(*, user: User, question_id: int, role_in=None) -> tuple[Question, str | None]:
     """The question page's question (as question_get_for_user with `with_last_answer_id`) and the
     person's active role in its cluster (given as role_in=(cluster id, role) when already read, and
@@ -133,21 +100,20 @@ def question_for_page(*, user: User, question_id: int, role_in=None) -> tuple[Qu
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     question.last_answer_id = question.last_answer_id or 0
-    role = role_in[1] if role_in is not None and role_in[0] == question.cluster_id else _ASK
+    role = role_in[1] if role_in is not None and role_in[0] == question.cluster_id else access.ASK
     return question, question_page_role(user=user, question=question, role=role)
 
 
-def question_page_role(*, user: User, question: Question, role=_ASK) -> str | None:
+def question_page_role(*, user: User, question: Question, role=access.ASK) -> str | None:
     """The person's active role in the question's cluster; Http404 if they may not read the question
     (the rule of readable_questions_q: an active cluster, then a superuser, an open cluster or an active
-    member). The role is given, or comes from the cache or 1 query (clusters.roles)."""
+    member). The role is given, or comes from the cache or 1 query (clusters.access)."""
     cluster = question.cluster
     if not cluster.is_active:
         raise Http404
-    if role is _ASK:
-        role = membership_role(user=user, cluster=cluster)
-    superuser = user.is_authenticated and user.is_superuser
-    if not (superuser or cluster.access == Cluster.Access.OPEN or role is not None):
+    if role is access.ASK:
+        role = access.role_in(user=user, cluster_id=cluster.pk)
+    if not access.may_read(user=user, cluster=cluster, role=role):
         raise Http404
     return role
 
@@ -216,7 +182,7 @@ def cluster_questions(*, cluster: Cluster, user: User, **filters) -> QuerySet[Qu
 
 def questions_across_my_clusters(*, user: User, **filters) -> QuerySet[Question]:
     questions = (
-        Question.objects.filter(cluster_id__in=active_cluster_ids(user))
+        Question.objects.filter(cluster_id__in=access.member_cluster_ids_query(user))
         .select_related("author", "cluster")
         .only(*ROW_FIELDS, "cluster__name")
     )
@@ -386,7 +352,7 @@ def waiting_for_mentor(*, user: User, limit: int = 50) -> list[Question]:
     answered_by_me = Answer.objects.filter(question=OuterRef("pk"), author=user)
     # The cluster ids as values (one small query) let PostgreSQL walk the open questions oldest first
     # (partial index question_open_by_age) and stop at the limit, instead of sorting all of them.
-    cluster_ids = list(active_cluster_ids(user).values_list("cluster_id", flat=True))
+    cluster_ids = list(access.member_cluster_ids_query(user).values_list("cluster_id", flat=True))
     candidates = list(
         Question.objects.filter(
             cluster_id__in=cluster_ids, status=Question.Status.OPEN, accepted_answer__isnull=True
@@ -446,22 +412,14 @@ def answer_readable(user: User, answer_id: int) -> bool:
     return question_id is not None and question_readable(user, question_id)
 
 
-def _moderates_cluster(user: User, cluster_id: int | None) -> bool:
-    if cluster_id is None or not user.is_authenticated:
-        return False
-    return user.is_superuser or ClusterMembership.objects.filter(
-        cluster_id=cluster_id, user=user, status=ClusterMembership.Status.ACTIVE,
-        role=ClusterMembership.Role.FACILITATOR,
-    ).exists()
-
-
 def question_moderated_by(user: User, question_id: int) -> bool:
-    return _moderates_cluster(user, Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first())
+    cluster_id = Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first()
+    return access.may_facilitate_id(user=user, cluster_id=cluster_id)
 
 
 def answer_moderated_by(user: User, answer_id: int) -> bool:
     cluster_id = Answer.objects.filter(pk=answer_id).values_list("question__cluster_id", flat=True).first()
-    return _moderates_cluster(user, cluster_id)
+    return access.may_facilitate_id(user=user, cluster_id=cluster_id)
 
 
 QUESTION_FILES = "questions.question"  # Attachment.owner_type of a question's files (questions.services)

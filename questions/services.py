@@ -12,15 +12,19 @@ from django.db.models import F, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django_countries import countries
 
 from attachments import services as attachment_services
+from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
 from config.ratelimit import rate_limit
 from config.retry import retry_on_conflict
+from config.words import stored
 from mentoring.services import mentor_accepted_answers_adjust
+from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from questions import credits, events, search_cache, selectors
 from questions.models import (
@@ -45,46 +49,23 @@ Role = ClusterMembership.Role
 # --- Rights ----------------------------------------------------------------------------------------
 
 
-def _active_role(*, user: User, cluster: Cluster) -> str | None:
-    if not user.is_authenticated or not user.is_active or not cluster.is_active:
-        return None
-    return (
-        ClusterMembership.objects.filter(user=user, cluster=cluster, status=Status.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
-def can_take_part(*, user: User, cluster: Cluster) -> bool:
-    """Asking, answering, voting and following are for active members of the cluster."""
-    if user.is_authenticated and user.is_superuser and user.is_active:
-        return True
-    return _active_role(user=user, cluster=cluster) is not None
-
-
-def can_moderate(*, user: User, cluster: Cluster) -> bool:
-    if user.is_authenticated and user.is_superuser and user.is_active:
-        return True
-    return _active_role(user=user, cluster=cluster) == Role.FACILITATOR
-
-
 def can_accept(*, user: User, question: Question) -> bool:
     """The asker (while still a member) or a facilitator of the cluster chooses the accepted answer."""
-    if question.author_id == user.pk and can_take_part(user=user, cluster=question.cluster):
+    if question.author_id == user.pk and access.may_post(user=user, cluster=question.cluster):
         return True
-    return can_moderate(user=user, cluster=question.cluster)
+    return access.may_facilitate(user=user, cluster=question.cluster)
 
 
 def can_edit(*, user: User, post) -> bool:
     """The author (while a member) or a facilitator edits a question or an answer."""
     cluster = post.cluster if isinstance(post, Question) else post.question.cluster
-    if post.author_id == user.pk and can_take_part(user=user, cluster=cluster):
+    if post.author_id == user.pk and access.may_post(user=user, cluster=cluster):
         return True
-    return can_moderate(user=user, cluster=cluster)
+    return access.may_facilitate(user=user, cluster=cluster)
 
 
 def _require_member(*, user: User, cluster: Cluster) -> None:
-    if not can_take_part(user=user, cluster=cluster):
+    if not access.may_post(user=user, cluster=cluster):
         raise PermissionDenied(_("Only active members of this cluster can do that."))
 
 
@@ -199,9 +180,12 @@ def _followers_who_may_read(question: Question, *, exclude: set[int]) -> list[Us
     return list(followers)
 
 
-def _notify(*, recipient: User, kind: str, text: str, url: str, actor: User, email: bool = False) -> None:
+def _notify(*, recipient: User, kind: str, template: str, params: dict, url: str, actor: User,
+            email: bool = False) -> None:
+    # Kept as the msgid and its parameters: shown in the reader's language (config.words).
     messaging_services.notification_create(
-        recipient=recipient, kind=kind, text=text, url=url, actor=actor, email_if_offline=email
+        recipient=recipient, kind=kind, params=stored(template, **params), url=url, actor=actor,
+        email_if_offline=email,
     )
 
 
@@ -284,12 +268,14 @@ def question_promote(
     tags: list[str] | tuple | str = (),
     target_markets: list[str] | tuple = (),
 ) -> Question:
-    """Turns a message of a cluster room into a question of that cluster, linked both ways. Allowed for
-    the message's author and the cluster's facilitators; the question's author is the message's."""
+    """Turns a message of a cluster room into a question of that cluster, linked both ways, with the
+    message's files (the same stored files, shown under the question: they stay with it whatever
+    happens to the message). Allowed for the message's author and the cluster's facilitators; the
+    question's author is the message's."""
     room = message.room
     if not room.is_cluster_room or message.is_deleted:
         raise ValidationError(_("Only messages of cluster rooms can become questions."), code="not_cluster_room")
-    if message.author_id != acting_user.pk and not can_moderate(user=acting_user, cluster=room.cluster):
+    if message.author_id != acting_user.pk and not access.may_facilitate(user=acting_user, cluster=room.cluster):
         raise PermissionDenied(_("Only the author of the message or a facilitator can do that."))
     _require_member(user=acting_user, cluster=room.cluster)
     # The message is the parent: locked first, so that two promotions of it at once take turns and the
@@ -297,11 +283,16 @@ def question_promote(
     type(message).objects.select_for_update(no_key=True).filter(pk=message.pk).values_list("pk").first()
     if Question.objects.filter(source_message=message).exists():
         raise ValidationError(_("This message is already a question."), code="already_promoted")
-    author = message.author if can_take_part(user=message.author, cluster=room.cluster) else acting_user
-    return question_ask(
+    author = message.author if access.may_post(user=message.author, cluster=room.cluster) else acting_user
+    question = question_ask(
         cluster=room.cluster, author=author, title=title, body=body, language=language, topics=topics,
         tags=tags, target_markets=target_markets, source_message=message,
     )
+    question.attachment_list = attachment_services.attachments_share(
+        from_owner_type=messaging_selectors.ATTACHMENT_OWNER, from_owner_id=message.pk,
+        to_owner_type=QUESTION_FILES, to_owner_id=question.pk,
+    )
+    return question
 
 
 def _lock_question(question: Question) -> Question:
@@ -346,7 +337,7 @@ def question_edit(
 @transaction.atomic
 def question_close(*, question: Question, acting_user: User) -> Question:
     question = _lock_question(question)
-    if not (question.author_id == acting_user.pk or can_moderate(user=acting_user, cluster=question.cluster)):
+    if not (question.author_id == acting_user.pk or access.may_facilitate(user=acting_user, cluster=question.cluster)):
         raise PermissionDenied(_("Only the asker or a facilitator can close this question."))
     if question.is_closed:
         raise ValidationError(_("This question is already closed."), code="already_closed")
@@ -359,7 +350,7 @@ def question_close(*, question: Question, acting_user: User) -> Question:
 @transaction.atomic
 def question_reopen(*, question: Question, acting_user: User) -> Question:
     question = _lock_question(question)
-    if not can_moderate(user=acting_user, cluster=question.cluster) and question.author_id != acting_user.pk:
+    if not access.may_facilitate(user=acting_user, cluster=question.cluster) and question.author_id != acting_user.pk:
         raise PermissionDenied(_("Only the asker or a facilitator can reopen this question."))
     if not question.is_closed:
         raise ValidationError(_("This question is not closed."), code="not_closed")
@@ -374,7 +365,7 @@ def question_reopen(*, question: Question, acting_user: User) -> Question:
 def question_mark_duplicate(*, question: Question, original: Question, acting_user: User) -> Question:
     """A facilitator (or the asker) points a question to an earlier one of the same cluster."""
     question = _lock_question(question)
-    if not (question.author_id == acting_user.pk or can_moderate(user=acting_user, cluster=question.cluster)):
+    if not (question.author_id == acting_user.pk or access.may_facilitate(user=acting_user, cluster=question.cluster)):
         raise PermissionDenied(_("Only the asker or a facilitator can mark this question as a duplicate."))
     if original.pk == question.pk:
         raise ValidationError(_("A question cannot duplicate itself."), code="duplicate_self")
@@ -441,11 +432,11 @@ def _answer_post(*, question: Question, author: User, body: str, staged) -> Answ
     url = _question_url(question, f"a{answer.pk}")
     if question.author_id != author.pk and question.author.is_active:
         _notify(recipient=question.author, kind="question_answered", actor=author, url=url, email=True,
-                text=_("%(name)s answered your question “%(title)s”") % {"name": author.display_name,
-                                                                       "title": question.title})
+                template=N_("%(name)s answered your question “%(title)s”"),
+                params={"name": author.display_name, "title": question.title})
     for follower in _followers_who_may_read(question, exclude={author.pk, question.author_id}):
         _notify(recipient=follower, kind="question_activity", actor=author, url=url,
-                text=_("New answer to “%(title)s”") % {"title": question.title})
+                template=N_("New answer to “%(title)s”"), params={"title": question.title})
     _follow(user=author, question=question)
     return answer
 
@@ -472,8 +463,8 @@ def _set_accepted(*, question: Question, answer: Answer | None, acting_user: Use
     previous = question.accepted_answer
     if previous is not None:
         credits.accepted_answer_revoke(
-            answer=previous, acting_user=acting_user, reason="Another answer was accepted" if answer else
-            "The acceptance was withdrawn",
+            answer=previous, acting_user=acting_user, reason=N_("Another answer was accepted") if answer else
+            N_("The acceptance was withdrawn"),
         )
     question.accepted_answer = answer
     if question.status in (Question.Status.OPEN, Question.Status.ANSWERED):
@@ -515,11 +506,11 @@ def answer_accept(*, question: Question, answer: Answer, acting_user: User) -> Q
     if answer.author_id != acting_user.pk and answer.author.is_active:
         _notify(recipient=answer.author, kind="answer_accepted", actor=acting_user, email=True,
                 url=_question_url(question, f"a{answer.pk}"),
-                text=_("Your answer to “%(title)s” was accepted") % {"title": question.title})
+                template=N_("Your answer to “%(title)s” was accepted"), params={"title": question.title})
     for follower in _followers_who_may_read(question, exclude={acting_user.pk, answer.author_id}):
         _notify(recipient=follower, kind="question_activity", actor=acting_user,
                 url=_question_url(question, f"a{answer.pk}"),
-                text=_("An answer to “%(title)s” was accepted") % {"title": question.title})
+                template=N_("An answer to “%(title)s” was accepted"), params={"title": question.title})
     return question
 
 
@@ -590,7 +581,7 @@ def vote_cast(*, user: User, value: int, question: Question | None = None, answe
         _change_score(post, kind, value)
     else:
         if kind == "answer" and vote.value == Vote.UP:
-            credits.helpful_vote_revoke(vote=vote, acting_user=user, reason="The vote was changed to down")
+            credits.helpful_vote_revoke(vote=vote, acting_user=user, reason=N_("The vote was changed to down"))
         vote.value = value
         vote.save(update_fields=["value"])
         _change_score(post, kind, 2 * value)
@@ -609,7 +600,7 @@ def vote_withdraw(*, user: User, question: Question | None = None, answer: Answe
     if vote is None:
         raise ValidationError(_("You have not voted on this."), code="no_vote")
     if kind == "answer" and vote.value == Vote.UP:
-        credits.helpful_vote_revoke(vote=vote, acting_user=user, reason="The vote was withdrawn")
+        credits.helpful_vote_revoke(vote=vote, acting_user=user, reason=N_("The vote was withdrawn"))
     _change_score(post, kind, -vote.value)
     vote.delete()
     events.vote_changed_on_commit(question_id=owner_question.pk, post=kind, post_id=post.pk, score=post.score)

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
-from clusters import roles
-from clusters.models import ClusterMembership
+from clusters import access
 from clusters.topics import Topic
 from config.cache import read_many
 from config.params import page_param
@@ -38,17 +37,13 @@ def _error_text(exc) -> str:
     return str(exc) or _("You are not allowed to do that.")
 
 
-_ASK = object()
-
-
-def _rights(request, cluster, question=None, role=_ASK) -> dict:
-    """What the person may do here, from one membership query (none when the role is given)."""
+def _rights(request, cluster, question=None, role=access.ASK) -> dict:
+    """What the person may do here (clusters.access), from one membership query (none when the role is given)."""
     user = request.user
-    if role is _ASK:
-        role = selectors.membership_role(user=user, cluster=cluster)
-    superuser = user.is_authenticated and user.is_superuser
-    member = superuser or role is not None
-    facilitator = superuser or role == ClusterMembership.Role.FACILITATOR
+    if role is access.ASK:
+        role = access.role_in(user=user, cluster_id=cluster.pk)
+    member = access.may_post(user=user, cluster=cluster, role=role)
+    facilitator = access.may_facilitate(user=user, cluster=cluster, role=role)
     rights = {"is_member": member, "is_facilitator": facilitator, "role": role}
     if question is not None:
         is_asker = user.is_authenticated and question.author_id == user.pk
@@ -169,12 +164,12 @@ def cluster_questions(request, slug):
     # The cluster, the person's role in it, the versions of what the list shows and the header's
     # values, in one round trip to the cache.
     cluster, values = page_cache.list_cluster_and_values(slug, lambda cluster_id: [
-        roles.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
+        access.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
         page_cache.names_version_entry(), *header.entries(request.user),
     ])
     kept_role, *versions = _hand_over_header(request, values, own=3)
-    rights = _rights(request, cluster, role=roles.role_of(kept_role))
-    if not cluster.is_open and not rights["is_member"]:
+    rights = _rights(request, cluster, role=access.role_of(kept_role))
+    if not access.may_read(user=request.user, cluster=cluster, role=rights["role"]):
         raise Http404  # exactly like a missing cluster
     form = FilterForm(request.GET or None)
     filters = form.filters()
@@ -273,7 +268,7 @@ def _ask_with_form(request, *, cluster, form, template_extra: dict, create):
 @require_http_methods(["GET", "HEAD", "POST"])
 def ask(request, slug):
     cluster = selectors.cluster_for_questions(user=request.user, slug=slug)
-    if not services.can_take_part(user=request.user, cluster=cluster):
+    if not access.may_post(user=request.user, cluster=cluster):
         messages.error(request, _("Join the cluster to ask a question."))
         return redirect("clusters:detail", slug=cluster.slug)
     form = AskForm(request.POST or None, request.FILES or None, initial=_ask_initial(request))
@@ -304,7 +299,7 @@ def promote(request, message_id):
     room = message.room
     if not room.is_cluster_room or message.is_deleted:
         raise Http404
-    if message.author_id != request.user.pk and not services.can_moderate(user=request.user, cluster=room.cluster):
+    if message.author_id != request.user.pk and not access.may_facilitate(user=request.user, cluster=room.cluster):
         raise PermissionDenied
     first_line = " ".join(message.body.split())
     initial = {**_ask_initial(request), "title": first_line[:200], "body": message.body}
@@ -341,17 +336,17 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     if cluster_id:
         # The versions, the reader's role in its cluster and the header's values, in one round trip.
         kept_role, *versions = _hand_over_header(request, read_many([
-            roles.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
+            access.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
             page_cache.names_version_entry(), *header.entries(request.user),
         ]), own=3)
         key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
         data = page_cache.get(key)
     if data is not None and data["question"].cluster_id == cluster_id:
         role = selectors.question_page_role(user=request.user, question=data["question"],
-                                            role=roles.role_of(kept_role))
+                                            role=access.role_of(kept_role))
         return data, role
     synced_at = timezone.now()
-    known = {"role_in": (cluster_id, roles.role_of(kept_role))} if cluster_id else {}
+    known = {"role_in": (cluster_id, access.role_of(kept_role))} if cluster_id else {}
     question, role = selectors.question_for_page(user=request.user, question_id=question_id, **known)
     if key and question.cluster_id != cluster_id:
         key = None  # not the question this process knew under that id: nothing is kept for it
@@ -400,7 +395,8 @@ def detail(request, question_id):
         "form": form, "question_vote": question_vote,
         "answers_html": answers_html(request, answers, question=question, can_vote=rights["is_member"],
                                      can_accept=rights["can_accept"], is_facilitator=rights["is_facilitator"],
-                                     can_propose=rights["is_facilitator"] or rights["role"] == ClusterMembership.Role.MENTOR),
+                                     can_propose=access.may_mentor(user=request.user, cluster=question.cluster,
+                                                                 role=rights["role"])),
         "following": following,
         "duplicate_form": DuplicateForm(), "synced_at": data["synced_at"], **rights,
     }

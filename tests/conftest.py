@@ -80,13 +80,13 @@ def _navigation_counts_uncached(monkeypatch):
 
     monkeypatch.setattr(search_cache, "SEARCH_TTL", 0)
     # And kept question lists and clusters (questions.page_cache) and roles in clusters
-    # (clusters.roles), tested in tests/questions/test_page_cache.py.
-    from clusters import roles
+    # (clusters.access), tested in tests/questions/test_page_cache.py.
+    from clusters import access
     from questions import page_cache
 
     monkeypatch.setattr(page_cache, "LIST_TTL", 0)
     page_cache.forget_process_memory()  # ids start again in every test's database
-    monkeypatch.setattr(roles, "ROLE_TTL", 0)
+    monkeypatch.setattr(access, "ROLE_TTL", 0)
     # Rendered HTML kept in memory (config.kept: the site header, room rows, Q&A rows and pages).
     from config import kept
 

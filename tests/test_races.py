@@ -149,7 +149,8 @@ RACED = {
     "account_signup", "account_confirm_email", "account_login", "account_logout", "account_change_password",
     "account_email", "set_language",
     "clusters:onboarding", "clusters:join", "clusters:leave", "clusters:pending_decide", "clusters:member_manage",
-    "clusters:firm_decide",
+    "clusters:firm_decide", "clusters:firm_edit",
+    "readiness:start", "readiness:step", "readiness:share",
     "incentives:redeem", "incentives:program_create", "incentives:program", "incentives:award_decide",
     "incentives:redemption_decide", "incentives:catalog",
     "messaging:room", "messaging:preferences", "messaging:direct", "messaging:topic_new", "messaging:edit",
@@ -184,6 +185,7 @@ NOT_RACED = {
     "agency_api_v1:awards_get", "agency_api_v1:redemptions_list", "agency_api_v1:redemptions_get",
     "agency_api_v1:transfers_list", "agency_api_v1:indicators", "agency_api_v1:firms_reached",
     "attachments:download", "attachments:thumbnail", "messaging:files", "messaging:message_link",
+    "readiness:index", "readiness:result", "readiness:agency",
     # Writes added since the sweep, not raced here yet. Their creates sit on unique keys (a reaction per
     # person and emoji, a follow-up per mentorship, firm and months, an entry per answer) or run through
     # services the sweep races (award and redemption decisions), and the API's writes go through the
@@ -192,7 +194,15 @@ NOT_RACED = {
     "messaging:react", "incentives:awards_bulk", "agency_api:token_revoke", "agency_api:webhook_create",
     "agency_api:webhook_disable", "agency_api:delivery_replay", "agency_api_v1:awards_approve",
     "agency_api_v1:awards_reject", "agency_api_v1:redemptions_approve", "agency_api_v1:redemptions_reject",
+    "agency_api_v1:redemptions_fulfil",
     "attachments:remove",
+    # Co-funding terms lock the program's row, then sit on a unique key per program and agency; a referral
+    # sits on a partial unique key (one waiting per firm and program) and its answer locks the referral.
+    "incentives:program_funders", "incentives:program_funder_accept", "incentives:referrals",
+    "incentives:referral_answer", "incentives:referral",
+    # One conditional UPDATE of the person's own row (only where the zone is still empty): two browsers
+    # telling their zones at once leave one of the two valid zones, never a half-written row.
+    "set_time_zone",
 }
 
 
@@ -293,6 +303,32 @@ def test_firms_joined_and_decided_at_once(sweep, ana, sector):
     sweep.race(*(sweep.post(User.objects.get(pk=f.pk), reverse("clusters:onboarding"), new) for f in founders))
     assert Firm.objects.filter(name="Finca Los Altos").count() == 1
     assert FirmMember.objects.filter(firm__name="Finca Los Altos").count() == 1
+
+
+def test_a_firms_profile_and_its_readiness_assessment_edited_by_two_of_its_people_at_once(sweep, ana):
+    from readiness import questionnaire
+    from readiness.models import Assessment
+
+    firm = ana.firm_member.firm
+    colleague = make_person("lenca2@example.org", name="Rosa Lenca", firm=firm)
+    edit = reverse("clusters:firm_edit", args=[firm.pk])
+    sweep.race(
+        sweep.post(ana, edit, {"export_stage": "new", "target_markets": ["US"], "description": "A"}),
+        sweep.post(colleague, edit, {"export_stage": "established", "target_markets": ["DE"], "description": "B"}),
+    )
+    firm.refresh_from_db()
+    changes = list(firm.changes.order_by("changed_at", "pk"))
+    # Each save is recorded against what the other left: the last one recorded is what the firm shows.
+    assert len(changes) == 2 and changes[1].fields["export_stage"][0] == changes[0].fields["export_stage"][1]
+    assert firm.export_stage == changes[1].fields["export_stage"][1]
+
+    sweep.race(*(sweep.post(person, reverse("readiness:start")) for person in (ana, colleague, ana)))
+    assessment = Assessment.objects.get(firm=firm)  # one open assessment for the firm
+    step = reverse("readiness:step", args=[assessment.pk, 1])
+    first = {q.key: questionnaire.YES for q in questionnaire.AREAS[0].questions}
+    sweep.race(sweep.post(ana, step, first), sweep.post(colleague, step, first))
+    assessment.refresh_from_db()
+    assert assessment.step == 1 and assessment.answers == first
 
 
 # --- Questions -----------------------------------------------------------------------------------

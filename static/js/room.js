@@ -140,7 +140,7 @@
   function adopt(li) {
     if (li.hasAttribute("data-for-everyone")) {
       var mine = parseInt(li.dataset.authorId, 10) === me;
-      var recent = mine && (Date.now() - new Date(li.dataset.created).getTime()) / 1000 < editWindow;
+      var recent = mine && Date.now() / 1000 - Number(li.dataset.created) < editWindow;  // created: Unix seconds
       var may = { "mine-recent": recent, "mine": mine, "others": !mine, "facilitator": isFacilitator };
       li.classList.toggle("mine", mine);
       Array.prototype.forEach.call(li.querySelectorAll("[data-if]"), function (node) {
@@ -197,7 +197,7 @@
       }
       if (after) after.after(li); else list.insertBefore(li, list.firstChild);
       // A pending bubble stays last until its own message comes back.
-      Array.prototype.forEach.call(list.querySelectorAll("li.pending"), function (node) { list.appendChild(node); });
+      Array.prototype.forEach.call(list.querySelectorAll("li.pending, li.failed"), function (node) { list.appendChild(node); });
     }
     if (frame.id > lastId) lastId = frame.id;
     if (frame.author && typingTimers[frame.author.id]) clearTyping(frame.author.id);
@@ -218,6 +218,19 @@
       var quote = link.parentNode.querySelector(".msg-quote");
       if (quote) quote.remove();
     });
+  }
+
+  function onAttachmentRemoved(frame) {
+    // The file's thumbnail or card gives way to the line the page shows once reloaded.
+    if (!/^[0-9a-f]+$/.test(String(frame.attachment))) return;
+    var row = document.getElementById("m" + frame.id);
+    var item = row && row.querySelector('[data-attachment="' + frame.attachment + '"]');
+    if (!item || item.classList.contains("removed")) return;
+    var shown = item.querySelector(".file-name") || item.querySelector("img");
+    var name = shown ? (shown.alt || shown.textContent) : "";
+    var line = el("li", "attachment removed meta", (text.textFileRemoved || "").replace("%(name)s", name));
+    line.dataset.attachment = frame.attachment;
+    item.replaceWith(line);
   }
 
   var typers = {};
@@ -254,10 +267,9 @@
 
   function onError(frame) {
     if (frame.client_id && outbox[frame.client_id]) {
-      var pending = outbox[frame.client_id];
-      delete outbox[frame.client_id];
-      if (pending.el) { pending.el.classList.add("failed"); pending.el.classList.remove("pending"); }
-      if (textarea && !textarea.value) textarea.value = pending.body;
+      // Refused (too fast, too long, a reply that cannot be...): the bubble says why and keeps the text,
+      // with "Send again" and "Edit" (back into the composer). Nothing is resent on its own.
+      failed(frame.client_id, frame.message || frame.code);
     }
     if (frame.ref === "read" || frame.ref === "typing") return;  // nothing the person can act on
     if (frame.ref === "edit") {
@@ -288,6 +300,7 @@
       case "edited": onEdited(frame); break;
       case "deleted": onDeleted(frame); break;
       case "reactions": replaceRow(frame); break;
+      case "attachment_removed": onAttachmentRemoved(frame); break;
       case "typing": onTyping(frame); break;
       case "presence": onPresence(frame); break;
       case "ack": break;  // the message frame itself replaces the pending bubble
@@ -312,11 +325,82 @@
     send(frame);
   }
 
+  // --- The outbox: each message on its way is a bubble from the page's <template data-pending-row>
+  // (the server's markup, in the reader's language), "Sending…" until the server's row replaces it.
+  var pendingTemplate = root.querySelector("template[data-pending-row]");
+
+  function bubbleFor(body) {
+    var li = pendingTemplate ? pendingTemplate.content.firstElementChild.cloneNode(true) : el("li", "msg mine pending");
+    var holder = li.querySelector("[data-text]") || li.appendChild(el("div", "msg-body"));
+    holder.textContent = body;
+    return li;
+  }
+
+  function setState(item, key) {
+    var state = item.el && item.el.querySelector("[data-state]");
+    if (state && state.dataset[key]) state.textContent = state.dataset[key];
+  }
+
+  function sendItem(clientId) {
+    var item = outbox[clientId];
+    if (!item || item.failed) return;
+    var sent = send({ type: "message", body: item.body, client_id: clientId, reply_to: item.reply_to });
+    setState(item, sent ? "sending" : "waiting");
+  }
+
+  function failed(clientId, reason) {
+    var item = outbox[clientId];
+    if (!item) return;
+    item.failed = true;
+    if (!item.el) return;
+    item.el.classList.add("failed");
+    item.el.classList.remove("pending");
+    item.el.removeAttribute("aria-busy");
+    var box = item.el.querySelector("[data-failed]");
+    if (box) {
+      box.hidden = false;
+      if (reason) box.querySelector("[data-reason]").textContent = reason;
+    }
+    var state = item.el.querySelector("[data-state]");
+    if (state) state.hidden = true;
+  }
+
+  function retry(clientId) {
+    var item = outbox[clientId];
+    if (!item) return;
+    item.failed = false;
+    item.el.classList.remove("failed");
+    item.el.classList.add("pending");
+    item.el.setAttribute("aria-busy", "true");
+    item.el.querySelector("[data-failed]").hidden = true;
+    var state = item.el.querySelector("[data-state]");
+    if (state) state.hidden = false;
+    sendItem(clientId);  // the same client id: the server stores it once, whatever happened before
+  }
+
+  function takeBack(clientId) {
+    var item = outbox[clientId];
+    if (!item) return;
+    delete outbox[clientId];
+    item.el.remove();
+    if (textarea) {
+      textarea.value = textarea.value ? item.body + "\n" + textarea.value : item.body;
+      textarea.dispatchEvent(new Event("input"));
+      textarea.focus();
+    }
+  }
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-retry], [data-takeback]") : null;
+    if (!button) return;
+    var li = button.closest("li.msg");
+    var clientId = li && li.dataset.clientId;
+    if (!clientId) return;
+    if (button.hasAttribute("data-retry")) retry(clientId); else takeBack(clientId);
+  });
+
   function flushOutbox() {
-    Object.keys(outbox).forEach(function (clientId) {
-      var item = outbox[clientId];
-      send({ type: "message", body: item.body, client_id: clientId, reply_to: item.reply_to });
-    });
+    Object.keys(outbox).forEach(sendItem);
   }
 
   function connect() {
@@ -342,11 +426,11 @@
         Object.keys(outbox).forEach(function (clientId) {
           var item = outbox[clientId];
           if (JSON.stringify({ type: "message", body: item.body, client_id: clientId, reply_to: item.reply_to }).length > MAX_FRAME) {
-            if (item.el) { item.el.classList.add("failed"); item.el.classList.remove("pending"); }
-            delete outbox[clientId];
+            failed(clientId, "");
           }
         });
       }
+      Object.keys(outbox).forEach(function (clientId) { setState(outbox[clientId], "waiting"); });
       setStatus(text.textOffline);
       // Exponential backoff with jitter, at most 30 s, so a restarted server is not stampeded.
       var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.5 + Math.random() / 2);
@@ -367,11 +451,11 @@
       event.preventDefault();
       var clientId = newClientId();
       var replyTo = replyInput && replyInput.value ? parseInt(replyInput.value, 10) : null;
-      var bubble = el("li", "msg mine pending");
-      bubble.appendChild(el("div", "msg-body", body));
+      var bubble = bubbleFor(body);
+      bubble.dataset.clientId = clientId;
       list.appendChild(bubble);
       outbox[clientId] = { body: body, reply_to: replyTo, el: bubble };
-      send({ type: "message", body: body, client_id: clientId, reply_to: replyTo });
+      sendItem(clientId);
       textarea.value = "";
       keepDraft();
       setReply(null);

@@ -102,3 +102,22 @@ def test_the_console_nav_links_the_page(client, agency, rafael):
     client.force_login(rafael)
     page = client.get(reverse("incentives:console", args=[agency.slug])).content.decode()
     assert reverse("agency_api:console", args=[agency.slug]) in page
+
+
+@pytest.mark.parametrize(("lang", "scope", "event"), [
+    ("es", "Aprobar y rechazar canjes", "Se solicitó un canje"),
+    ("pt-br", "Aprovar e rejeitar resgates", "Foi solicitado um resgate"),
+])
+def test_scopes_and_events_are_named_in_the_readers_language(client, agency, rafael, lang, scope, event):
+    make_token(agency, rafael, scopes=["read", "write:redemptions"])
+    api_services.webhook_endpoint_create(agency=agency, acting_user=rafael, url="https://crm.example.org/hook",
+                                         events=["redemption.requested"])
+    rafael.language = lang
+    rafael.save(update_fields=["language"])
+    client.force_login(rafael)
+    page = client.get(reverse("agency_api:console", args=[agency.slug])).content.decode()
+    tokens = page[page.index("<tbody>"):page.index("</tbody>")]  # the first table: the tokens
+    assert scope in tokens and "write:redemptions" not in tokens
+    endpoints = page[page.index("https://crm.example.org/hook"):]
+    endpoints = endpoints[:endpoints.index("</tr>")]
+    assert event in endpoints and "redemption.requested" not in endpoints

@@ -74,3 +74,52 @@ def test_a_facilitator_removes_a_file_from_a_question(client, question, lucia):
     attachment.refresh_from_db()
     assert attachment.is_removed
     assert "“certificado.pdf” was removed." in client.get(question.get_absolute_url()).content.decode()
+
+
+def test_asking_a_room_message_as_a_question_brings_its_files(client, general, ana, mateo, lucia, otto,
+                                                              django_capture_on_commit_callbacks, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from attachments import services as attachment_services
+    from messaging import services as messaging_services
+    from questions import page_cache
+
+    monkeypatch.setattr(page_cache, "LIST_TTL", 300)  # question pages kept, as in production
+    cache.clear()
+
+    message = messaging_services.message_post(room=general, author=ana, body="¿Sirve esta etiqueta para Japón?",
+                                              files=[f.upload("etiqueta.jpg", f.photo()),
+                                                     f.upload("ficha.pdf", f.pdf())])
+    client.force_login(ana)
+    response = client.post(reverse("questions:promote", args=[message.pk]), {
+        "title": "¿Sirve esta etiqueta para Japón?", "body": "", "language": "es", "post": "1",
+    })
+    question = Question.objects.get(source_message=message)
+    assert response.status_code == 302
+    photo, sheet = Attachment.objects.filter(owner_type="questions.question", owner_id=question.pk)
+    from_message = Attachment.objects.get(owner_type="messaging.message", name="etiqueta.jpg")
+    assert (photo.name, sheet.name) == ("etiqueta.jpg", "ficha.pdf")
+    assert photo.file == from_message.file and photo.key != from_message.key  # the bytes stored once
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert reverse("attachments:thumbnail", args=[photo.key, "small"]) in page and "ficha.pdf" in page
+    client.force_login(mateo)
+    assert client.get(reverse("attachments:download", args=[sheet.key])).status_code == 200
+    client.force_login(otto)
+    assert client.get(reverse("attachments:download", args=[sheet.key])).status_code == 404
+
+    # The message deleted and its files swept: the question keeps them.
+    messaging_services.message_delete(message=message, acting_user=lucia)
+    assert attachment_services.attachments_clean(now=timezone.now() + timedelta(days=1))["purged"] == 2
+    client.force_login(mateo)
+    assert client.get(reverse("attachments:download", args=[photo.key])).status_code == 200
+    # A facilitator takes the photo down from the question: the page (kept in the cache) says so.
+    client.force_login(lucia)
+    for _ in range(2):
+        assert "etiqueta.jpg” was removed" not in client.get(question.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("attachments:remove", args=[photo.key]))
+    assert "“etiqueta.jpg” was removed." in client.get(question.get_absolute_url()).content.decode()
+    assert client.get(reverse("attachments:download", args=[photo.key])).status_code == 404

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from clusters.models import Cluster, Firm, FirmMember, User
+from messaging import services as messaging_services
 from messaging.models import Room
 
 
@@ -73,11 +74,13 @@ def test_joining_a_firm_on_puente_leads_to_that_firms_sector(client, sector):
 
 
 def test_joining_an_open_cluster_lands_in_its_room_with_a_welcome(client, seafood, nadie):
+    messaging_services.room_general_for_cluster(cluster=seafood)  # made with the cluster (cluster_add)
     client.force_login(nadie)
     response = client.post(reverse("clusters:join", args=[seafood.slug]), follow=True)
     room = Room.objects.get(cluster=seafood, is_general=True)
     assert response.redirect_chain[-1][0] == reverse("messaging:room", args=[room.pk])
-    assert f"Welcome to {seafood.name}." in response.content.decode()
+    page = response.content.decode()
+    assert f"Welcome to {seafood.name}. Say hello" in page
 
 
 def test_an_outsider_cannot_reach_a_closed_clusters_room_through_its_address(client, coffee, nadie):
@@ -94,3 +97,15 @@ def test_a_request_to_a_cluster_by_approval_says_what_happens_next_and_what_to_d
     assert "What happens next" in page and "You get a notification" in page
     assert reverse("mentoring:directory") + f"?sector={coffee.sector.slug}" in page
     assert reverse("clusters:firm", args=[otto.firm_member.firm_id]) in page
+
+
+def test_a_person_who_has_not_given_a_name_is_a_new_member_never_a_name_made_from_the_address(db):
+    from django.utils import translation
+
+    from clusters.models import User
+
+    person = User.objects.create_user(email="ana.m82@example.org", password="x")
+    with translation.override("es"):
+        assert person.display_name == "Miembro nuevo"
+    with translation.override("en"):
+        assert person.display_name == "New member" and "ana.m82" not in str(person)

@@ -175,3 +175,26 @@ def test_concurrent_writers_on_embedded_sqlite_wait_instead_of_failing(tmp_path)
     assert result.returncode == 0, result.stderr
     rows, highest, failures, _first = result.stdout.split(maxsplit=3)
     assert (rows, highest, failures) == ("240", "240", "0")
+
+
+def test_email_url_gives_every_email_setting():
+    for url in ("console://", "locmem://", "file:///tmp/mail", "smtp://mail.example"):
+        assert set(env.email_from_url(url)) == {
+            "EMAIL_BACKEND", "EMAIL_FILE_PATH", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+            "EMAIL_USE_SSL", "EMAIL_USE_TLS",
+        }
+
+
+def test_match_weights_are_read_by_name(monkeypatch):
+    monkeypatch.setenv("PUENTE_MATCH_WEIGHTS", "market=5, sector=2.5")
+    assert env.env_weights("PUENTE_MATCH_WEIGHTS") == {"market": 5.0, "sector": 2.5}
+    monkeypatch.setenv("PUENTE_MATCH_WEIGHTS", "market")
+    with pytest.raises(ImproperlyConfigured, match="PUENTE_MATCH_WEIGHTS"):
+        env.env_weights("PUENTE_MATCH_WEIGHTS")
+
+
+def test_no_app_reads_a_setting_with_a_default_of_its_own():
+    """Every setting and its default live in config/settings.py (read through config.env)."""
+    apps = [path for path in ROOT.glob("*/**/*.py") if path.relative_to(ROOT).parts[0] not in {"tests", "bench", ".venv"}]
+    offenders = [str(path) for path in apps if "getattr(settings" in path.read_text()]
+    assert offenders == []

@@ -79,9 +79,10 @@ def test_a_firms_page_does_not_tell_outsiders_which_by_approval_clusters_it_is_i
         client.force_login({"nadie": nadie, "otto": otto}[viewer])
     url = reverse("clusters:firm", args=[firm.pk])
     client.get(url)
-    # 1 firm, 1 sectors, 1 its active people, 1 its clusters (the person's memberships as a subquery);
+    # 1 firm, 1 sectors, 1 its active people, 1 its clusters (the person's memberships as a subquery),
+    # 1 the parts apps above add (clusters.firm_panels: readiness' latest assessment, shown with consent);
     # signed in: 1 session, 1 user, navigation: 1 unread counts, 1 is agency staff and user's firm
-    with django_assert_num_queries(4 if viewer == "anonymous" else 8):
+    with django_assert_num_queries(5 if viewer == "anonymous" else 9):
         response = client.get(url)
     assert [c.slug for c in response.context["clusters"]] == ["mar"]
     assert coffee.get_absolute_url() not in response.content.decode()

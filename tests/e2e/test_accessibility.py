@@ -40,15 +40,22 @@ def _first_link(page, path: str, selector: str) -> str:
 PAGES = {
     None: ["/", "/clusters/", "/clusters/cafe-especial/", "/accounts/login/", "/accounts/signup/"],
     "ana@demo.puente": [
-        "/clusters/cafe-especial/", ("/clusters/cafe-especial/", ".cluster-rooms a"), "/messages/",
+        "/", "/clusters/cafe-especial/", ("/clusters/cafe-especial/", ".cluster-rooms a"), "/messages/",
         "/clusters/cafe-especial/questions/", ("/clusters/cafe-especial/questions/", "main h3 a, main h2 a"),
         "/clusters/cafe-especial/questions/ask/", "/mentors/", "/mentorships/",
         ("/mentorships/", "section[aria-labelledby=mentorships-title] td a"), "/notifications/",
+        "/readiness/", ("/readiness/", "main .card a.button"),
     ],
     "mateo@demo.puente": ["/wallet/", "/questions/waiting/"],
     "rafael@demo.puente": [
         "/agency/red-exporta/", "/agency/red-exporta/awards/", "/agency/red-exporta/redemptions/",
-        "/agency/red-exporta/impact/",
+        "/agency/red-exporta/impact/", "/agency/red-exporta/referrals/", "/readiness/agency/",
+        ("/agency/red-exporta/", "main a:has-text('Mentores que exportan')"),
+    ],
+    # the agency that co-funds Red Exporta's program and receives its referrals
+    "paula@demo.puente": [
+        ("/agency/fondo-exporta/", "main a:has-text('Mentores que exportan')"), "/agency/fondo-exporta/awards/",
+        ("/agency/fondo-exporta/referrals/", "section[aria-labelledby=received-h] a"),
     ],
 }
 

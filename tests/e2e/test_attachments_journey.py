@@ -61,3 +61,35 @@ def test_a_photo_attached_on_a_phone_shows_live_on_the_other_page(browser, live_
     finally:
         ana.context.close()
         mateo.context.close()
+
+
+def test_a_file_a_facilitator_takes_down_leaves_the_open_page_without_a_reload(browser, live_site, shots, tmp_path):
+    photo = tmp_path / "etiqueta-con-precio.jpg"
+    _sample_photo(photo)
+    ana = person_page(browser, live_site, "ana@demo.puente", viewport=PHONE)
+    lucia = person_page(browser, live_site, "lucia@demo.puente")
+    try:
+        ana.goto("/messages/cluster/cafe-especial/")
+        ana.wait_for_url("**/messages/*/")
+        wait_for_socket(ana, "/ws/rooms/")
+        ana.set_input_files("#composer input[type=file]", [str(photo)])
+        ana.fill("#composer textarea", "La etiqueta del saco, con el precio a la vista.")
+        ana.click("#composer button[type=submit]")
+        row = ana.locator("[data-messages] li.msg[data-id]", has_text="La etiqueta del saco")
+        row.locator(".attachment.image img").wait_for()
+        ana.evaluate("window.stillTheSamePage = true")
+
+        # Lucía, facilitator of the cluster, takes the photo down from her page (a plain form post).
+        lucia.goto(ana.url)
+        theirs = lucia.locator("[data-messages] li.msg[data-id]", has_text="La etiqueta del saco")
+        theirs.locator(".attachment.image button[type=submit]").click()
+        theirs.locator(".attachment.removed").wait_for()
+
+        # On Ana's open page the thumbnail gives way to the line a reload would show, in place.
+        row.locator(".attachment.removed", has_text="etiqueta-con-precio.jpg").wait_for()
+        assert row.locator(".attachment.image").count() == 0
+        assert ana.evaluate("window.stillTheSamePage") is True
+        shots(ana, "ana-sees-the-photo-taken-down")
+    finally:
+        ana.context.close()
+        lucia.context.close()

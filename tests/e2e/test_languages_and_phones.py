@@ -91,7 +91,9 @@ def _key_pages(page, cluster: str):
         page.goto(path)
         yield name
     page.locator(".cluster-rooms a").first.click()  # the general room comes first (named in each language)
-    page.wait_for_url("**/messages/*/")
+    # The room is there once its document is; its pictures may still be arriving on a loaded machine.
+    page.wait_for_url("**/messages/*/", wait_until="domcontentloaded")
+    page.locator("#composer").wait_for()
     yield "room"
     for name, path in [("questions", f"/clusters/{cluster}/questions/"), ("wallet", "/wallet/"),
                        ("mentoring", "/mentorships/")]:

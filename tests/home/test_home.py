@@ -23,9 +23,10 @@ from tests.conftest import activate, make_person
 from tests.mentoring.conftest import make_mentor
 
 LAYOUT = 4
-EVERYONE = 2  # memberships with their clusters; readable rooms with unread counts
+EVERYONE = 3  # memberships with their clusters; readable rooms with unread counts; the firm's referrals
 # the other person of unread direct rooms (only when there are some)
-ASPIRANT = 5  # sessions to confirm; requests sent; own questions; next milestone; follow-ups due
+ASPIRANT = 6  # sessions to confirm; requests sent; own questions; next milestone; follow-ups due;
+# the firm's latest readiness assessment
 MENTOR = 4 + 3  # questions waiting (profile, cluster ids, candidates, ...); requests received; mentorships; wallets
 FACILITATOR = 2  # admissions; open reports
 AGENCY = 1  # agencies with their queues

@@ -46,3 +46,36 @@ def test_the_demo_shows_paid_flagged_and_cut_awards_and_says_why(db):
     assert cut.exists() and all(a.cut_params["paid"] < a.cut_params["original"] for a in cut)
     assert all(a.flag_text for a in flagged) and all(a.cut_text for a in cut)
     assert ledger_check().ok
+
+
+def test_the_demo_has_a_cofunded_program_and_referrals(db):
+    from io import StringIO
+
+    from incentives.models import AwardShare, Program, Referral
+
+    call_command("seed_demo", stdout=StringIO())
+    program = Program.objects.get(name="Mentores que exportan 2026")
+    assert program.split == "first"
+    assert sorted(program.funders.values_list("agency__slug", "cap")) == [("fondo-exporta", None), ("red-exporta", 100)]
+    assert set(Referral.objects.values_list("firm__name", "status")) == {
+        ("Café Montaña Lenca", "waiting"), ("Tostadores del Quindío", "consented")}
+    assert AwardShare.objects.filter(award__status="approved", agency__slug="fondo-exporta").exists()
+    assert ledger_check().ok
+
+
+def test_the_demo_audit_log_has_award_lines_and_a_reason_the_code_wrote_in_the_readers_language(db):
+    from io import StringIO
+
+    from django.utils import translation
+
+    from clusters.models import Agency
+    from incentives.selectors import audit_for_agency
+
+    call_command("seed_demo", stdout=StringIO())
+    entries = list(audit_for_agency(agency=Agency.objects.get(slug="red-exporta")))
+    revoked = next(e for e in entries if e.action == "award.revoke_unpaid")
+    approved = next(e for e in entries if e.action == "award.approve" and e.award_kind == "accepted_answer")
+    with translation.override("pt-br"):
+        assert revoked.reason_text == "A aceitação foi retirada"
+        assert "Resposta aceita para “" in revoked.target_text and "Resposta aceita para “" in approved.target_text
+    assert ledger_check().ok

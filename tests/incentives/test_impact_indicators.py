@@ -217,6 +217,8 @@ def grow(world, coffee, seafood, mateo, n):
         Session.objects.create(mentorship=m, logged_by=mateo, date=datetime.date(2026, 3, 3), minutes=60,
                                status=Session.Status.CONFIRMED)
         follow_up(m, 6, asked=at("2026-03-05"), answered=at("2026-03-06"), exporting=True, markets=["US", "MX"])
+        award_grant(kind="accepted_answer", beneficiary=mateo, cluster=cluster, source_ref=f"grow:{k}",
+                    description="Respuesta aceptada", caused_by=person)
 
 
 def test_the_page_runs_the_same_queries_on_a_small_and_a_bigger_world(
@@ -228,10 +230,26 @@ def test_the_page_runs_the_same_queries_on_a_small_and_a_bigger_world(
         # layout 4; agency (staff check); queue counts 2; the agency's clusters; its programs;
         # questions: weekly counts, the period's questions; mentoring: outcomes recorded, follow-up answers,
         # survival counts, hours per week, mentor load; credits: per week, outstanding, per mentor;
-        # reach: firms by country
-        with django_assert_num_queries(4 + 1 + 2 + 2 + 2 + 5 + 3 + 1):
+        # reach: firms by country; the co-funded programs' shares
+        with django_assert_num_queries(4 + 1 + 2 + 2 + 2 + 5 + 3 + 1 + 1):
             assert client.get(url, {"start": START, "end": END, "country": "HN"}).status_code == 200
     assert report(agency).indicator("survival_6").denominator == 3 + 30
+
+
+@pytest.mark.parametrize("path, queries", [
+    # the same as above without the country filter, for a year in months
+    ("incentives:dashboard", 4 + 1 + 2 + 2 + 2 + 5 + 3 + 1 + 1),
+    # the workbook: no layout, no queue counts
+    ("incentives:dashboard_xlsx", 1 + 1 + 1 + 2 + 2 + 5 + 3 + 1 + 1),
+])
+def test_a_past_year_and_its_workbook_run_the_same_queries_on_a_small_and_a_bigger_world(
+        client, world, rafael, agency, coffee, seafood, mateo, django_assert_num_queries, path, queries):
+    client.force_login(rafael)
+    url = reverse(path, args=[agency.slug])
+    for n in (0, 30):
+        grow(world, coffee, seafood, mateo, n)
+        with django_assert_num_queries(queries):
+            assert client.get(url, {"start": "2025-04-01", "end": "2026-03-31"}).status_code == 200
 
 
 def test_a_long_period_is_whole_months_and_compared_with_as_many_months_before(agency, coffee):

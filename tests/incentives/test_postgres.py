@@ -152,3 +152,41 @@ def test_replaying_a_key_concurrently_posts_one_transfer(postgres_only, program)
                                                idempotency_key="once"))
     assert len({r.pk for r in results}) == 1, results
     assert Account.objects.get(pk=pool.pk).balance == 5
+
+
+def test_fifty_threads_granting_awards_from_a_cofunded_program_never_overdraw_either_pool(
+        postgres_only, program, rafael, coffee, agency, other_agency):
+    """Shares of 3 and 2 (30 + 20 of each answer of 50): the lead's pool of 120 pays exactly four awards,
+    the partner's 100 keeps 20, and every share adds up."""
+    from incentives.models import AwardShare, Program
+
+    partner = make_person("paula@example.org", name="Paula Ortiz", country="CL")
+    other_agency.staff.add(partner)
+    services.program_funder_set(program=program, agency=agency, acting_user=rafael, share=3, requires_approval=False)
+    funder = services.program_funder_set(program=program, agency=other_agency, acting_user=rafael, share=2,
+                                         requires_approval=False)
+    services.program_funder_accept(funder=funder, acting_user=partner)
+    services.program_fund(program=program, acting_user=rafael, amount=120)
+    services.program_fund(program=program, acting_user=partner, amount=100, agency=other_agency)
+    assert Program.objects.get(pk=program.pk).split == Program.Split.SHARE
+    mentors, askers = [], []
+    for n in range(50):
+        mentor = make_person(f"m{n}@example.org", name=f"Mentor {n}", firm=Firm.objects.create(name=f"M{n}", country="CO"))
+        asker = make_person(f"a{n}@example.org", name=f"Asker {n}", firm=Firm.objects.create(name=f"A{n}", country="HN"))
+        activate(mentor, coffee, "mentor")
+        activate(asker, coffee)
+        mentors.append(mentor)
+        askers.append(asker)
+
+    results = race(50, lambda i: award_grant(kind="accepted_answer", beneficiary=mentors[i], cluster=coffee,
+                                             source_ref=f"questions.answer:{i}", description="answer",
+                                             caused_by=askers[i]))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    paid = [r for r in results if isinstance(r, Award)]
+    assert len(paid) == 4 and all(a.status == Award.Status.APPROVED for a in paid)
+    assert program_accounts(program=program)[1].balance == 0
+    assert program_accounts(program=program, agency_id=other_agency.pk)[1].balance == 20
+    assert sorted(AwardShare.objects.values_list("credits", flat=True)) == [20] * 4 + [30] * 4
+    assert Award.objects.filter(status="not_paid").count() == 46
+    call_command("ledger_verify")

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incentives import services
-from incentives.awards import award_grant
+from incentives.awards import award_grant, award_reverse
 
 LAYOUT = 4
 
@@ -19,8 +19,11 @@ LAYOUT = 4
 def busy(funded, rafael, agency, mateo, ana, coffee, no_rate_limits):
     def grow(start, n):
         for k in range(start, start + n):
-            award_grant(kind="helpful_vote", beneficiary=mateo, cluster=coffee, source_ref=f"questions.vote:{k}",
-                        description="Helpful answer: EUDR due diligence", caused_by=None)
+            vote = award_grant(kind="helpful_vote", beneficiary=mateo, cluster=coffee,
+                               source_ref=f"questions.vote:{k}", description="Helpful answer: EUDR due diligence",
+                               description_params={"title": "EUDR due diligence"}, caused_by=None)
+            if vote is not None:  # paid while the pool lasts; a staff decision on it names it in the audit log
+                award_reverse(award=vote, acting_user=rafael, reason="Voto duplicado")
             award_grant(kind="accepted_answer", beneficiary=mateo, cluster=coffee, source_ref=f"q.answer:{k}",
                         description="Accepted answer: letters of credit", caused_by=None)
             # one waiting request per person and item: a new item each time (the catalog grows too)
@@ -44,12 +47,13 @@ def test_the_wallet_page_has_a_fixed_query_count(client, busy, mateo, django_ass
 
 CONSOLE = {
     # agency (staff check), queue counts (awards + redemptions), then the page's own reads
-    "console": 3 + 4,  # programs, their clusters, pool balances, latest audit entries
+    "console": 3 + 4,  # programs, their clusters, pool balances, latest audit entries (with their awards)
     "awards": 3 + 4,  # the filters' clusters and programs, COUNT, page of awards with people and program
     "redemptions": 3 + 2,  # COUNT, page of redemptions
     "catalog": 3 + 1,  # the items
     "ledger": 3 + 2,  # COUNT, page of transfers with accounts, owners and programs
-    "audit": 3 + 2,  # COUNT, page of entries with actors
+    # COUNT, page of entries with actors and, in the same query, each award entry's award (its description)
+    "audit": 3 + 2,
 }
 
 

@@ -45,9 +45,12 @@ def outside(request, monkeypatch):
     def room_close(*, room):
         recorder.archived.append(room)
 
-    def notify(*, recipient, kind, text_factory, url, actor=None, email_if_offline=False):
+    def notify(*, recipient, kind, template, params, url, actor=None, email_if_offline=False):
+        from config.words import stored, words
+
         recorder.notifications.append(
-            {"recipient": recipient, "kind": kind, "text": str(text_factory()), "url": url, "actor": actor}
+            {"recipient": recipient, "kind": kind, "text": words(stored(template, **params)), "url": url,
+             "actor": actor}
         )
 
     def session_pay(**kwargs):

@@ -36,14 +36,15 @@ def test_the_directory_and_its_suggestions_keep_their_query_count_as_mentors_gro
     client.force_login(ana)
     url = reverse("mentoring:directory")
     # 1 session, 1 user, 1 the aspirant's needs with sector,
-    # suggestions: 1 candidate profiles with user and firm, 1 their sectors, 1 their markets;
+    # suggestions: 1 the aspirant's readiness gaps (mentoring.gaps), 1 candidate profiles with user and
+    # firm, 1 their sectors, 1 their markets;
     # directory: 1 count, 1 page of profiles with user and firm, 1 their sectors, 1 their markets;
     # 1 sectors for the filter form;
     # header: 1 unread counts (messaging), 1 agency staff or not and the person's firm (clusters.nav)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(url).status_code == 200
     _mentors(30, sector, start=3)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.context["page"].paginator.count == 33
     assert len(response.context["suggestions"]) == 6

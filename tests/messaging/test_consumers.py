@@ -426,8 +426,7 @@ async def test_deactivating_an_account_closes_all_its_sockets_and_no_one_elses(g
     badge_socket.scope["user"] = ana
     assert (await badge_socket.connect())[0]
     mateo_socket = await open_socket(mateo, general.pk)
-    ana.is_active = False
-    await database_sync_to_async(ana.save)(update_fields=["is_active"])
+    await database_sync_to_async(cluster_services.person_deactivate)(user=ana)
     await closed_with(room_socket, 4401)
     await closed_with(badge_socket, 4401)
     assert (await receive(mateo_socket, "presence"))["online"] == [mateo.pk]

@@ -140,7 +140,7 @@ def test_the_rooms_list_puts_the_most_recent_conversation_first_with_a_preview_a
     assert "Lucía Vargas:</span> Bienvenidos a la sala" in html
     assert "Mateo Restrepo:</span> ¿Hablamos del contrato?" in html
     assert html.index("Bienvenidos a la sala") < html.index("¿Hablamos del contrato?")
-    assert html.count("<time class=\"meta room-row-time\" datetime=") == 2  # written in the reader's zone by times.js
+    assert html.count("<time class=\"meta room-row-time\" datetime=") == 2  # in the reader's language and zone (clusters.times)
     # Mateo answers: the direct conversation comes first again, and his last message is its preview.
     services.message_post(room=direct, author=mateo, body="Mañana a las 9")
     services.message_post(room=direct, author=ana, body="Perfecto")
@@ -226,7 +226,7 @@ def test_direct_conversations_open_between_people_who_share_a_cluster(client, an
     assert client.post(reverse("messaging:direct", args=[otto.pk])).status_code == 404
 
 
-def test_facilitators_add_topic_rooms_and_the_cluster_page_lists_them(client, coffee, ana, lucia):
+def test_facilitators_add_topic_rooms_and_the_cluster_page_lists_them(client, coffee, general, ana, lucia):
     client.force_login(ana)
     assert client.get(reverse("messaging:topic_new", args=[coffee.slug])).status_code == 404
     client.force_login(lucia)

@@ -69,3 +69,44 @@ def test_a_hostile_name_in_a_mentorship_rooms_name_is_escaped_when_put_into_word
     client.force_login(ana)
     page = client.get(reverse("messaging:rooms")).content.decode()
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_notification_kept_as_a_sentence_reads_in_whatever_language_its_reader_now_speaks(ana, mateo):
+    import datetime
+
+    from django.utils.translation import gettext_noop
+
+    from config.words import stored
+
+    ana.language = "en"
+    note = services.notification_create(
+        recipient=ana, kind="mentoring.session_to_confirm", url="/",
+        params=stored(gettext_noop("%(name)s confirmed the session of %(date)s."), name=mateo.display_name,
+                      date=datetime.date(2026, 11, 27)),
+    )
+    assert note.text == "Mateo Restrepo confirmed the session of Nov. 27, 2026."  # the mail: her language then
+    with translation.override("es"):
+        assert note.display_text == "Mateo Restrepo confirmó la sesión del 27 de noviembre de 2026."
+    with translation.override("pt-br"):
+        assert "Mateo Restrepo" in note.display_text and "confirmed" not in note.display_text
+
+
+def test_older_notifications_and_room_names_are_read_back_into_their_parameters(ana, mateo):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("messaging.migrations.0007_notification_sentences_in_the_readers_language")
+    Notification.objects.create(recipient=ana, kind="question_answered", text="Mateo Restrepo respondió tu pregunta “¿FDA?”")
+    Notification.objects.create(recipient=ana, kind="award", text="Your award of 15 credits was approved.")
+    Notification.objects.create(recipient=ana, kind="award", text="Something nobody wrote")
+    room = services.room_create_mentorship(mentor=mateo, mentee=ana)
+    type(room).objects.filter(pk=room.pk).update(name="Mentoría: Mateo Restrepo y Ana Martínez", name_params={})
+    migration.forwards(apps, None)
+    answered, approved, unknown = Notification.objects.order_by("pk")
+    with translation.override("en"):
+        assert answered.display_text == "Mateo Restrepo answered your question “¿FDA?”"
+        assert approved.params == {"msg": "Your award of %(credits)s credits was approved.", "credits": "15"}
+        assert unknown.display_text == "Something nobody wrote"
+        room.refresh_from_db()
+        assert room.display_name == "Mentorship: Mateo Restrepo and Ana Martínez"

@@ -405,3 +405,27 @@ async def test_a_resync_renders_answers_in_the_persons_language(question, answer
     frames, _ = await frames_until_resynced(socket)
     assert "respondeu há" in frames[0]["html"]
     await socket.disconnect()
+
+
+async def test_a_new_answer_reaches_each_reader_in_their_language_not_the_writers(question, ana, mateo, lucia):
+    ana.language, mateo.language, lucia.language = "es", "pt-br", "en"
+    for person in (ana, mateo, lucia):
+        await database_sync_to_async(person.save)(update_fields=["language"])
+    sockets = [await open_socket(ana, question.pk), await open_socket(mateo, question.pk)]
+    for socket in sockets:
+        assert (await next_frame(socket))["type"] == "hello"
+
+    def post_as_writer():
+        from django.utils import translation
+
+        with translation.override("en"):  # the writer's request
+            return services.answer_post(question=question, author=lucia, body="Registra la instalación.")
+
+    answer = await database_sync_to_async(post_as_writer)()
+    for socket, said in zip(sockets, ["Lucía Vargas respondió hace", "Lucía Vargas respondeu há"], strict=True):
+        frame = await next_frame(socket)
+        assert frame["type"] == "answer" and frame["id"] == answer.pk
+        assert said in frame["html"] and "answered" not in frame["html"]
+        assert (await next_frame(socket))["type"] == "answer_count"
+    for socket in sockets:
+        await socket.disconnect()

@@ -1,4 +1,4 @@
-"""Kept Q&A pages (questions.page_cache) and kept roles (clusters.roles): the same page as building it
+"""Kept Q&A pages (questions.page_cache) and kept roles (clusters.access): the same page as building it
 afresh, never stale after any write, and never shown to someone who may not read it.
 
 The writes run in real transactions (transaction=True), so the version numbers move on commit exactly
@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from clusters import nav, roles
+from clusters import access, nav
 from clusters.models import Cluster, ClusterMembership
 from messaging import selectors as messaging_selectors
 from questions import page_cache, services
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def kept(monkeypatch):
     monkeypatch.setattr(page_cache, "LIST_TTL", 300)
-    monkeypatch.setattr(roles, "ROLE_TTL", 60)
+    monkeypatch.setattr(access, "ROLE_TTL", 60)
     # The header's counts and links too, as in production (tested in their own modules).
     monkeypatch.setattr(nav, "NAV_PERSON_TTL", 60)
     monkeypatch.setattr(messaging_selectors, "NAV_COUNTS_TTL", 15)
@@ -186,7 +186,7 @@ def test_a_new_role_shows_at_once(kept, client, coffee, question, mateo):
     membership.role = ClusterMembership.Role.FACILITATOR
     membership.save()
     assert close_url in question_page(client, question)
-    assert roles.active_role(user=mateo, cluster_id=coffee.pk) == ClusterMembership.Role.FACILITATOR
+    assert access.role_in(user=mateo, cluster_id=coffee.pk) == ClusterMembership.Role.FACILITATOR
 
 
 def test_a_new_slug_moves_the_list_at_once(kept, client, coffee, question, ana):
@@ -202,22 +202,22 @@ def test_a_new_slug_moves_the_list_at_once(kept, client, coffee, question, ana):
 
 
 def test_kept_cluster_sets_follow_memberships_and_clusters_at_once(kept, coffee, seafood, ana, otto):
-    assert roles.member_cluster_ids(user=ana) == {coffee.pk}
-    assert roles.open_cluster_ids() == {coffee.pk, seafood.pk} & set(
+    assert access.member_cluster_ids(user=ana) == {coffee.pk}
+    assert access.open_cluster_ids() == {coffee.pk, seafood.pk} & set(
         Cluster.objects.filter(access=Cluster.Access.OPEN).values_list("pk", flat=True))
     activate(ana, seafood)
-    assert roles.member_cluster_ids(user=ana) == {coffee.pk, seafood.pk}
+    assert access.member_cluster_ids(user=ana) == {coffee.pk, seafood.pk}
     seafood.is_active = False  # closes down: no longer among her clusters, nor the open ones
     seafood.save()
-    assert roles.member_cluster_ids(user=ana) == {coffee.pk}
-    assert seafood.pk not in roles.open_cluster_ids()
+    assert access.member_cluster_ids(user=ana) == {coffee.pk}
+    assert seafood.pk not in access.open_cluster_ids()
     coffee.access = Cluster.Access.APPROVAL
     coffee.save()
-    assert coffee.pk not in roles.open_cluster_ids()
+    assert coffee.pk not in access.open_cluster_ids()
     ClusterMembership.objects.get(user=ana, cluster=coffee).delete()
-    assert roles.member_cluster_ids(user=ana) == frozenset()
+    assert access.member_cluster_ids(user=ana) == frozenset()
     coffee.delete()
-    assert roles.member_cluster_ids(user=otto) == frozenset()  # otto's seafood is closed
+    assert access.member_cluster_ids(user=otto) == frozenset()  # otto's seafood is closed
 
 
 @pytest.mark.parametrize("who", ["ana", "mateo", "lucia", "otto", "visitor"])

@@ -46,6 +46,17 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     "incentives:audit": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:dashboard": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:dashboard_xlsx": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
+    # co-funding terms: set by the program's agency, accepted by a partner (for its own row: a no-op here)
+    "incentives:program_funders": ("post", lambda w: {**w["agency"], "program_id": w["program"].pk},
+                                   [L, L, L, N, N, N, N, N, N, R, R]),
+    "incentives:program_funder_accept": ("post", lambda w: {**w["agency"], "program_id": w["program"].pk},
+                                         [L, L, L, N, N, N, N, N, N, R, R]),
+    "incentives:referrals": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
+    "incentives:referral": ("get", lambda w: {**w["agency"], "referral_id": w["referral"].pk},
+                            [L, L, L, N, N, N, N, N, N, K, K]),
+    # a referral is answered by the referred firm's members only (Ana's firm)
+    "incentives:referral_answer": ("post", lambda w: {"referral_id": w["referral"].pk},
+                                   [L, L, L, N, N, R, N, N, N, N, N]),
     "agency_api:console": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:export_transfers": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
     "incentives:export_awards": ("get", lambda w: w["agency"], [L, L, L, N, N, N, N, N, N, K, K]),
@@ -137,6 +148,14 @@ ROUTES: dict[str, tuple[str, object, list[str]]] = {
     ),
     # library: published entries, market pages and search are public; writing is for facilitators
     "library:index": ("get", None, [K, K, K, K, K, K, K, K, K, K, K]),
+    # readiness: a firm's assessments are for its own people; agencies see aggregates only
+    "readiness:index": ("get", None, [L, L, L, K, K, K, K, K, K, K, K]),
+    "readiness:start": ("post", None, [L, L, L, R, R, R, R, R, R, R, R]),
+    "readiness:agency": ("get", None, [L, L, L, N, N, N, N, N, K, K, K]),
+    "readiness:result": ("get", lambda w: {"assessment_id": w["assessment"].pk}, [L, L, L, N, N, K, N, N, N, N, K]),
+    "readiness:step": ("get", lambda w: {"assessment_id": w["assessment"].pk, "number": 1},
+                       [L, L, L, N, N, R, N, N, N, N, R]),
+    "readiness:share": ("post", lambda w: {"assessment_id": w["assessment"].pk}, [L, L, L, N, N, R, N, N, N, N, R]),
     "library:search": ("get", None, [K, K, K, K, K, K, K, K, K, K, K]),
     "library:market": ("get", lambda w: {"code": "US"}, [K, K, K, K, K, K, K, K, K, K, K]),
     "library:entry": ("get", lambda w: {"entry_id": w["entry"].pk}, [K, K, K, K, K, K, K, K, K, K, K]),
@@ -192,7 +211,7 @@ def demo_world(django_db_setup, django_db_blocker):
 
 
 def _world(Agency, User, make_person):
-    from incentives.models import Award, CatalogItem, Program, Redemption
+    from incentives.models import Award, CatalogItem, Program, Redemption, Referral
 
     other_agency = Agency.objects.create(slug="otra", name="Otra agencia", country="CL")
     ines = make_person("ines@example.org", name="Inés Staff", country="CL")
@@ -211,6 +230,7 @@ def _world(Agency, User, make_person):
     from mentoring.models import Goal, Mentorship, MentorshipRequest, Milestone, OutcomeFollowUp, Session
     from messaging.models import Message, MessageReport, Notification, Room, RoomSuspension
     from questions.models import Answer, Question
+    from readiness.models import Assessment
 
     agency = Agency.objects.get(slug="red-exporta")
     ana, mateo, lucia = people["member"], people["mentor"], people["facilitator"]
@@ -240,12 +260,14 @@ def _world(Agency, User, make_person):
         "people": people,
         "agency": {"agency_slug": agency.slug},
         "program": Program.objects.filter(agency=agency).first(),
+        "referral": Referral.objects.get(firm=ana.firm_member.firm),
         "award": Award.objects.filter(program__agency=agency, status="pending").first(),
         "item": CatalogItem.objects.filter(agency=agency).first(),
         "redemption": Redemption.objects.filter(item__agency=agency, status="requested").first(),
         "entry": Entry.objects.filter(status="published", source_answer__isnull=True).order_by("pk").first(),
         "accepted_answer": Answer.objects.filter(question__cluster__slug="cafe-especial",
                                                  accepted_for__isnull=False).first(),
+        "assessment": Assessment.objects.filter(firm=ana.firm_member.firm, completed_at__isnull=False).first(),
         "followup": OutcomeFollowUp.objects.create(
             firm=ana.firm_member.firm, mentorship=mentorship, months=3, due_on=timezone.localdate()),
     }

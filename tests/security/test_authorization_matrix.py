@@ -50,6 +50,7 @@ FACILITATORS = {"facilitator", "superuser"}
 EXPECTATIONS: dict[str, tuple[str, object, dict]] = {
     "home": ("get", None, everyone("ok")),
     "set_language": ("post", None, everyone("redirect")),
+    "set_time_zone": ("post", None, everyone("400")),  # no zone given; a valid one answers 204 to all
     # allauth
     "account_login": ("get", None, signed_in("redirect", anonymous="ok")),
     "account_logout": ("get", None, signed_in("ok", anonymous="redirect")),
@@ -87,6 +88,8 @@ EXPECTATIONS: dict[str, tuple[str, object, dict]] = {
         only(FACILITATORS, outcome="redirect", others="403"),
     ),
     "clusters:firm": ("get", lambda w: {"firm_id": w["firm"].pk}, everyone("ok")),
+    # Only the firm's own people edit its profile.
+    "clusters:firm_edit": ("get", lambda w: {"firm_id": w["firm"].pk}, only({"member", "superuser"})),
     "clusters:firm_decide": (
         "post", lambda w: {"firm_id": w["firm"].pk, "member_id": w["firm_pending"].pk, "decision": "approve"},
         # Only the firm's own people decide who joins it.

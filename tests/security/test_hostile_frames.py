@@ -8,6 +8,7 @@ so that everything received before the probe's answer is the answer to the fuzze
 
 import json
 import os
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -80,9 +81,22 @@ async def fuzz_room(user, path: str, batch: list) -> list[int]:
         await socket.send_to(text_data=PROBE)
         for answer in await receive_until_probe_answer(socket, payload):
             assert answer["type"] in {"error", "ack", "message", "edited", "deleted", "read", "resynced", "presence",
-                                      "typing"}, answer
+                                      "typing", "counts"}, answer
             if answer["type"] == "ack":
                 acked.append(answer["id"])
+    # The socket's writer stores messages, and acknowledges them, after the answer to the next frame has
+    # gone out. One last message, stored after all the others, says when every earlier one is stored and
+    # acknowledged; without it a message sent just before the socket closed is stored and its ack lost.
+    last = f"end-of-batch-{uuid.uuid4().hex}"
+    await socket.send_to(text_data=json.dumps({"type": "message", "body": "end of batch", "client_id": last}))
+    while True:
+        output = await socket.receive_output(timeout=5)
+        assert output["type"] == "websocket.send", f"the socket closed before the batch's end: {output}"
+        answer = json.loads(output["text"])
+        if answer["type"] == "ack":
+            acked.append(answer["id"])
+        if answer.get("client_id") == last:
+            break
     await socket.disconnect()
     return acked
 

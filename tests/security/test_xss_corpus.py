@@ -177,6 +177,7 @@ AGENCY = "test_agency_console_texts"
 PLANS = "test_mentor_availability_goals_and_milestones"
 TAGS = "test_question_tags"
 SOCKETS = "test_the_room_and_question_sockets_carry_every_payload_harmlessly"
+PROFILES = "test_firm_descriptions_and_referral_notes"
 
 COVERED = {
     # field: the test that puts all the payloads through it
@@ -187,6 +188,9 @@ COVERED = {
     "clusters.Firm.name": FIRMS,
     "clusters.Firm.website": FIRMS,
     "clusters.Firm.products": LONG,
+    "clusters.Firm.description": PROFILES,
+    "clusters.FirmChange.fields": PROFILES,
+    "incentives.Referral.note": PROFILES,
     "clusters.ClusterMembership.message": LONG,
     "messaging.Message.body": LONG,
     "messaging.MessageEdit.body": LONG,
@@ -243,6 +247,7 @@ NOT_COVERED = {
     "clusters.Cluster.slug": ADMIN_ONLY,
     "clusters.Cluster.description": ADMIN_ONLY,
     "clusters.Cluster.languages": ADMIN_ONLY,
+    "clusters.User.time_zone": "checked against the IANA zones this site offers before it is stored",
     "clusters.Firm.name_key": "the firm's name folded for comparison; shown nowhere",
     "incentives.Transfer.idempotency_key": (
         "made from a form's hidden key (sent hostile here); shown on no page, only in the CSV export, whose "
@@ -265,7 +270,10 @@ NOT_COVERED = {
         "written by the code from program and item names and award descriptions, which are covered; the audit "
         "page is checked with them"
     ),
-    "incentives.AuditEntry.data": "ids and numbers, shown nowhere",
+    "incentives.AuditEntry.data": (
+        "ids and numbers, and a reason sentence the code wrote (a msgid without user text); an award entry's "
+        "id brings the award's description parameters to the audit page, which are covered"
+    ),
     "mentoring.MentorProfile.topics": CODES,
     "mentoring.MentorProfile.languages": CODES,
     "mentoring.AspirantNeeds.topics": CODES,
@@ -289,6 +297,10 @@ NOT_COVERED = {
     "messaging.Room.name_params": (
         "the mentor's and mentee's names (covered) that Room.display_name puts into a translated name when shown, "
         "a plain string that templates escape"
+    ),
+    "incentives.Transfer.memo_params": (
+        "the memo's sentence and its values (item names, staff reasons: the memo, covered) that "
+        "Transfer.memo_text puts into words when shown, a plain string that templates escape"
     ),
     "mentoring.Goal.source": "a plan template's key, chosen by the code",
     "mentoring.Milestone.source": "a plan template's key and a milestone's index, chosen by the code",
@@ -794,6 +806,33 @@ def test_firm_names_websites_and_email_addresses(world, ana, coffee):
         cluster_services.firm_request_join(firm=ana_firm, user=person)
     page(as_ana, reverse("clusters:firm", args=[ana_firm.pk]), shows=nonces(*sent.stored["clusters.User.email"]))
     sent.check(FIRMS)
+
+
+def test_firm_descriptions_and_referral_notes(world, ana, rafael, agency, other_agency, coffee):
+    from incentives import referrals
+    from incentives.models import Program
+
+    sent = Sent()
+    as_ana = login(ana)
+    firm = ana.firm_member.firm
+    # A firm's description, through its edit page; each save is recorded (before and after) on the firm page.
+    for text in batches(4000, sep="\n\n"):
+        sent("clusters.FirmChange.fields", text)
+        submit(as_ana, reverse("clusters:firm_edit", args=[firm.pk]), {
+            "export_stage": firm.export_stage,
+            "description": sent("clusters.Firm.description", text, replacing=True),
+        })
+        page(as_ana, reverse("clusters:firm", args=[firm.pk]), shows=nonces(text))
+    # A referral's note, shown to the firm on its home page; the firm declines each so the next one
+    # may be written.
+    program = Program.objects.create(agency=other_agency, name="Crédito exportador", starts_on=timezone.localdate(),
+                                     created_by=rafael)
+    for text in batches(600):
+        referral = referrals.referral_create(from_agency=agency, acting_user=rafael, firm=firm, program=program,
+                                             note=sent("incentives.Referral.note", text))
+        page(as_ana, reverse("home"), shows=nonces(text))
+        referrals.referral_answer(referral=referral, acting_user=ana, consent=False)
+    sent.check(PROFILES)
 
 
 # --- Rooms, reports and suspensions ---------------------------------------------------------------------
