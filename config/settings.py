@@ -181,7 +181,10 @@ ACCOUNT_USER_DISPLAY = "clusters.adapters.user_display"
 ACCOUNT_FORMS = {"signup": "clusters.adapters.SignupForm", "add_email": "clusters.adapters.AddEmailForm"}
 # allauth's defaults are kept (login failures, sign-ups, confirmation and reset mails per IP and per
 # key) and stored in the cache above: Redis in production, so every process counts the same tries.
+# PUENTE_RATE_LOGIN (allauth's form, default 30 sign-ins a minute from one address) is for a site whose
+# people share one address, behind an office's or a mobile carrier's NAT.
 ACCOUNT_RATE_LIMITS = {
+    "login": env_str("PUENTE_RATE_LOGIN", "30/m/ip"),
     "login_failed": "10/m/ip,5/5m/key",
 }
 
