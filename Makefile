@@ -41,6 +41,9 @@ demo: migrate
 run: demo
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The whole suite on every core (pytest-xdist, at most 4 workers; each has its own test database,
+# Redis keys and browser-test server). `make test PYTEST_ARGS=tests/clusters` runs a part in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses=4
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,6 +1,7 @@
 """Puente's one settings module. Every value that differs between a laptop and production comes from
 the environment (see config/env.py and the README's configuration table)."""
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -136,8 +137,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = redis_url("REDIS_URL")
 # Every key Puente writes to Redis starts with this (cache, channel layer, presence), so that one Redis
 # database can hold two sites (the browser tests' server beside the tests' own keys) and each can
-# delete its own keys.
-REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "puente:")
+# delete its own keys. Each worker of a parallel test run (pytest-xdist names it in PYTEST_XDIST_WORKER)
+# writes under keys of its own.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "puente:") + (
+    f"{os.environ['PYTEST_XDIST_WORKER']}:" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": REDIS_KEY_PREFIX.rstrip(":")}}

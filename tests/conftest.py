@@ -9,6 +9,8 @@
 """
 
 
+import os
+
 import pytest
 from django.utils import timezone
 
@@ -48,6 +50,8 @@ def _redis_keys_deleted_after_the_run():
     also after Ctrl-C; and at the start, in case an earlier run was killed before its end."""
     from django.conf import settings
 
+    # The servers that tests start (their environment has no PYTEST_* variables) write under the same keys.
+    os.environ["REDIS_KEY_PREFIX"] = settings.REDIS_KEY_PREFIX
     if not settings.REDIS_URL:
         yield
         return

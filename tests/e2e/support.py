@@ -163,7 +163,9 @@ class LiveSite:
 @pytest.fixture(scope="session")
 def live_site(tmp_path_factory):
     need("Chromium", Path(CHROMIUM).exists(), f"browser tests drive {CHROMIUM} (apt-get install chromium)")
-    site = LiveSite(tmp_path_factory.mktemp("live"))
+    # A parallel run's workers (pytest-xdist) each start a site of their own, on a database of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    site = LiveSite(tmp_path_factory.mktemp("live"), name=f"e2e_{worker}" if worker else "e2e")
     try:
         site.manage("migrate", "--no-input")
         site.manage("seed_demo")
