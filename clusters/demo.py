@@ -49,7 +49,7 @@ SECTORS = [
 
 AGENCY = {
     "slug": "red-exporta",
-    "name": "Red Exporta — regional export-promotion network (demo)",
+    "name": "Red Exporta — Red Regional de Promoción de Exportaciones",
     "country": "PA",
     "website": "https://example.org/red-exporta",
 }
