@@ -239,6 +239,11 @@ def prepare() -> None:
     # The server runs as in production (DEBUG off); this process signs its session with the same key.
     os.environ.update(DJANGO_DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING",
                       SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "x" * 50))
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.path.insert(0, str(ROOT))
+        from bench.support import ensure_postgres
+
+        ensure_postgres(os.environ["DATABASE_URL"])  # kept between runs: building the data takes minutes
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True)
     setup_django()
 

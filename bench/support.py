@@ -54,6 +54,16 @@ def reset_postgres(database_url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def ensure_postgres(database_url: str) -> None:
+    """Creates the bench database named in the URL when it does not exist yet (kept when it does)."""
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django(database_url: str, *, fresh: bool = True) -> dict:
     """Migrates a fresh bench database and sets Django up in this process on it (REDIS_URL unset
     here: the bench process itself never touches the channel layer). Returns the servers' env."""
