@@ -5,6 +5,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -62,6 +63,22 @@ def funded_program_ids(*, agency: Agency) -> QuerySet:
 def agency_awards_q(*, agency: Agency) -> Q:
     """Awards of the programs the agency runs, and those of co-funded programs it pays a part of."""
     return Q(program__agency=agency) | Q(pk__in=AwardShare.objects.filter(agency=agency).values("award_id"))
+
+
+def awaiting_agency_q(agency_id) -> Q:
+    """Waiting awards whose decision waits for the agency (its id, or `OuterRef` to it from the query one
+    level up): those of its programs that nobody else pays a part of, and co-funded ones it pays a part of
+    whose rule asks for its approval (`incentives.awards.required_agencies`) that it has not given yet.
+    tests/incentives/test_cofunded_console.py checks it against the console, which applies that rule."""
+    inner = OuterRef(agency_id) if isinstance(agency_id, OuterRef) else agency_id
+    shares = AwardShare.objects.filter(award=OuterRef("pk"))
+    reviewing = ProgramFunder.objects.filter(program=OuterRef("program"), agency=inner, accepted_at__isnull=False)
+    return Q(status=Award.Status.PENDING) & (
+        (Q(program__agency=agency_id) & ~Exists(shares))
+        | (Exists(shares.filter(agency=inner))
+           & (Exists(reviewing.filter(requires_approval=True)) | (~Q(flag_code="") & Exists(reviewing)))
+           & ~Exists(AwardApproval.objects.filter(award=OuterRef("pk"), agency=inner)))
+    )
 
 
 def programs_with_pools(*, agency: Agency) -> list[Program]:
@@ -230,8 +247,8 @@ def redemption_for_staff(*, agency: Agency, redemption_id: int) -> Redemption:
 
 
 def queue_counts(*, agency: Agency) -> dict:
-    """Waiting awards (and how many flagged) and redemptions: 2 queries."""
-    awards = Award.objects.filter(agency_awards_q(agency=agency), status=Award.Status.PENDING).aggregate(
+    """Awards waiting for the agency's decision (and how many flagged) and redemptions: 2 queries."""
+    awards = Award.objects.filter(awaiting_agency_q(agency.pk)).aggregate(
         pending=Count("pk"), flagged=Count("pk", filter=~Q(flag_code=""))
     )
     redemptions = Redemption.objects.filter(item__agency=agency, status=Redemption.Status.REQUESTED).count()
@@ -347,20 +364,21 @@ def agencies_with_catalog(*, user: User) -> list[Agency]:
 
 
 def queues_for_staff(*, user: User) -> list[Agency]:
-    """The agencies this person works for, each with `awards_waiting`, `awards_flagged` and
-    `redemptions_waiting` (what their home page shows): 1 query, however many agencies."""
-    def counted(queryset, **extra):
-        counts = queryset.values(*extra.pop("by")).annotate(n=Count("pk")).values("n")
+    """The agencies this person works for, each with `awards_waiting` (waiting for the agency's decision, as
+    `queue_counts` counts them), `awards_flagged` and `redemptions_waiting` (what their home page shows):
+    1 query, however many agencies."""
+    def counted(queryset):
+        counts = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
         return Coalesce(Subquery(counts[:1], output_field=IntegerField()), 0)
 
-    pending = Award.objects.filter(program__agency=OuterRef("pk"), status=Award.Status.PENDING)
+    waiting = Award.objects.filter(awaiting_agency_q(OuterRef("pk")))
     requested = Redemption.objects.filter(item__agency=OuterRef("pk"), status=Redemption.Status.REQUESTED)
     return list(
         agencies_for_staff(user=user)
         .annotate(
-            awards_waiting=counted(pending, by=["program__agency"]),
-            awards_flagged=counted(pending.exclude(flag_code=""), by=["program__agency"]),
-            redemptions_waiting=counted(requested, by=["item__agency"]),
+            awards_waiting=counted(waiting),
+            awards_flagged=counted(waiting.exclude(flag_code="")),
+            redemptions_waiting=counted(requested),
         )
         .order_by("name")
     )

@@ -89,6 +89,50 @@ def test_a_flagged_award_waits_for_the_partner_that_does_not_review_otherwise(
     assert approve_url(other_agency, award) in queue(client, paula, other_agency)
 
 
+def waiting_counts(agency, person):
+    """What the console's badge and the person's home count for the agency, and what its queue offers them
+    to decide."""
+    from incentives import selectors
+
+    awards = selectors.awards_with_approval_state(
+        awards=selectors.awards_pending_for_agency(agency=agency), agency=agency, user=person)
+    offered = [a for a in awards if a.awaited_here]
+    counts = selectors.queue_counts(agency=agency)
+    home = next(a for a in selectors.queues_for_staff(user=person) if a.pk == agency.pk)
+    assert (counts["pending"], counts["flagged"]) == (home.awards_waiting, home.awards_flagged)
+    assert counts["pending"] == len(offered), (counts, [a.pk for a in offered])
+    assert counts["flagged"] == len([a for a in offered if a.flag_code])
+    return counts["pending"], counts["flagged"]
+
+
+def test_the_counts_of_waiting_awards_are_the_awards_waiting_for_that_agency(
+        partner_does_not_review, mateo, ana, coffee, agency, other_agency, rafael, paula):
+    clean = answer(1, mateo=mateo, asker=ana, coffee=coffee)
+    flagged = answer(2, mateo=mateo, asker=ana, coffee=coffee)
+    flagged.flag_code = "mutual"
+    flagged.save(update_fields=["flag_code"])
+    # The partner reviews only flagged awards; the lead agency reviews both.
+    assert waiting_counts(agency, rafael) == (2, 1)
+    assert waiting_counts(other_agency, paula) == (1, 1)
+
+    award_approve(award=flagged, acting_user=paula, agency=other_agency)
+    assert waiting_counts(other_agency, paula) == (0, 0)
+    assert waiting_counts(agency, rafael) == (2, 1)
+    award_approve(award=clean, acting_user=rafael, agency=agency)
+    assert waiting_counts(agency, rafael) == (1, 1)
+    award_approve(award=flagged, acting_user=rafael, agency=agency)
+    assert waiting_counts(agency, rafael) == (0, 0)
+
+
+def test_the_counts_of_an_agency_that_runs_its_program_alone(funded, mateo, ana, coffee, agency, rafael):
+    from incentives.models import Program
+
+    Program.objects.filter(pk=funded.pk).update(auto_approve=False)
+    award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
+    assert award.status == "pending", award.status
+    assert waiting_counts(agency, rafael) == (1, 0)
+
+
 def test_the_co_funded_queue_has_a_fixed_query_count(
         client, cofunded, mateo, ana, coffee, agency, rafael, no_rate_limits, django_assert_num_queries):
     client.force_login(rafael)
