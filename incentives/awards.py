@@ -553,9 +553,17 @@ def award_approve(*, award: Award, acting_user: User, reason: str = "", agency: 
 
 @transaction.atomic
 def award_reject(*, award: Award, acting_user: User, reason: str) -> Award:
+    """Rejects a waiting award. A co-funded one may be rejected by the staff of any funder whose approval it
+    needs (`required_agencies`), as the console offers; a funder that leaves the review to the others may not."""
     award = _award_to_decide(award=award, acting_user=acting_user, status=Status.PENDING, reason=reason,
                              refused=_("Only a waiting award can be rejected."),
                              reason_needed=_("Say why the award is rejected."))
+    shares = list(award.shares.all())
+    if shares:
+        funders = list(ProgramFunder.objects.filter(program=award.program, accepted_at__isnull=False))
+        required = required_agencies(award=award, funders=funders, shares=shares)
+        if not any(is_agency_staff(user=acting_user, agency_id=agency_id) for agency_id in required):
+            raise PermissionDenied(_("This award does not wait for your agency's decision."))
     award.status = Status.REJECTED
     award.decision_reason = reason[:300]
     award.decided_by, award.decided_at = acting_user, timezone.now()

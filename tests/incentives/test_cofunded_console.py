@@ -81,6 +81,27 @@ def test_a_person_on_both_staffs_is_not_offered_a_second_approval(
     assert "You approved it for another agency; another person approves it for yours." in page
 
 
+def test_a_partner_that_leaves_the_review_to_others_cannot_reject_and_the_award_waits(
+        client, partner_does_not_review, mateo, ana, coffee, other_agency, paula):
+    from incentives.models import Award
+
+    award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
+    client.force_login(paula)
+    url = reverse("incentives:award_decide", args=[other_agency.slug, award.pk, "reject"])
+    response = client.post(url, {"reason": "No nos consta"}, follow=True)
+    assert "This award does not wait for your agency&#x27;s decision." in response.content.decode()
+    assert Award.objects.get(pk=award.pk).status == Award.Status.PENDING
+
+
+def test_a_reviewing_partner_can_reject(partner_does_not_review, mateo, ana, coffee, other_agency, paula):
+    from incentives.awards import award_reject
+
+    award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
+    award.flag_code = "mutual"  # a flagged award waits for every funder, so the partner reviews it
+    award.save(update_fields=["flag_code"])
+    assert award_reject(award=award, acting_user=paula, reason="Pareja que se premia mutuamente").status == "rejected"
+
+
 def test_a_flagged_award_waits_for_the_partner_that_does_not_review_otherwise(
         client, partner_does_not_review, mateo, ana, coffee, other_agency, paula):
     award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
