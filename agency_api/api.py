@@ -177,12 +177,21 @@ class IndicatorOut(Schema):
     series: list[SeriesOut]
 
 
+class CofundedProgramOut(Schema):
+    program: int
+    name: str
+    credits_paid: int = Field(description="Credits the program paid in the period by all its funders, net of reversals.")
+    credits_paid_by_agency: int = Field(description="The part of them paid from this agency's own pool.")
+
+
 class IndicatorsOut(Schema):
     agency: str
     since: datetime.date
     until: datetime.date
     grain: str = Field(description="week or month: the buckets of every series.")
     sections: list[IndicatorOut]
+    cofunded_programs: list[CofundedProgramOut] = Field(
+        description="The co-funded programs this agency pays a part of, with its share (the impact page's table).")
 
 
 class FirmsReachedOut(Schema):
@@ -503,8 +512,8 @@ def transfers_list(request, filters: Query[TransferFilter]):
 class IndicatorFilter(Schema):
     since: datetime.date | None = Field(None, description="Start of the period (default: the last 12 weeks).")
     until: datetime.date | None = Field(None, description="End of the period (default: today).")
-    cluster: int | None = Field(None, description="Only this cluster of the agency's.")
-    program: int | None = Field(None, description="Only the clusters this program of the agency's covers.")
+    cluster: int | None = Field(None, description="Only this cluster (one the agency sponsors or a program it funds covers).")
+    program: int | None = Field(None, description="Only the clusters this program (run or co-funded by the agency) covers.")
     country: str = Field("", description="Only firms of this country (ISO 3166 alpha-2).")
     section: list[str] = Field(default_factory=list, description="Only these sections (repeat the parameter).")
 
@@ -521,7 +530,7 @@ def indicators(request, filters: Query[IndicatorFilter]):
     agency = request.auth.agency
     if filters.since and filters.until and filters.until < filters.since:
         return 400, {"code": "period", "detail": "until is before since."}
-    clusters = list(agency.clusters.select_related("sector").order_by("name"))
+    clusters = list(selectors.clusters_funded(agency=agency).select_related("sector").order_by("name"))
     scope = impact.scope_for(agency=agency, clusters=clusters, start=filters.since, end=filters.until,
                              cluster=filters.cluster, program=filters.program, country=filters.country.upper())
     report = impact.build(scope)
@@ -536,7 +545,10 @@ def indicators(request, filters: Query[IndicatorFilter]):
         for section in report.sections
         if not filters.section or section.key in filters.section
     ]
-    return {"agency": agency.slug, "since": scope.start, "until": scope.end, "grain": scope.grain, "sections": sections}
+    cofunded = [{"program": row.program_id, "name": row.name, "credits_paid": row.total, "credits_paid_by_agency": row.mine}
+                for row in report.cofunded]
+    return {"agency": agency.slug, "since": scope.start, "until": scope.end, "grain": scope.grain, "sections": sections,
+            "cofunded_programs": cofunded}
 
 
 @api.get("/firms-reached", response={200: FirmsReachedOut, codes_4xx: ErrorOut}, tags=["impact"])

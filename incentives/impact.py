@@ -554,7 +554,8 @@ def scope_for(*, agency, clusters: list, start=None, end=None, cluster=None, pro
 
     ids = [c.pk for c in clusters if (cluster is None or c.pk == cluster) and (sector is None or c.sector_id == sector)]
     if program is not None:
-        covered = set(Program.clusters.through.objects.filter(program_id=program, program__agency=agency)
+        covered = set(Program.clusters.through.objects.filter(program_id=program)
+                      .filter(Q(program__agency=agency) | Q(program__funders__agency=agency))
                       .values_list("cluster_id", flat=True))
         ids = [pk for pk in ids if pk in covered]
     if start is None and end is None:

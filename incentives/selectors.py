@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clusters.models import Agency, User
+from clusters.models import Agency, Cluster, User
 from incentives.models import (
     Account,
     AuditEntry,
@@ -58,6 +58,16 @@ def agency_for_staff(*, user: User, slug: str) -> Agency:
 def funded_program_ids(*, agency: Agency) -> QuerySet:
     """The programs the agency runs or co-funds, as a subquery of ids."""
     return Program.objects.filter(Q(agency=agency) | Q(funders__agency=agency)).values("pk")
+
+
+def clusters_funded(*, agency: Agency) -> QuerySet[Cluster]:
+    """The clusters the agency sponsors and those covered by the programs it co-funds (its filters' choices)."""
+    return Cluster.objects.filter(Q(agency=agency) | Q(programs__in=funded_program_ids(agency=agency))).distinct()
+
+
+def programs_funded(*, agency: Agency) -> QuerySet[Program]:
+    """The programs the agency runs or co-funds."""
+    return Program.objects.filter(pk__in=funded_program_ids(agency=agency))
 
 
 def agency_awards_q(*, agency: Agency) -> Q:
@@ -220,8 +230,8 @@ def awards_with_approval_state(*, awards, agency: Agency, user: User) -> list[Aw
 def queue_filter_choices(*, agency: Agency) -> dict:
     """The agency's clusters and programs for the queue's filters: 2 queries."""
     return {
-        "clusters": list(agency.clusters.order_by("name").values_list("pk", "name")),
-        "programs": list(Program.objects.filter(pk__in=funded_program_ids(agency=agency)).order_by("-starts_on", "name").values_list("pk", "name")),
+        "clusters": list(clusters_funded(agency=agency).order_by("name").values_list("pk", "name")),
+        "programs": list(programs_funded(agency=agency).order_by("-starts_on", "name").values_list("pk", "name")),
     }
 
 

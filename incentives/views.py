@@ -477,8 +477,8 @@ def _filters_shown(form) -> list[tuple[str, str]]:
 
 def _impact_report(request, agency):
     """The filter form and the report it asks for (an invalid form falls back to the default period)."""
-    clusters = list(agency.clusters.select_related("sector").order_by("name"))
-    programs = list(agency.programs.order_by("name"))
+    clusters = list(selectors.clusters_funded(agency=agency).select_related("sector").order_by("name"))
+    programs = list(selectors.programs_funded(agency=agency).order_by("name"))
     form = ImpactFilterForm(request.GET or None, clusters=clusters, programs=programs)
     filters = form.cleaned_data if form.is_valid() else {}
     return form, impact.build(impact.scope_for(agency=agency, clusters=clusters, **filters))

@@ -206,6 +206,29 @@ def test_each_agency_sees_its_share_of_the_program_on_the_impact_page(
     assert lead + partner == program_total and lead != partner  # 75 does not split evenly
     assert cofunded_row(client, rafael, agency, cofunded) == (program_total, lead)
     assert cofunded_row(client, paula, other_agency, cofunded) == (program_total, partner)
+    # The agency API gives each agency the same figures as its impact page.
+    from tests.agency_api.conftest import Api, make_token
+
+    for funder, person, mine in ((agency, rafael, lead), (other_agency, paula, partner)):
+        body = Api(client, make_token(funder, person)[1]).get("/indicators", {"section": "credits"}).json()
+        assert body["cofunded_programs"] == [{"program": cofunded.pk, "name": cofunded.name,
+                                              "credits_paid": program_total, "credits_paid_by_agency": mine}]
+
+
+def test_a_co_funder_filters_its_impact_by_the_program_it_co_funds_and_its_clusters(
+        client, cofunded, mateo, ana, coffee, other_agency, paula):
+    award = answer(1, mateo=mateo, asker=ana, coffee=coffee)
+    award_approve(award=award, acting_user=paula, agency=other_agency)
+    client.force_login(paula)
+    url = reverse("incentives:dashboard", args=[other_agency.slug])
+    page = client.get(url).content.decode()
+    assert f'<option value="{cofunded.pk}">{cofunded.name}</option>' in page
+    assert f'<option value="{coffee.pk}">{coffee.name}</option>' in page
+    narrowed = client.get(url, {"program": cofunded.pk, "cluster": coffee.pk})
+    assert narrowed.status_code == 200 and not narrowed.context["form"].errors
+    assert narrowed.context["report"].scope.cluster_ids == (coffee.pk,)
+    queue = client.get(reverse("incentives:awards", args=[other_agency.slug])).content.decode()
+    assert f'<option value="{coffee.pk}">{coffee.name}</option>' in queue
 
 
 def test_the_funder_report_has_the_agencys_share(client, cofunded, mateo, ana, coffee, agency, other_agency,
