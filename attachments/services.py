@@ -174,7 +174,9 @@ def attachments_release(*, owner_type: str, owner_id: int, after: timedelta | No
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, acting_user) -> Attachment:
     """A moderator of the owner (or its uploader, while they may read it) takes a file down: the bytes
-    are deleted after the commit, the row stays so the owner can say a file was removed."""
+    are deleted after the commit, the row stays so the owner can say a file was removed. Taken down where
+    it was shared first (the row with an uploader), it goes from the owners that show a copy of it too
+    (attachments_share: a library entry built from the answer); taken down from a copy, only that copy goes."""
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if attachment.is_removed:
         return attachment
@@ -185,9 +187,16 @@ def attachment_remove(*, attachment: Attachment, acting_user) -> Attachment:
     attachment.removed_at = timezone.now()
     attachment.removed_by = acting_user
     attachment.save(update_fields=["removed_at", "removed_by"])
-    # Taken down from this owner only: another owner showing the same file (attachments_share) keeps it.
-    transaction.on_commit(lambda: _delete_unused_files([attachment]))
-    signals.attachment_removed.send(sender=Attachment, attachment=attachment)
+    copies = []
+    if attachment.uploader_id is not None:
+        copies = list(Attachment.objects.select_for_update().filter(
+            file=attachment.file, uploader__isnull=True, removed_at__isnull=True).exclude(pk=attachment.pk))
+        for copy in copies:
+            copy.removed_at, copy.removed_by = attachment.removed_at, acting_user
+        Attachment.objects.bulk_update(copies, ["removed_at", "removed_by"])
+    transaction.on_commit(lambda: _delete_unused_files([attachment, *copies]))
+    for row in (attachment, *copies):
+        signals.attachment_removed.send(sender=Attachment, attachment=row)
     return attachment
 
 
@@ -196,8 +205,9 @@ def attachments_share(*, from_owner_type: str, from_owner_id: int, to_owner_type
     """Shows the files of one owner under another as well (a library entry built from an answer keeps
     the answer's files): new rows, with keys of their own, naming the same stored files. Nothing is
     copied in storage, so the new rows count in no quota (no uploader, no cluster) and name nobody;
-    the files taken down or being deleted are not shared. From then on each owner's rows live on their
-    own: taking a file down from one owner, or deleting that owner, leaves it to the other.
+    the files taken down or being deleted are not shared. Taking a file down from the first owner takes
+    it from the copies too (attachment_remove); taking it from a copy, or deleting either owner, leaves
+    it to the other.
 
     The rows shared are locked, so that a take-down running at the same time either comes first (its
     file is not shared) or sees the new rows when it decides whether the bytes may go."""

@@ -74,19 +74,37 @@ def test_proposing_the_same_answer_again_shares_nothing_more(entry, answer_with_
     assert Attachment.objects.filter(owner_type=ENTRY_FILES).count() == 2
 
 
-def test_a_file_taken_down_from_the_answer_stays_with_the_entry(client, entry, answer_with_files, lucia,
-                                                               django_capture_on_commit_callbacks):
+def test_a_file_taken_down_from_the_answer_goes_from_the_entry_too(client, entry, answer_with_files, mateo, lucia,
+                                                                   django_capture_on_commit_callbacks):
+    services.entry_publish(entry=entry, acting_user=lucia)
+    answer_photo = Attachment.objects.get(owner_type=ANSWER_FILES, name="lote.jpg")
+    photo, sheet = Attachment.objects.filter(owner_type=ENTRY_FILES, owner_id=entry.pk)
+    assert _download(client, photo).status_code == 200
+    # Its author takes the photo back from the answer: the public entry stops showing it, the bytes go.
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment_services.attachment_remove(attachment=answer_photo, acting_user=mateo)
+    photo.refresh_from_db()
+    assert photo.is_removed and photo.removed_by == mateo
+    assert not set(photo.storage_names()) & set(stored_files())
+    assert _download(client, photo).status_code == 404
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "“lote.jpg” was removed." in page and "precios.xlsx" in page
+    sheet.refresh_from_db()
+    assert not sheet.is_removed and _download(client, sheet).status_code == 200
+
+
+def test_a_file_taken_down_from_the_entry_stays_with_the_answer(client, entry, answer_with_files, lucia, ana,
+                                                                django_capture_on_commit_callbacks):
     services.entry_publish(entry=entry, acting_user=lucia)
     answer_photo = Attachment.objects.get(owner_type=ANSWER_FILES, name="lote.jpg")
     photo = Attachment.objects.get(owner_type=ENTRY_FILES, name="lote.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        attachment_services.attachment_remove(attachment=answer_photo, acting_user=lucia)
-    assert set(photo.storage_names()) <= set(stored_files())
-    assert _download(client, photo).status_code == 200
-    # Taken down from the entry too, nobody shows the bytes any more: they go, and the page says so.
-    with django_capture_on_commit_callbacks(execute=True):
         attachment_services.attachment_remove(attachment=photo, acting_user=lucia)
-    assert not set(photo.storage_names()) & set(stored_files())
+    answer_photo.refresh_from_db()
+    assert not answer_photo.is_removed
+    assert set(photo.storage_names()) <= set(stored_files())
+    client.force_login(ana)  # a member of the cluster reads the answer's file
+    assert _download(client, answer_photo).status_code == 200
     assert _download(client, photo).status_code == 404
     assert "“lote.jpg” was removed." in client.get(entry.get_absolute_url()).content.decode()
 
