@@ -23,9 +23,9 @@ from ninja.security import HttpBearer
 from agency_api import selectors as api_selectors
 from agency_api import services as api_services
 from agency_api.models import ApiToken, IdempotencyRecord
-from config.ratelimit import RateLimited, rate_limit
 from incentives import impact, selectors, services
 from incentives.models import Award, Redemption, Transfer
+from infra.ratelimit import RateLimited, rate_limit
 
 MAX_LIMIT = 200
 # Declared on every write so that the schema shows it; `endpoint` requires and checks it.

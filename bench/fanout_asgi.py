@@ -18,7 +18,7 @@ from django.urls import path
 
 from config.asgi import application as puente
 from config.routing import websocket_urlpatterns
-from config.websocket import ExactOriginValidator
+from infra.websocket import ExactOriginValidator
 
 BARE_GROUP = "bench-bare"
 

@@ -17,6 +17,6 @@ settings.ROOT_URLCONF = "bench.qa_urls"
 settings.STORAGES = {**settings.STORAGES,
                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
-from config.handlers import get_asgi_application  # noqa: E402
+from infra.handlers import get_asgi_application  # noqa: E402
 
 application = get_asgi_application()

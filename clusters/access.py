@@ -36,7 +36,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 from clusters.models import Cluster, ClusterMembership
-from config.cache import read_many
+from infra.cache import read_many
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
@@ -69,7 +69,7 @@ def is_superuser(user) -> bool:
 
 
 def role_entry(*, user, cluster_id: int) -> tuple:
-    """The role as an entry for config.cache.read_many (read with other kept values at once); pass what
+    """The role as an entry for infra.cache.read_many (read with other kept values at once); pass what
     it gives to role_of. For visitors and inactive people it reads nothing."""
     if not is_person(user):
         return _key(0, cluster_id), lambda: _NO_ROLE, 0

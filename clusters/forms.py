@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from clusters.models import LANGUAGE_CHOICES, Firm, FirmMember, Sector
-from config.params import ModelIdsField
+from infra.params import ModelIdsField
 
 _COUNTRIES_BY_LANGUAGE: dict[str, list[tuple[str, str]]] = {}
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from clusters.models import Agency, FirmMember, User
-from config.cache import read_many
+from infra.cache import read_many
 
 NAV_PERSON_TTL = 60
 
@@ -39,7 +39,7 @@ def nav_person_uncached(*, user: User) -> dict:
 
 
 def nav_person_entry(*, user: User) -> tuple:
-    """The bits as an entry for config.cache.read_many (read with other kept values at once); pass
+    """The bits as an entry for infra.cache.read_many (read with other kept values at once); pass
     what it gives to with_superuser."""
     return _key(user.pk), lambda: nav_person_uncached(user=user), NAV_PERSON_TTL
 

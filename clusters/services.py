@@ -16,7 +16,7 @@ from django_countries import countries
 from clusters import access
 from clusters.models import Cluster, ClusterMembership, Firm, FirmChange, FirmMember, Sector, User, fold_name
 from clusters.signals import cluster_created, membership_ended, person_deactivated
-from config.ratelimit import rate_limit
+from infra.ratelimit import rate_limit
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role

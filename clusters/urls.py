@@ -1,7 +1,7 @@
 from django.urls import path
 
 from clusters import views
-from config import params  # noqa: F401  (registers the <id:> converter used below)
+from infra import params  # noqa: F401  (registers the <id:> converter used below)
 
 app_name = "clusters"
 

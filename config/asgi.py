@@ -1,11 +1,11 @@
 """ASGI entry point: Django for HTTP, Channels for websockets under /ws/; around them the start-up check
-and /healthz and /readyz (config/health.py)."""
+and /healthz and /readyz (infra/health.py)."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from config.handlers import get_asgi_application
+from infra.handlers import get_asgi_application
 
 # Django must be set up before the routing modules import models.
 django_asgi_app = get_asgi_application()
@@ -14,10 +14,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.daphne import allow_rfc_close_codes  # noqa: E402
-from config.health import HealthAndLifespan  # noqa: E402
-from config.logs import WebsocketLog  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
-from config.websocket import ExactOriginValidator, refuse_everything_else  # noqa: E402
+from infra.health import HealthAndLifespan  # noqa: E402
+from infra.logs import WebsocketLog  # noqa: E402
+from infra.websocket import ExactOriginValidator, refuse_everything_else  # noqa: E402
 
 allow_rfc_close_codes()
 

@@ -18,7 +18,7 @@ from config.env import (
     env_weights,
     redis_url,
 )
-from config.logs import logging_settings
+from infra.logs import logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,10 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.logs.RequestLogMiddleware",
+    "infra.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",
-    "config.middleware.UnstorableInputMiddleware",
+    "infra.middleware.ContentSecurityPolicyMiddleware",
+    "infra.middleware.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "clusters.middleware.PersonLanguageMiddleware",
     "clusters.middleware.PersonTimeZoneMiddleware",
     "clusters.middleware.OnboardingMiddleware",
-    "config.ratelimit.RateLimitedMiddleware",
-    "config.middleware.ConflictMiddleware",
+    "infra.ratelimit.RateLimitedMiddleware",
+    "infra.middleware.ConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,7 +121,7 @@ DATABASES = {
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Page requests a server process works on at once; the rest wait their turn, holding nothing
-# (config/handlers.py). Below the pool size, so that the websockets' own database work always finds a
+# (infra/handlers.py). Below the pool size, so that the websockets' own database work always finds a
 # connection.
 PAGE_CONCURRENCY = env_int("PAGE_CONCURRENCY", 4, minimum=1)
 _pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
@@ -143,7 +143,7 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "puente:") + (
     f"{os.environ['PYTEST_XDIST_WORKER']}:" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 )
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL,
+    CACHES = {"default": {"BACKEND": "infra.cache.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": REDIS_KEY_PREFIX.rstrip(":")}}
     CHANNEL_LAYERS = {
         "default": {
@@ -282,7 +282,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
-# Served on every HTML response by config.middleware: no inline script, no third-party origin.
+# Served on every HTML response by infra.middleware: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -290,7 +290,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 # --- Logging ----------------------------------------------------------------------------------
-# One line per request and per websocket (config/logs.py): JSON in production, text on a laptop.
+# One line per request and per websocket (infra/logs.py): JSON in production, text on a laptop.
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
@@ -304,7 +304,7 @@ PUENTE_MAX_OPEN_MENTORSHIP_REQUESTS = env_int("PUENTE_MAX_OPEN_MENTORSHIP_REQUES
 PUENTE_MENTORSHIP_REQUEST_DAYS = env_int("PUENTE_MENTORSHIP_REQUEST_DAYS", 14, minimum=1)
 PUENTE_MATCH_WEIGHTS = env_weights("PUENTE_MATCH_WEIGHTS")
 
-# Rate limits per person (config/ratelimit.py, docs/SECURITY.md): at most COUNT per SECONDS, written
+# Rate limits per person (infra/ratelimit.py, docs/SECURITY.md): at most COUNT per SECONDS, written
 # COUNT/SECONDS. Services count an action just before they write it.
 # Seconds after posting during which a message's author may edit or delete it.
 PUENTE_MESSAGE_EDIT_WINDOW = env_int("PUENTE_MESSAGE_EDIT_WINDOW", 15 * 60, minimum=0)

@@ -3,8 +3,8 @@ from django.views.decorators.http import require_safe
 
 from clusters import views as cluster_views
 from clusters.nav import with_superuser
-from config.cache import read_many
 from home.selectors import home_for
+from infra.cache import read_many
 from messaging import header
 
 

@@ -33,12 +33,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from clusters.models import Agency, Cluster, Firm, FirmMember, User
-from config.words import stored
 from incentives import reasons
 from incentives.ledger import accounts_lock, program_accounts, transfer_post, transfer_reverse, wallet_for
 from incentives.models import AuditEntry, Award, AwardApproval, AwardShare, Program, ProgramFunder
 from incentives.signals import announce_award_change
 from incentives.split import split_credits
+from infra.words import stored
 
 Status = Award.Status
 
@@ -431,7 +431,7 @@ def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User |
     """The source no longer deserves credits (answer un-accepted, vote withdrawn, session disputed).
 
     `reason` is the caller's own sentence, an English msgid marked with gettext_noop: the audit log keeps
-    it as a sentence (config.words) and shows it in the reader's language."""
+    it as a sentence (infra.words) and shows it in the reader's language."""
     award = (
         Award.objects.select_for_update(no_key=True, of=("self",))
         .filter(kind=kind, source_ref=source_ref, status__in=Award.LIVE)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from clusters.models import Agency, Cluster
-from config.params import ModelIdsField
 from incentives.ledger import MAX_CREDITS
 from incentives.models import Account, Award, CatalogItem, Program, Transfer
+from infra.params import ModelIdsField
 
 # Credits per accepted answer, per mentoring hour or per helpful vote: far beyond any program, and an
 # eight-hour session's award (rate × 8) still fits the award's 32-bit column.

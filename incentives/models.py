@@ -13,8 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Agency, Cluster, Firm
-from config.words import words
 from incentives import reasons
+from infra.words import words
 
 
 class Account(models.Model):
@@ -107,7 +107,7 @@ class Transfer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     memo = models.CharField(_("memo"), max_length=300, blank=True)
-    # The memo's sentence as its msgid and parameters (config.words): pages show `memo_text`, in the
+    # The memo's sentence as its msgid and parameters (infra.words): pages show `memo_text`, in the
     # reader's language; `memo` keeps the words of the moment (exports, the API, older transfers).
     memo_params = models.JSONField(default=dict, blank=True)
     reverses = models.OneToOneField(
@@ -617,7 +617,7 @@ class AuditEntry(models.Model):
 
     @property
     def reason_text(self) -> str:
-        """Why: a reason the code wrote (kept as a sentence under data["reason_params"], config.words) in
+        """Why: a reason the code wrote (kept as a sentence under data["reason_params"], infra.words) in
         the reader's language; a reason staff typed, as typed."""
         return words(self.data.get("reason_params") if isinstance(self.data, dict) else None, self.reason)
 

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from config.words import is_sentence, stored, words
+from infra.words import is_sentence, stored, words
 
 
 def _fill(template: str, params: dict) -> str:
@@ -69,7 +69,7 @@ AWARD_DESCRIPTIONS = {
 
 
 def award_sentence(kind: str, params: dict | None) -> dict:
-    """An award's description kept as a sentence (config.words), for its transfer's memo."""
+    """An award's description kept as a sentence (infra.words), for its transfer's memo."""
     if not params or kind not in AWARD_DESCRIPTIONS:
         return {}
     return stored(AWARD_DESCRIPTIONS[kind], **params)

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from clusters.models import Agency, Cluster, User
-from config.ratelimit import rate_limit
-from config.words import stored
 from incentives.awards import award_approve, award_reject, award_reverse, is_agency_staff  # noqa: F401
 from incentives.ledger import accounts_lock, agency_account, program_accounts, transfer_post, wallet_for
 from incentives.models import Account, AuditEntry, Award, CatalogItem, Program, ProgramFunder, Redemption, Transfer
 from incentives.signals import announce_agency_event
+from infra.ratelimit import rate_limit
+from infra.words import stored
 
 
 def _require_staff(*, user: User, agency: Agency) -> None:

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from config import params  # noqa: F401  (registers the <id:> converter used below)
 from incentives import views
+from infra import params  # noqa: F401  (registers the <id:> converter used below)
 
 app_name = "incentives"
 urlpatterns = [

@@ -18,7 +18,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clusters.models import Firm
-from config.ratelimit import RateLimited
 from incentives import impact, referrals, selectors, services
 from incentives.forms import (
     AwardQueueFilterForm,
@@ -35,6 +34,7 @@ from incentives.forms import (
     ReferralForm,
 )
 from incentives.models import Award, CatalogItem, Program, ProgramFunder, Redemption
+from infra.ratelimit import RateLimited
 
 
 def _error_text(exc) -> str:
@@ -84,7 +84,7 @@ def redeem(request, item_id):
         try:
             services.redemption_request(item=item, person=request.user, idempotency_key=form.cleaned_data["key"])
         except RateLimited:
-            raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
+            raise  # a 429 page (infra.ratelimit.RateLimitedMiddleware)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
             return redirect(request.path)

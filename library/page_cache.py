@@ -16,7 +16,7 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
-from config.cache import KEPT_BY_READ, read_many
+from infra.cache import KEPT_BY_READ, read_many
 
 PREFIX = "library"  # tests give each test its own
 PAGE_TTL = 300
@@ -34,7 +34,7 @@ def _start() -> int:
 
 
 def version_entry() -> tuple:
-    """The library's version as an entry for config.cache.read_many (read with a page's other values)."""
+    """The library's version as an entry for infra.cache.read_many (read with a page's other values)."""
     return _version_key(), _start, KEPT_BY_READ
 
 

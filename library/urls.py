@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config import params  # noqa: F401  (registers the <id:> converter used below)
+from infra import params  # noqa: F401  (registers the <id:> converter used below)
 from library import views
 
 app_name = "library"

@@ -14,7 +14,7 @@ from django_countries import countries
 
 from clusters import access
 from clusters.topics import Topic
-from config.cache import read_many
+from infra.cache import read_many
 from library import page_cache, selectors, services
 from library import search as forgiving
 from library.forms import EntryForm, SearchForm

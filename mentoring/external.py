@@ -5,7 +5,7 @@ together with the mentoring change or not at all.
 """
 
 from clusters.models import Cluster, User
-from config.words import stored
+from infra.words import stored
 
 
 def room_for_mentorship(*, mentor: User, mentee: User):
@@ -23,7 +23,7 @@ def room_close(*, room) -> None:
 def notify(*, recipient: User, kind: str, template: str, params: dict, url: str, actor: User | None = None,
            email_if_offline: bool = False) -> None:
     """Notifies a person; `template` (a msgid marked with gettext_noop) and `params` are kept and put into
-    words in the reader's language whenever the notification is shown (config.words)."""
+    words in the reader's language whenever the notification is shown (infra.words)."""
     from messaging.services import notification_create
 
     notification_create(

@@ -10,7 +10,7 @@ from django_countries import countries
 from clusters.forms import country_choices
 from clusters.models import LANGUAGE_CHOICES, Sector
 from clusters.topics import Topic
-from config.params import ModelIdsField
+from infra.params import ModelIdsField
 from mentoring.models import Mentorship, Session
 from mentoring.plans import template_choices
 

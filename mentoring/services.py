@@ -25,7 +25,7 @@ from clusters import access
 from clusters.models import LANGUAGE_CHOICES, Cluster, ClusterMembership, Sector, User
 from clusters.services import country_codes
 from clusters.topics import Topic
-from config.ratelimit import rate_limit
+from infra.ratelimit import rate_limit
 from mentoring import external, gaps
 from mentoring.followups import followups_schedule
 from mentoring.models import (

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_countries import countries
 
-from config.ratelimit import RateLimited
+from infra.ratelimit import RateLimited
 from mentoring import followups, forms, selectors, services
 from mentoring.models import Mentorship, Session
 
@@ -31,7 +31,7 @@ def _run(request, action, success: str) -> bool:
     try:
         action()
     except RateLimited:
-        raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
+        raise  # a 429 page (infra.ratelimit.RateLimitedMiddleware)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
         return False

@@ -22,8 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
 
-from config.ratelimit import RateLimited, refusal_text
-from config.retry import is_busy
+from infra.ratelimit import RateLimited, refusal_text
+from infra.retry import is_busy
 from messaging import events, presence, selectors, services
 from messaging.hub import get_hub
 from messaging.sockets import (
@@ -215,7 +215,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         except Exception as exc:
             # The database or the channel layer failed under us. Nothing was acknowledged: the client
             # keeps the frame in its outbox, reconnects, resyncs and sends it again. Contention (a
-            # transaction that lost a race, config/retry.py) is no error, only a reason to come back.
+            # transaction that lost a race, infra/retry.py) is no error, only a reason to come back.
             if is_busy(exc):
                 log.warning("room frame %r: busy (%s)", kind, exc)
             else:

@@ -8,7 +8,7 @@ from exactly those values (the partial sees nothing else) and kept in this proce
 them. The two parts that differ per request, the CSRF token of its forms and the page's own address
 (the language form's `next`), are markers in the kept HTML, replaced at each request. A change to any
 value makes another key, so there is nothing to invalidate and nothing can be stale; the old entry
-just stops being asked for (config.kept). The store is bounded (emptied when full).
+just stops being asked for (infra.kept). The store is bounded (emptied when full).
 """
 
 from django.conf import settings
@@ -19,8 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from clusters.nav import nav_person_entry, with_superuser
-from config import kept
-from config.cache import read_many
+from infra import kept
+from infra.cache import read_many
 from messaging.selectors import nav_counts_entry
 
 TEMPLATE = "_site_header.html"
@@ -29,7 +29,7 @@ _headers = kept.Store(limit=20_000_000)  # a header is about 4 kB
 
 
 def entries(user) -> list:
-    """The header's kept values (badge counts; agency and firm links) as config.cache.read_many entries,
+    """The header's kept values (badge counts; agency and firm links) as infra.cache.read_many entries,
     so that a view can read them in the same round trip as its own and hand them over with keep()."""
     if user is None or not user.is_authenticated:
         return []

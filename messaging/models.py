@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
-from config.words import words
+from infra.words import words
 
 # Names and texts the site writes itself are kept as a kind and its parameters and put into words when
 # shown, in the reader's language: the person who caused them may read another one.
@@ -233,7 +233,7 @@ class Notification(models.Model):
             params["room"] = room_display_name(
                 kind=params.pop("room_kind"), name=params.get("room", ""), params=params.pop("room_params", {})
             )
-        if params.get("msg"):  # config.words: a sentence kept as its msgid and parameters
+        if params.get("msg"):  # infra.words: a sentence kept as its msgid and parameters
             return words(params, self.text)
         return _words(NOTIFICATION_TEXTS.get(self.kind), params, self.text)
 

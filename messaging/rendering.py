@@ -8,7 +8,7 @@ with the same rights over it, in one language and time zone: so it is rendered o
 key made of all that it shows and all that decides its links (an edit, a deletion, a new author name
 or a reader's other rights make another key, so a kept row is never stale: there is nothing to
 invalidate). The CSRF token of its forms is a marker, replaced by this request's token
-(config.kept, which the site header and the Q&A pages use too).
+(infra.kept, which the site header and the Q&A pages use too).
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 
 from clusters.times import moment, moment_in, valid_time_zone, when_text
-from config import kept
+from infra import kept
 from messaging.models import Message
 
 MESSAGE_TEMPLATE = "messaging/_message.html"

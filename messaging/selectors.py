@@ -17,7 +17,7 @@ from attachments.models import Attachment
 from attachments.selectors import attachments_for
 from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
-from config.cache import read_many
+from infra.cache import read_many
 from messaging.models import (
     Message,
     MessageEdit,
@@ -320,7 +320,7 @@ def _nav_counts_key(user_id: int) -> str:
 
 
 def nav_counts_entry(*, user: User) -> tuple:
-    """The counts as an entry for config.cache.read_many (read with other kept values at once)."""
+    """The counts as an entry for infra.cache.read_many (read with other kept values at once)."""
     return _nav_counts_key(user.pk), lambda: nav_counts(user=user), NAV_COUNTS_TTL
 
 

@@ -23,9 +23,9 @@ from attachments import services as attachment_services
 from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown, sanitize_html
-from config.ratelimit import email_allowed_now, rate_limit
-from config.retry import retry_on_conflict
-from config.words import stored
+from infra.ratelimit import email_allowed_now, rate_limit
+from infra.retry import retry_on_conflict
+from infra.words import stored
 from messaging import events, presence, selectors
 from messaging.models import (
     Message,
@@ -350,7 +350,7 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
 
 def message_rate_check(*, user: User) -> None:
     """At most settings.PUENTE_RATE_LIMITS["message"] messages (and edits) per person, counted in the
-    cache so it holds across processes with Redis (config.ratelimit)."""
+    cache so it holds across processes with Redis (infra.ratelimit)."""
     rate_limit(action="message", user=user)
 
 
@@ -656,7 +656,7 @@ def notification_create(
     """Notifies a person: the badge updates live through their `user-<id>` group; when they have no
     socket open anywhere and `email_if_offline` is set, an email goes out after the commit.
 
-    `params` keep what the text says (config.words.stored, or the kind's own parameters): pages put it
+    `params` keep what the text says (infra.words.stored, or the kind's own parameters): pages put it
     into words in their reader's language. `text` is then derived, in the recipient's language, for the
     mail and the live frame (and is what older rows show)."""
     if params and not text:
@@ -694,7 +694,7 @@ def _absolute(url: str) -> str:
 
 
 def notification_digests_send() -> int:
-    """Sends each person whose notification emails were held (config.ratelimit.email_allowed_now) one
+    """Sends each person whose notification emails were held (infra.ratelimit.email_allowed_now) one
     email that gathers those still unread; returns how many were sent. Each person is one transaction:
     running it twice sends nothing new. The operator runs it every few minutes
     (`send_notification_digests`)."""

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clusters import access
 from clusters import selectors as cluster_selectors
 from clusters.models import User
-from config.params import id_param
-from config.ratelimit import RateLimited, marked_rate_limited
+from infra.params import id_param
+from infra.ratelimit import RateLimited, marked_rate_limited
 from messaging import presence, rendering, selectors, services
 from messaging.forms import EditForm, MessageForm, ReportForm, SuspendForm, TopicRoomForm
 from messaging.models import Message, Reaction, Room
@@ -288,7 +288,7 @@ def message_report(request, message_id):
         try:
             services.message_report(message=message, reporter=request.user, reason=form.cleaned_data["reason"])
         except RateLimited:
-            raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
+            raise  # a 429 page (infra.ratelimit.RateLimitedMiddleware)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop as N_
 from django.utils.translation import override
 
 from clusters import access
-from config.words import stored
+from infra.words import stored
 from messaging import services as messaging_services
 from questions.models import DigestState, Question
 from questions.selectors import _topic_q

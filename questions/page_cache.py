@@ -31,7 +31,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from clusters.models import Cluster, User
-from config.cache import KEPT_BY_READ, read_many
+from infra.cache import KEPT_BY_READ, read_many
 from questions.models import Answer, Follow, Question, Vote
 
 LIST_TTL = 300
@@ -49,7 +49,7 @@ def _start(key: str) -> int:
 
 
 def cluster_version_entry(cluster_id: int) -> tuple:
-    """The cluster's version as an entry for config.cache.read_many."""
+    """The cluster's version as an entry for infra.cache.read_many."""
     key = _cluster_key(cluster_id)
     return key, lambda: _start(key), KEPT_BY_READ
 
@@ -142,7 +142,7 @@ def _read_cluster(slug: str) -> Cluster | None:
 def list_cluster_and_values(slug: str, entries) -> tuple[Cluster, list]:
     """The active cluster with this slug (only what a list page shows of it: its other fields load on
     first use) and, in the same round trip to the cache, the values of entries(cluster_id) for
-    config.cache.read_many, whose second must be the cluster's version; Http404 if there is none.
+    infra.cache.read_many, whose second must be the cluster's version; Http404 if there is none.
 
     The cluster is kept in this process under its version, which every save of it moves: it is read
     from the database (after the version, so never older than it) once per version. A slug that now

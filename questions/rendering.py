@@ -9,7 +9,7 @@ which moves with the clock. So a row is rendered once (questions/_question_row.h
 place of the elapsed time), kept under a key made of everything the row shows, and the elapsed time
 is put in at each request. A new vote, answer, status, title, topic or author name makes a different
 key, so a row can never be shown stale: there is nothing to invalidate, and the old entry just stops
-being asked for. The stores are per process and bounded (emptied when full): config.kept, which the
+being asked for. The stores are per process and bounded (emptied when full): infra.kept, which the
 site header and the room pages use too.
 """
 
@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince as _timesince
 from django.utils.translation import get_language
 
-from config import kept
+from infra import kept
 
 ROW_TEMPLATE = "questions/_question_row.html"
 CONTENT_TEMPLATE = "questions/_detail_content.html"

@@ -31,7 +31,7 @@ from django.utils.translation import get_language
 
 from clusters import access
 from clusters.models import Cluster
-from config.cache import KEPT_BY_READ, read_many
+from infra.cache import KEPT_BY_READ, read_many
 from questions import page_cache, selectors
 from questions.models import Answer, Question
 from questions.rendering import join_rows, row_pieces
@@ -47,7 +47,7 @@ def _start() -> int:
 
 
 def version_entry() -> tuple:
-    """The search version as an entry for config.cache.read_many."""
+    """The search version as an entry for infra.cache.read_many."""
     return VERSION_KEY, _start, KEPT_BY_READ
 
 
@@ -87,7 +87,7 @@ def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions:
 def search_rows(*, user, text: str, cluster, offset: int, limit: int, also=()) -> tuple:
     """One page of search results as questions.search_questions ranks them: the rows' HTML, whether a
     next page exists, the questions themselves when they were read now (None when kept), and the values
-    of the `also` entries (config.cache.read_many), read in the same round trip to the cache."""
+    of the `also` entries (infra.cache.read_many), read in the same round trip to the cache."""
     text = " ".join((text or "").split())[:200]
     if not text:
         return join_rows([]), False, [], read_many(list(also))

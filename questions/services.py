@@ -20,9 +20,9 @@ from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
 from clusters.text import render_markdown
 from clusters.topics import Topic
-from config.ratelimit import rate_limit
-from config.retry import retry_on_conflict
-from config.words import stored
+from infra.ratelimit import rate_limit
+from infra.retry import retry_on_conflict
+from infra.words import stored
 from mentoring.services import mentor_accepted_answers_adjust
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
@@ -182,7 +182,7 @@ def _followers_who_may_read(question: Question, *, exclude: set[int]) -> list[Us
 
 def _notify(*, recipient: User, kind: str, template: str, params: dict, url: str, actor: User,
             email: bool = False) -> None:
-    # Kept as the msgid and its parameters: shown in the reader's language (config.words).
+    # Kept as the msgid and its parameters: shown in the reader's language (infra.words).
     messaging_services.notification_create(
         recipient=recipient, kind=kind, params=stored(template, **params), url=url, actor=actor,
         email_if_offline=email,

@@ -17,9 +17,9 @@ from django_countries import countries
 
 from clusters import access
 from clusters.topics import Topic
-from config.cache import read_many
-from config.params import page_param
-from config.ratelimit import RateLimited, marked_rate_limited
+from infra.cache import read_many
+from infra.params import page_param
+from infra.ratelimit import RateLimited, marked_rate_limited
 from messaging import header
 from messaging import selectors as messaging_selectors
 from questions import page_cache, search_cache, selectors, services
@@ -461,7 +461,7 @@ def _run(request, action, url: str, success: str):
     try:
         action()
     except RateLimited:
-        raise  # a 429 page (config.ratelimit.RateLimitedMiddleware)
+        raise  # a 429 page (infra.ratelimit.RateLimitedMiddleware)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:

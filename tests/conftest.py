@@ -91,19 +91,19 @@ def _navigation_counts_uncached(monkeypatch):
     monkeypatch.setattr(page_cache, "LIST_TTL", 0)
     page_cache.forget_process_memory()  # ids start again in every test's database
     monkeypatch.setattr(access, "ROLE_TTL", 0)
-    # Rendered HTML kept in memory (config.kept: the site header, room rows, Q&A rows and pages).
-    from config import kept
+    # Rendered HTML kept in memory (infra.kept: the site header, room rows, Q&A rows and pages).
+    from infra import kept
 
     kept.forget_all()
 
 
 @pytest.fixture(autouse=True)
 def _rate_limits_counted_afresh(monkeypatch):
-    # Rate limits count in the cache (config.ratelimit), which outlives a test (and Redis a run), while
+    # Rate limits count in the cache (infra.ratelimit), which outlives a test (and Redis a run), while
     # person ids repeat from test to test: each test counts under keys of its own.
     import uuid
 
-    from config import ratelimit
+    from infra import ratelimit
 
     monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"puente:rate:{uuid.uuid4().hex[:12]}")
 

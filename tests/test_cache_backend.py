@@ -1,4 +1,4 @@
-"""The Redis cache backend (config.cache): every request's cache shares the process's connections.
+"""The Redis cache backend (infra.cache): every request's cache shares the process's connections.
 
 Django makes a cache backend per request context (under ASGI every request is one); with Django's own
 Redis backend each of them opened a new connection to Redis."""
@@ -8,7 +8,7 @@ import contextvars
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from config.cache import RedisCache
+from infra.cache import RedisCache
 
 
 def redis_connections() -> int:
@@ -31,7 +31,7 @@ def test_the_backends_of_many_requests_share_one_client_and_its_connections(redi
     assert len({id(backend) for backend in backends}) > 1  # Django's own: a backend per context
     assert len({id(backend._cache) for backend in backends}) == 1
     assert redis_connections() == before
-    assert settings.CACHES["default"]["BACKEND"] == "config.cache.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "infra.cache.RedisCache"
 
 
 def test_the_cache_still_reads_writes_and_counts(redis_only):
@@ -43,7 +43,7 @@ def test_the_cache_still_reads_writes_and_counts(redis_only):
 
 
 def test_read_many_reads_misses_once_keeps_them_and_honours_each_timeout():
-    from config.cache import KEPT_BY_READ, read_many
+    from infra.cache import KEPT_BY_READ, read_many
 
     cache.clear()
     reads = []
@@ -89,7 +89,7 @@ def test_count_and_read_adds_the_amount_it_is_given(redis_only):
 
 
 def test_rate_limits_count_on_redis_with_one_round_trip(redis_only, ana, settings, monkeypatch):
-    from config.ratelimit import RateLimited, rate_limit
+    from infra.ratelimit import RateLimited, rate_limit
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mention": (4, 60)}
     trips = []

@@ -1,4 +1,4 @@
-"""The project's ASGI handler (config/handlers.py): a request's middleware and view run in one trip to
+"""The project's ASGI handler (infra/handlers.py): a request's middleware and view run in one trip to
 its thread, and a process works on at most PAGE_CONCURRENCY requests at once, the others waiting their
 turn in arrival order."""
 
@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import ThreadSensitiveContext
 from django.test import override_settings
 
-from config.handlers import OneTripASGIHandler
+from infra.handlers import OneTripASGIHandler
 
 
 async def served(handler, request):

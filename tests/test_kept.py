@@ -1,8 +1,8 @@
-"""config.kept: the bounded store behind the kept header, room rows and Q&A pages."""
+"""infra.kept: the bounded store behind the kept header, room rows and Q&A pages."""
 
 from django.test import RequestFactory
 
-from config import kept
+from infra import kept
 
 
 def test_a_store_keeps_within_its_limit_and_empties_when_full():

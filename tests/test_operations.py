@@ -1,5 +1,5 @@
 """What an operator meets: start-up that names the service it cannot reach, /healthz and /readyz, and
-one log line per request and per websocket (config/health.py, config/logs.py)."""
+one log line per request and per websocket (infra/health.py, infra/logs.py)."""
 
 import json
 import logging
@@ -13,8 +13,8 @@ from asgiref.testing import ApplicationCommunicator
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from config import health
-from config.logs import JsonFormatter, WebsocketLog
+from infra import health
+from infra.logs import JsonFormatter, WebsocketLog
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -159,7 +159,7 @@ def test_json_lines_carry_the_request_fields_and_the_traceback_in_one_line():
 
 
 def test_production_logs_are_json_and_development_logs_are_text():
-    from config.logs import logging_settings
+    from infra.logs import logging_settings
 
     assert logging_settings(log_format="json", level="INFO")["formatters"]["puente"] == {"()": JsonFormatter}
     assert "format" in logging_settings(log_format="text", level="INFO")["formatters"]["puente"]

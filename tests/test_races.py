@@ -3,7 +3,7 @@
 threads at once, as the personas who may do them, a few rounds each, on PostgreSQL.
 
 Each race must be answered, not crashed: no 500, no error in the log (a 503 with Retry-After is an
-answer, config/retry.py), and what is left in the database is what some sequential order of the same
+answer, infra/retry.py), and what is left in the database is what some sequential order of the same
 requests leaves (counts, memberships, the ledger's invariants).
 
 Real threads, each with its own database connection, released together by a barrier; transactional

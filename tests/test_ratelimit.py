@@ -1,12 +1,12 @@
-"""The one rate-limit helper (config.ratelimit): limits come from settings, which read them from the
+"""The one rate-limit helper (infra.ratelimit): limits come from settings, which read them from the
 environment; refusals say how long to wait; the email allowance lets the first few through."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from config import ratelimit
 from config.env import env_rate
-from config.ratelimit import RateLimited, email_allowed_now, rate_limit, rate_limits_lifted
+from infra import ratelimit
+from infra.ratelimit import RateLimited, email_allowed_now, rate_limit, rate_limits_lifted
 
 ACTIONS = {"message", "answer", "question", "vote", "mentorship_request", "mentorship_withdraw", "mention", "report",
            "redemption", "join_request", "api"}

@@ -1,5 +1,5 @@
 """A transaction refused for a deadlock or a serialisation failure is run again a few times, then
-answered 503 with Retry-After (config/retry.py, config/middleware.py): never a 500, never an error log."""
+answered 503 with Retry-After (infra/retry.py, infra/middleware.py): never a 500, never an error log."""
 
 import logging
 import threading
@@ -9,8 +9,8 @@ from django.db import OperationalError, transaction
 from django.test import RequestFactory
 
 from clusters.models import User
-from config import retry
-from config.middleware import ConflictMiddleware
+from infra import retry
+from infra.middleware import ConflictMiddleware
 
 
 class _PsycopgError(Exception):

@@ -1,4 +1,4 @@
-"""A transfer keeps its memo's sentence as a msgid and parameters (config.words), shown in the reader's
+"""A transfer keeps its memo's sentence as a msgid and parameters (infra.words), shown in the reader's
 language. Older memos are read back: each known sentence is tried in English, Spanish and Portuguese as a
 pattern with its parameters as groups; an award's payment takes its award's description parameters.
 A memo that fits none (a staff member's own words) stays as written."""

@@ -1,5 +1,5 @@
 """Notifications and mentorship rooms written before they kept their parameters: their text is read back
-into a msgid and its parameters (config.words), so that they too are shown in the reader's language.
+into a msgid and its parameters (infra.words), so that they too are shown in the reader's language.
 
 The stored text was written in English, Spanish or Portuguese; each known sentence is tried in each of
 the three, as a pattern with its parameters as groups. A text that fits none stays as it is (shown as

@@ -79,7 +79,7 @@ def test_start_up_stops_with_a_clear_message_on_a_bad_value():
 
 
 def test_start_up_refuses_more_concurrent_pages_than_the_pool_leaves_room_for():
-    """The sockets need database connections of their own beside the pages (config/handlers.py)."""
+    """The sockets need database connections of their own beside the pages (infra/handlers.py)."""
     url = "postgres://puente@127.0.0.1:5432/puente"
     result = _manage("check", DATABASE_URL=url, DB_POOL_MAX="4", PAGE_CONCURRENCY="4")
     assert result.returncode != 0

@@ -93,7 +93,7 @@ def _in_the_site(live_site, code: str) -> int:
     """Runs `code` with the messaging services in the live site's database; returns the number it prints last."""
     prelude = (
         "from clusters.models import User\n"
-        "from config.ratelimit import rate_limits_lifted\n"
+        "from infra.ratelimit import rate_limits_lifted\n"
         "from messaging import services\n"
         "lifted = rate_limits_lifted()  # the script posts faster than a person may\n"
         "lifted.__enter__()\n"

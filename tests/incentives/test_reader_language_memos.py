@@ -3,9 +3,9 @@ redemption requested in Spanish reads in Portuguese on a Portuguese page."""
 
 from django.utils import translation
 
-from config.words import stored
 from incentives.ledger import agency_account, program_accounts, transfer_post, wallet_for
 from incentives.models import Account
+from infra.words import stored
 
 
 def test_a_memo_kept_as_a_sentence_reads_in_the_readers_language(ana, agency, program):

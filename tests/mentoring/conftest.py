@@ -46,7 +46,7 @@ def outside(request, monkeypatch):
         recorder.archived.append(room)
 
     def notify(*, recipient, kind, template, params, url, actor=None, email_if_offline=False):
-        from config.words import stored, words
+        from infra.words import stored, words
 
         recorder.notifications.append(
             {"recipient": recipient, "kind": kind, "text": words(stored(template, **params)), "url": url,

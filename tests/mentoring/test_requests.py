@@ -257,7 +257,7 @@ def test_accepted_answers_are_counted_for_mentors_only(mateo, mateo_profile, ana
 def test_15_request_and_withdraw_cycles_stop_at_the_limit_and_the_mentor_gets_a_few_emails(
     real_outside, ana, mateo, mateo_profile, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
     from messaging.models import Notification
 
     limit, _seconds = settings.PUENTE_RATE_LIMITS["mentorship_request"]
@@ -277,7 +277,7 @@ def test_15_request_and_withdraw_cycles_stop_at_the_limit_and_the_mentor_gets_a_
 
 
 def test_withdrawals_are_limited_on_their_own(ana, mateo, mateo_profile, settings):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mentorship_withdraw": (1, 3600)}
     first = services.request_create(aspirant=ana, mentor=mateo, goal=GOAL)

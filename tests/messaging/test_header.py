@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from clusters.nav import nav_person
-from config import kept
+from infra import kept
 from messaging import header
 from messaging.models import Notification
 from messaging.selectors import nav_counts

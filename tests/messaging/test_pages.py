@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from clusters.models import ClusterMembership
-from config import kept
+from infra import kept
 from messaging import services
 from messaging.models import Message, MessageReport, Notification, ReadPosition, Room, RoomSuspension
 from tests.conftest import activate, make_person

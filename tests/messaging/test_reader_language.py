@@ -76,7 +76,7 @@ def test_a_notification_kept_as_a_sentence_reads_in_whatever_language_its_reader
 
     from django.utils.translation import gettext_noop
 
-    from config.words import stored
+    from infra.words import stored
 
     ana.language = "en"
     note = services.notification_create(

@@ -142,7 +142,7 @@ def test_the_rate_limit_window_slides_across_the_boundary_and_forgets_after_it(a
     cache.clear()
     start = 1_800_000_000.0  # a multiple of the 10 s window
     clock = [start + 9.9]
-    from config import ratelimit
+    from infra import ratelimit
 
     monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
     for _ in range(20):
@@ -401,7 +401,7 @@ def test_an_award_change_notifies_the_person_it_is_for(ana):
 def test_a_flood_of_mentions_stops_at_the_limit_and_the_person_mentioned_gets_a_few_emails(
     general, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "message": (1000, 10)}  # mentions alone here
     limit, _seconds = settings.PUENTE_RATE_LIMITS["mention"]
@@ -422,7 +422,7 @@ def test_a_flood_of_mentions_stops_at_the_limit_and_the_person_mentioned_gets_a_
 
 
 def test_every_person_mentioned_counts_and_a_retried_message_costs_nothing(general, ana, mateo, lucia, settings):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "mention": (3, 600)}
     first = services.message_post(room=general, author=ana, body="@mateo @lucia ¿quién va a la feria?", client_id="c1")
@@ -454,7 +454,7 @@ def test_the_digest_gathers_only_what_is_still_unread_in_the_readers_language(
 
 
 def test_edits_count_with_messages_whoever_calls_the_service(general, ana, settings):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "message": (2, 10)}
     message = services.message_post(room=general, author=ana, body="Precio FOB 4.20")

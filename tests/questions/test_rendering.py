@@ -14,7 +14,7 @@ from django_countries import countries
 
 from clusters import access as cluster_access
 from clusters.topics import Topic
-from config import kept
+from infra import kept
 from questions import rendering, services, views
 from questions.forms import SORT_CHOICES
 from questions.models import Question, Vote

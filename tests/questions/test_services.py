@@ -230,7 +230,7 @@ def _mail_to(outbox, person) -> list:
 def test_25_answers_in_a_minute_stop_at_the_limit_with_a_clear_error_and_the_asker_gets_a_few_emails(
     question, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
     from messaging.services import notification_digests_send
 
     limit, _seconds = settings.PUENTE_RATE_LIMITS["answer"]
@@ -252,7 +252,7 @@ def test_25_answers_in_a_minute_stop_at_the_limit_with_a_clear_error_and_the_ask
 def test_without_rate_limits_25_answers_still_send_the_asker_a_few_emails_and_one_digest(
     question, ana, mateo, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from config.ratelimit import rate_limits_lifted
+    from infra.ratelimit import rate_limits_lifted
     from messaging.services import notification_digests_send
 
     with django_capture_on_commit_callbacks(execute=True), rate_limits_lifted():
@@ -269,7 +269,7 @@ def test_without_rate_limits_25_answers_still_send_the_asker_a_few_emails_and_on
 
 
 def test_questions_and_votes_are_limited_too(coffee, question, ana, mateo, settings):
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     settings.PUENTE_RATE_LIMITS = {**settings.PUENTE_RATE_LIMITS, "question": (1, 600), "vote": (1, 600)}
     with pytest.raises(RateLimited):  # Ana asked `question` a moment ago

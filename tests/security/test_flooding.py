@@ -111,7 +111,7 @@ def test_a_report_past_the_limit_answers_429_and_is_not_stored(client, ana, mate
 def test_asking_to_join_is_limited(nadie, coffee, seafood, tight):
     from clusters import services as clusters
     from clusters.models import ClusterMembership
-    from config.ratelimit import RateLimited
+    from infra.ratelimit import RateLimited
 
     tight("join_request", 1, 3600)
     clusters.membership_join(cluster=seafood, user=nadie)

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.cache import RedisCache
+from infra.cache import RedisCache
 
 KEY_PREFIX = "puente:rate"
 

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.log import log_response
 from django.views.defaults import bad_request
 
-from config.retry import RETRY_AFTER_SECONDS, is_busy
+from infra.retry import RETRY_AFTER_SECONDS, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class ContentSecurityPolicyMiddleware:
 
 
 class ConflictMiddleware:
-    """Answers a transaction that lost a race for good (config.retry: a deadlock or serialisation failure,
+    """Answers a transaction that lost a race for good (infra.retry: a deadlock or serialisation failure,
     retried and still refused) with 503 and Retry-After: the person sends it again in a moment. Never
     a 500, never an error in the log: contention is not a bug."""
 

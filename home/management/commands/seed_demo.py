@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from config.ratelimit import rate_limits_lifted
+from infra.ratelimit import rate_limits_lifted
 
 # The demo's people act while it loads (mentions, awards, mentorship requests): their notifications are
 # kept, but no mail is sent for them. Nobody is there to read it, and on `make run`'s console the mails
