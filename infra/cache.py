@@ -1,9 +1,7 @@
 """Django's Redis cache, with its connections kept for the whole process.
 
-Django makes a cache backend per request context (under ASGI every request is one), and each backend
-makes its own connection pool: so every request that used the cache opened a new TCP connection to
-Redis, and every operation built a new `redis.Redis` around the pool (measured: 312 new connections
-for 270 requests of a question list; a read took 0.41 ms against 0.13 ms on a kept client). Here the
+Django makes a cache backend, and with it a connection pool, per request context (under ASGI every
+request is one), so every request that used the cache opened a new connection to Redis. Here the
 backends of one process share one client per server (a `redis.Redis` is safe to share between
 threads: each command takes a connection from its pool). Everything else is Django's.
 """

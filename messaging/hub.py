@@ -3,8 +3,7 @@ a local loop over that process's sockets in the room.
 
 Without it every socket is its own member of ``room-<id>``: a broadcast into a room of 100 people
 becomes 100 channel-layer messages, each woken in its consumer's own task and dispatched through
-Channels' machinery before the one `send` that matters (about 200 µs of CPU per delivery, measured in
-bench/fanout_bench.py, against about 15 µs for a bare websockets server). With the hub, the process's
+Channels' machinery before the one `send` that matters (docs/PERFORMANCE.md, "Rooms fan-out"). With the hub, the process's
 channel is the room group's only member from this process; the hub receives the event once and hands
 the ready-made frame to each local socket's ASGI `send`.
 
