@@ -392,7 +392,7 @@ def _tell_of_reversal(award: Award) -> None:
                 "Hello %(name)s,\n\nThe %(credits)s credits you received for “%(what)s” were reversed.\n"
                 "Reason: %(reason)s\n\nYour statement: %(url)s\n"
             ) % {"name": person.display_name, "credits": award.credits, "what": what,
-                 "reason": award.decision_reason, "url": settings.SITE_URL + award.get_absolute_url()}
+                 "reason": award.decision_text, "url": settings.SITE_URL + award.get_absolute_url()}
         send_mail(subject, body, None, [person.email], fail_silently=True)
 
     transaction.on_commit(send)
@@ -419,8 +419,9 @@ def _reverse(*, award: Award, reason: str, acting_user: User | None, said: dict 
         )
     award.status = Status.REVERSED
     award.decision_reason = reason[:300]
+    award.decision_params = said if isinstance(said, dict) else {}
     award.decided_by, award.decided_at = acting_user, timezone.now()
-    award.save(update_fields=["reversal", "status", "decision_reason", "decided_by", "decided_at"])
+    award.save(update_fields=["reversal", "status", "decision_reason", "decision_params", "decided_by", "decided_at"])
     announce_award_change(award=award, change="reversed")
     _tell_of_reversal(award)
     return True
@@ -440,23 +441,23 @@ def award_revoke(*, kind: str, source_ref: str, reason: str, acting_user: User |
     )
     if award is None:
         return
+    said = stored(reason)
     if award.status == Status.PENDING:
         award.status = Status.CANCELLED
-        award.decision_reason = reason[:300]
+        award.decision_reason, award.decision_params = reason[:300], said
         award.decided_by, award.decided_at = acting_user, timezone.now()
-        award.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+        award.save(update_fields=["status", "decision_reason", "decision_params", "decided_by", "decided_at"])
+        _audit(award=award, acting_user=acting_user, action="award.cancel", reason=reason, said=said,
+               agency_ids=_share_agencies(award))
         return
-    said = stored(reason)
-    if not _reverse(award=award, reason=reason, acting_user=acting_user, said=said):
+    if _reverse(award=award, reason=reason, acting_user=acting_user, said=said):
+        _audit(award=award, acting_user=acting_user, action="award.revoke", reason=reason, said=said,
+               agency_ids=_share_agencies(award))
+    else:
         # The mentor already redeemed the credits: the source's change must not fail, so staff decide.
         award.flag_code, award.flag_params = Award.Flag.REVOKED_SPENT, {"reason": said}
         award.save(update_fields=["flag_code", "flag_params"])
-        AuditEntry.objects.create(
-            agency_id=award.program.agency_id, actor=acting_user, action="award.revoke_unpaid",
-            target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300],
-            data={"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id,
-                  "reason_params": said},
-        )
+        _audit(award=award, acting_user=acting_user, action="award.revoke_unpaid", reason=reason, said=said)
 
 
 def _staff_award(*, award_id: int, acting_user: User) -> Award:
@@ -472,13 +473,17 @@ def _staff_award(*, award_id: int, acting_user: User) -> Award:
     return award
 
 
-def _audit(*, award: Award, acting_user: User, action: str, reason: str, agency_ids=None, change: str = "") -> None:
-    """Writes the staff decision to the log of the program's agency, or of each agency given (every funder
-    of a co-funded award), and, with `change`, announces it (award_changed)."""
+def _audit(*, award: Award, acting_user: User | None, action: str, reason: str, agency_ids=None, change: str = "",
+           said: dict | None = None) -> None:
+    """Writes the decision to the log of the program's agency, or of each agency given (every funder of a
+    co-funded award), with the code's reason as a sentence when there is one (`said`), and, with `change`,
+    announces it (award_changed)."""
+    data = {"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id}
+    if said:
+        data["reason_params"] = said
     AuditEntry.objects.bulk_create([
         AuditEntry(agency_id=agency_id, actor=acting_user, action=action,
-                   target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300],
-                   data={"award": award.pk, "credits": award.credits, "beneficiary": award.beneficiary_id})
+                   target=f"award {award.pk}: {award.description}"[:200], reason=reason[:300], data=data)
         for agency_id in (agency_ids or [award.program.agency_id])
     ])
     if change:

@@ -322,6 +322,8 @@ class Award(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # A reason the code wrote (an answer un-accepted, a vote withdrawn), kept as a sentence (infra.words).
+    decision_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
@@ -373,6 +375,11 @@ class Award(models.Model):
     def cut_text(self) -> str:
         """Why less than the rate (or nothing) was paid, in the active language ('' when the rate was paid)."""
         return reasons.cut_text(self.cut_code, self.cut_params)
+
+    @property
+    def decision_text(self) -> str:
+        """Why it was decided so, in the active language: the sentence the code kept, or the staff member's words."""
+        return words(self.decision_params, self.decision_reason)
 
     @property
     def description_text(self) -> str:
@@ -632,6 +639,8 @@ AUDIT_ACTIONS = {
     "award.approve_share": _("Award approved for one funder"),
     "award.reject": _("Award rejected"),
     "award.reverse": _("Award reversed"),
+    "award.cancel": _("Waiting award cancelled: what it paid for was withdrawn"),
+    "award.revoke": _("Award reversed: what it paid for was withdrawn"),
     "award.revoke_unpaid": _("Unpaid award withdrawn"),
     "redemption.approve": _("Redemption approved"),
     "redemption.reject": _("Redemption rejected"),

@@ -555,7 +555,7 @@ def export_awards(request, agency_slug):
                 yield [a.pk, a.created_at, a.worked_on, a.program.name, a.kind, a.beneficiary.email,
                        email(a.caused_by), a.cluster.slug, a.source_ref, a.description_text, a.minutes, _credits_due(a),
                        a.credits, a.status, a.flag_code, a.flag_text, a.cut_code, a.cut_text, email(a.decided_by),
-                       a.decided_at, a.decision_reason]
+                       a.decided_at, a.decision_text]
 
     header = ["id", "created_at", "work_date", "program", "kind", "beneficiary", "caused_by", "cluster", "source_ref",
               "description", "minutes", "credits_due", "credits", "status", "flag_code", "flag_reason", "cut_code",

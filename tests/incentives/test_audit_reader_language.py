@@ -119,3 +119,41 @@ def test_the_mentors_wallet_reads_a_reason_the_code_wrote_in_the_mentors_languag
         reversed_award = Award.objects.select_related("reversal").get(source_ref="questions.answer:2")
         assert reversed_award.status == Award.Status.REVERSED
         assert "Se retiró la aceptación" in reversed_award.reversal.memo_text
+
+
+def awards_page(client, reader, agency, status) -> str:
+    client.force_login(reader)
+    return client.get(reverse("incentives:awards", args=[agency.slug]), {"status": status}).content.decode()
+
+
+def test_a_paid_award_reversed_by_the_code_is_in_the_audit_and_reads_in_each_language(
+    client, funded, rafael, joana, mateo, ana, coffee, agency, mailoutbox, django_capture_on_commit_callbacks
+):
+    award = grant_answer(1, mateo=mateo, ana=ana, coffee=coffee)  # paid at once
+    mateo.language = "es"
+    mateo.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        award_revoke(kind="accepted_answer", source_ref="questions.answer:1",
+                     reason=gettext_noop("The acceptance was withdrawn"), acting_user=ana)
+    entry = AuditEntry.objects.get(action="award.revoke", agency=agency)
+    assert entry.data["award"] == award.pk and entry.actor == ana
+    page = audit_page(client, joana, agency)
+    assert "Recompensa revertida: o que ela pagava foi retirado" in page and "A aceitação foi retirada" in page
+    assert "A aceitação foi retirada" in awards_page(client, joana, agency, "reversed")
+    assert "The acceptance was withdrawn" not in awards_page(client, joana, agency, "reversed")
+    # The mentor's mail is in the mentor's language, reason included.
+    assert len(mailoutbox) == 1 and "Motivo: Se retiró la aceptación" in mailoutbox[0].body, mailoutbox[0].body
+
+
+def test_a_waiting_award_cancelled_by_the_code_is_in_the_audit_and_reads_in_each_language(
+    client, reviewed, rafael, joana, mateo, ana, coffee, agency
+):
+    award = grant_answer(1, mateo=mateo, ana=ana, coffee=coffee)
+    assert award.status == Award.Status.PENDING
+    award_revoke(kind="accepted_answer", source_ref="questions.answer:1",
+                 reason=gettext_noop("The acceptance was withdrawn"), acting_user=ana)
+    assert Award.objects.get(pk=award.pk).status == Award.Status.CANCELLED
+    assert AuditEntry.objects.filter(action="award.cancel", agency=agency).count() == 1
+    assert "Recompensa em espera cancelada" in audit_page(client, joana, agency)
+    page = awards_page(client, joana, agency, "cancelled")
+    assert "A aceitação foi retirada" in page and "The acceptance was withdrawn" not in page
