@@ -1,4 +1,4 @@
-"""The one place that talks to the channel layer.
+"""The room and person frames messaging sends (through infra.realtime, after the commit).
 
 Writes call the `*_on_commit` helpers from inside their transaction: the send happens after the
 commit, so a rolled-back write never reaches a client. Each frame is serialised to JSON once, here,
@@ -23,16 +23,14 @@ Group event types (the consumer method that handles them):
   was deactivated) all their sockets close with 4401.
 """
 
-import asyncio
-import json
 import logging
 
-from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from infra.realtime import dumps, group_send, send_on_commit
 from messaging import rendering
 
 log = logging.getLogger(__name__)
@@ -44,10 +42,6 @@ def room_group(room_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user-{user_id}"
-
-
-def dumps(frame: dict) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
 def message_frame(message) -> dict:
@@ -88,61 +82,9 @@ def attachment_data(attachment) -> dict:
     return data
 
 
-_in_flight: set[asyncio.Task] = set()
-
-
-def _group_send(group: str, event: dict) -> None:
-    """Sends after the commit. In a worker thread of a running server (a consumer's or a view's
-    database thread) the send is handed to the event loop without waiting for it, so the thread, and
-    the socket whose frame it serves, go on with the next frame instead of waiting for the fan-out;
-    a group's sends go out in their order of scheduling. Elsewhere (commands, sync tests) it is sent and waited for."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is not None and loop.is_running() and not _in_loop_thread(loop):
-        loop.call_soon_threadsafe(_start_send, layer, group, event)
-    else:
-        async_to_sync(layer.group_send)(group, event)
-
-
-def _in_loop_thread(loop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
-
-
-# The newest send of each group still in flight: a group's sends go out one after the other, in the
-# order they were scheduled (a batch of messages commits at once, and racing sends would reach Redis,
-# and the sockets, out of order; sockets would then catch up from the database for nothing).
-_tails: dict[str, asyncio.Task] = {}
-
-
-def _start_send(layer, group: str, event: dict) -> None:
-    task = asyncio.get_running_loop().create_task(_send_after(_tails.get(group), layer, group, event))
-    _tails[group] = task
-    _in_flight.add(task)  # a reference, so the task is not collected half-way
-    task.add_done_callback(lambda done: _sent(done, group))
-
-
-async def _send_after(previous: asyncio.Task | None, layer, group: str, event: dict) -> None:
-    if previous is not None and not previous.done():
-        await asyncio.wait([previous])  # its failure is its own (logged by _sent)
-    await layer.group_send(group, event)
-
-
-def _sent(task: asyncio.Task, group: str) -> None:
-    _in_flight.discard(task)
-    if _tails.get(group) is task:
-        del _tails[group]
-    if not task.cancelled() and task.exception() is not None:
-        log.error("group send failed", exc_info=task.exception())
-
-
 def _room_frame_on_commit(room_id: int, frame: dict, **extra) -> None:
     event = {"type": "room.frame", "room": room_id, "text": dumps(frame), **extra}
-    transaction.on_commit(lambda: _group_send(room_group(room_id), event))
+    send_on_commit(room_group(room_id), event)
 
 
 def with_row(frame: dict, message, *, room, language: str, zone: str | None = None) -> str:
@@ -177,7 +119,7 @@ def _message_change_on_commit(message, frame: dict, **extra) -> None:
             "when": message.created_at.isoformat(),
             "times": {language: str(rendering.time_html(message, language=language)) for language in texts},
         }
-        _group_send(room_group(room.pk), event)
+        group_send(room_group(room.pk), event)
 
     transaction.on_commit(send)
 
@@ -236,14 +178,14 @@ def notification_created_on_commit(notification, *, unread: int) -> None:
     }
     text = dumps(frame)
     group = user_group(notification.recipient_id)
-    transaction.on_commit(lambda: _group_send(group, {"type": "user.frame", "text": text}))
+    send_on_commit(group, {"type": "user.frame", "text": text})
 
 
 def counts_changed_on_commit(user_id: int) -> None:
     """The person's navigation counts (unread messages, notifications) changed: after the commit each of
     their sockets reads them again and sends them (`counts`), so the badges of every open page follow."""
     group = user_group(user_id)
-    transaction.on_commit(lambda: _group_send(group, {"type": "user.counts"}))
+    send_on_commit(group, {"type": "user.counts"})
 
 
 def access_revoked_on_commit(
@@ -251,7 +193,7 @@ def access_revoked_on_commit(
 ) -> None:
     event = {"type": "access.revoked", "cluster_id": cluster_id, "room_id": room_id, "everywhere": everywhere}
     group = user_group(user_id)
-    transaction.on_commit(lambda: _group_send(group, event))
+    send_on_commit(group, event)
 
 
 # --- Ephemeral frames (nothing is written, so there is no transaction to wait for) ----------------

@@ -1,4 +1,4 @@
-"""The one place Q&A talks to the channel layer. Services call the `*_on_commit` helpers inside their
+"""The frames Q&A sends (through infra.realtime). Services call the `*_on_commit` helpers inside their
 transaction; the group send happens after the commit, so a rolled-back write never reaches a socket.
 
 Group ``question-<id>`` (consumer method ``question_frame``) gets {"text": <frame JSON>}. Frames:
@@ -15,17 +15,13 @@ The consumer sends the same `answer` and `answer_edited` frames (built here) whe
 `resync`; docs/PROTOCOL.md describes the whole protocol.
 """
 
-import json
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
+from infra.realtime import dumps, group_send, in_each_language, send_on_commit
 from messaging.events import attachment_data
 
 
@@ -33,28 +29,19 @@ def question_group(question_id: int) -> str:
     return f"question-{question_id}"
 
 
-def dumps(frame: dict) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-
-
 def _send(question_id: int, frame: dict | None, *, build=None, **extra) -> None:
     """Sends a frame to the question's sockets after the commit. With `build` (a function of no
     arguments returning the frame), the frame is built after the commit once per site language, in it:
     the event's ``texts``, of which each socket sends its reader's (``text`` is the site's default)."""
+    group = question_group(question_id)
+    if build is None:
+        send_on_commit(group, {"type": "question.frame", "text": dumps(frame), **extra})
+        return
 
     def send():
-        event = {"type": "question.frame", **extra}
-        if build is not None:
-            event["texts"] = texts = {}
-            for language, _name in settings.LANGUAGES:
-                with translation.override(language):
-                    texts[language] = dumps(build())
-            event["text"] = texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()))
-        else:
-            event["text"] = dumps(frame)
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(question_group(question_id), event)
+        texts = in_each_language(build)
+        text = texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()))
+        group_send(group, {"type": "question.frame", "texts": texts, "text": text, **extra})
 
     transaction.on_commit(send)
 
@@ -82,11 +69,7 @@ def answers_title(count: int) -> str:
 def answer_count_texts(count: int) -> dict[str, str]:
     """The `answer_count` frame's JSON in each of the site's languages: built once per new answer, so
     that delivering it is a dictionary lookup per socket (the socket knows its reader's language)."""
-    texts = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            texts[language] = dumps({"type": "answer_count", "count": count, "title": answers_title(count)})
-    return texts
+    return in_each_language(lambda: {"type": "answer_count", "count": count, "title": answers_title(count)})
 
 
 def answer_posted_on_commit(answer) -> None:

@@ -261,7 +261,7 @@ def test_the_live_frame_carries_the_attachments(general, ana, django_capture_on_
     from messaging import events
 
     sent = []
-    monkeypatch.setattr(events, "_group_send", lambda group, event: sent.append(event))
+    monkeypatch.setattr(events, "group_send", lambda group, event: sent.append(event))
     with django_capture_on_commit_callbacks(execute=True):
         services.message_post(room=general, author=ana, body="", files=[f.upload("a.jpg", f.photo()),
                                                                        f.upload("b.pdf", f.pdf())])
