@@ -16,8 +16,6 @@ import datetime
 import logging
 import time
 
-from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
@@ -31,6 +29,7 @@ from messaging.sockets import (
     CLOSE_RECONNECT,
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
+    PersonConsumer,
     frame_id,
     frame_loads,
     frame_time,
@@ -65,26 +64,13 @@ _presence_pending: dict[int, asyncio.Task] = {}
 # were on a server process that died (their entries expire without anyone leaving).
 _presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
 
-class _NoHopDispatch:
-    """Channels (4.2+) runs close_old_connections() in a worker thread before every handler, which is
-    a thread hop for every frame delivered to every socket. These consumers touch the database only
-    through database_sync_to_async (socket_db), which closes stale connections itself in its thread, so the
-    dispatch goes straight to the handler: delivering a broadcast is one `send` of ready-made text."""
-
-    async def dispatch(self, message):
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
     close_code = 4403
 
 
-class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
+class RoomConsumer(PersonConsumer):
     room_id: int
     zone: str | None = None
     cluster_id: int | None = None
@@ -95,23 +81,14 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     # --- Lifecycle -------------------------------------------------------------------------------
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self.last_typing = 0.0
         self.read_times: collections.deque[float] = collections.deque(maxlen=READ_BUDGET)
         self.outgoing: collections.deque[tuple[str, str, int | None]] = collections.deque()
-        # Accept first, so that the browser sees our close code rather than a failed handshake.
-        await self.accept()
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not await self.open_for_person():
             return
-        # Join the person's group before checking access: a removal committed after the check is
-        # then sure to reach this socket.
-        self.user_group = events.user_group(self.user.pk)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
-        room = await socket_db(self._load_room)()
+        room = await self.load_or_refuse(lambda: selectors.room_for_user(user=self.user, room_id=self.room_id))
         if room is None:
-            await self.close(code=CLOSE_FORBIDDEN)
             return
         self.room = room
         self.cluster_id = room.cluster_id
@@ -126,17 +103,10 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._heartbeat())
         await self._announce_presence()
 
-    def _load_room(self):
-        try:
-            return selectors.room_for_user(user=self.user, room_id=self.room_id)
-        except Http404:
-            return None
-
     async def disconnect(self, code):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        if getattr(self, "user_group", None):
-            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await self.leave_person_group()
         if self.allowed:
             self.allowed = False
             await get_hub().leave(self.room_id, self)
@@ -231,7 +201,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
         return " ".join(exc.messages)
 
     async def _error(self, code: str, *, ref=None, message: str = "", client_id=None, retry_after=None):
-        error = {"type": "error", "code": code}
+        error = {}
         if retry_after is not None:  # a RateLimited: seconds until one more is allowed
             error["retry_after"] = retry_after
         if ref:
@@ -240,7 +210,7 @@ class RoomConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
             error["message"] = message
         if client_id and isinstance(client_id, str):
             error["client_id"] = client_id[:64]
-        await self.send(text_data=events.dumps(error))
+        await self.send_error(code, **error)
 
     async def on_message(self, frame):
         body, client_id, reply_to = frame.get("body"), frame.get("client_id") or "", frame.get("reply_to")
@@ -489,19 +459,14 @@ async def _send_counts(consumer) -> dict:
     return counts
 
 
-class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
+class NotificationConsumer(PersonConsumer):
     """Keeps the navigation's notification badge live on every page and marks the person online."""
 
     heartbeat: asyncio.Task | None = None
 
     async def connect(self):
-        self.user = self.scope.get("user")
-        await self.accept()
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not await self.open_for_person():
             return
-        self.user_group = events.user_group(self.user.pk)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await presence.join(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
@@ -528,12 +493,12 @@ class NotificationConsumer(_NoHopDispatch, AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        if getattr(self, "user_group", None):
-            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        if self.user_group:
+            await self.leave_person_group()
             await presence.leave(room_id=None, user_id=self.user.pk, channel_name=self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        await self.send(text_data=events.dumps({"type": "error", "code": "read_only"}))
+        await self.send_error("read_only")
 
     async def user_frame(self, event):
         await self.send(text_data=event["text"])

@@ -32,16 +32,13 @@ from django.urls import reverse
 
 from infra.realtime import dumps, group_send, send_on_commit
 from messaging import rendering
+from messaging.sockets import user_group
 
 log = logging.getLogger(__name__)
 
 
 def room_group(room_id: int) -> str:
     return f"room-{room_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"user-{user_id}"
 
 
 def message_frame(message) -> dict:

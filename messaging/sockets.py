@@ -1,5 +1,6 @@
-"""What every Puente websocket consumer shares (rooms, notifications, question pages): the close codes,
-the sockets' own database thread, and reading ids and times from what a client sends.
+"""What every Puente websocket consumer shares (rooms, notifications, question pages): the consumer they
+start from (the person, their group, the access check, error frames, the dispatch), the close codes, the
+sockets' own database thread, and reading ids and times from what a client sends.
 docs/PROTOCOL.md is the contract.
 """
 
@@ -7,10 +8,15 @@ import datetime
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
+
+from infra.realtime import dumps
 
 CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
 CLOSE_TOO_SLOW = 1013  # RFC 6455 "try again later": the socket fell too far behind
@@ -95,3 +101,64 @@ def scope_time_zone(scope, user) -> str | None:
         scope.get("cookies", {}).get(TIME_ZONE_COOKIE, "")
     )
     return None if zone in (None, settings.TIME_ZONE) else zone
+
+
+def user_group(user_id: int) -> str:
+    """The group of one person's sockets: notifications, counts and revocations reach them through it."""
+    return f"user-{user_id}"
+
+
+class PersonConsumer(AsyncWebsocketConsumer):
+    """The socket of one signed-in person, which every Puente consumer is.
+
+    `open_for_person` accepts (so that the browser sees the close code rather than a failed handshake),
+    closes with 4401 for nobody, and joins the person's group before any access check, so that a removal
+    committed after the check still reaches the socket. `load_or_refuse` loads what the socket serves
+    through its app's access rule (a selector raising Http404) and closes with 4403 when refused.
+
+    The dispatch goes straight to the handler: Channels (4.2+) would first run close_old_connections()
+    in a worker thread, a thread hop for every frame delivered to every socket, and these consumers
+    touch the database only through socket_db, which closes stale connections in its own thread. An
+    event of the person's group that this kind of socket has no handler for is meant for another kind
+    (a room's row for the room socket) and is left alone."""
+
+    user_group: str | None = None
+
+    async def open_for_person(self) -> bool:
+        self.user = self.scope.get("user")
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        self.user_group = user_group(self.user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        return True
+
+    async def load_or_refuse(self, load):
+        """What `load()` returns (in the sockets' database thread), or None after closing with 4403 when
+        it raises Http404."""
+        def loaded():
+            try:
+                return load()
+            except Http404:
+                return None
+
+        target = await socket_db(loaded)()
+        if target is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+        return target
+
+    async def leave_person_group(self) -> None:
+        if self.user_group:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+
+    async def send_error(self, code: str, **fields) -> None:
+        await self.send(text_data=dumps({"type": "error", "code": code, **fields}))
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            if message["type"].startswith("websocket."):
+                raise ValueError(f"No handler for message type {message['type']}")
+            return
+        await handler(message)

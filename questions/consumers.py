@@ -20,17 +20,15 @@ import time
 from collections import deque
 from datetime import timedelta
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone, translation
 
-from messaging.events import user_group
 from messaging.sockets import (
     CLOSE_FORBIDDEN,
     CLOSE_RECONNECT,
     CLOSE_TOO_BIG,
-    CLOSE_UNAUTHENTICATED,
+    PersonConsumer,
     frame_id,
     frame_time,
     scope_language,
@@ -53,26 +51,19 @@ EDIT_MARGIN = timedelta(seconds=60)
 RESYNC_BUDGET = 30
 
 
-class QuestionConsumer(AsyncWebsocketConsumer):
+class QuestionConsumer(PersonConsumer):
     question_group: str | None = None
-    user_group: str | None = None
     cluster_id: int | None = None
     cluster_is_open = False
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.question_id = int(self.scope["url_route"]["kwargs"]["question_id"])
         self.resync_times: deque[float] = deque(maxlen=RESYNC_BUDGET)
-        await self.accept()
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not await self.open_for_person():
             return
-        # Listen for revocations before checking, so a removal committed after the check still arrives.
-        self.user_group = user_group(self.user.pk)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
-        question = await socket_db(self._load)()
+        question = await self.load_or_refuse(
+            lambda: selectors.question_get_for_user(user=self.user, question_id=self.question_id))
         if question is None:
-            await self.close(code=CLOSE_FORBIDDEN)
             return
         self.cluster_id = question.cluster_id
         self.cluster_is_open = question.cluster.is_open
@@ -83,17 +74,10 @@ class QuestionConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.question_group, self.channel_name)
         await self.send(text_data='{"type":"hello"}')
 
-    def _load(self):
-        try:
-            return selectors.question_get_for_user(user=self.user, question_id=self.question_id)
-        except Http404:
-            return None
-
     async def disconnect(self, code):
         if self.question_group:
             await self.channel_layer.group_discard(self.question_group, self.channel_name)
-        if self.user_group:
-            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await self.leave_person_group()
 
     async def _refuse(self, code: int = CLOSE_FORBIDDEN):
         if self.question_group:
@@ -101,8 +85,6 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             self.question_group = None
         await self.close(code=code)
 
-    async def _error(self, code: str, **extra):
-        await self.send(text_data=events.dumps({"type": "error", "code": code, **extra}))
 
     # --- Frames from the client ------------------------------------------------------------------
 
@@ -110,7 +92,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
         if self.question_group is None:
             return  # refused or closed: nothing for this socket
         if text_data is not None and len(text_data) > MAX_FRAME:
-            await self._error("frame_too_large")
+            await self.send_error("frame_too_large")
             await self._refuse(CLOSE_TOO_BIG)
             return
         frame = None
@@ -121,17 +103,17 @@ class QuestionConsumer(AsyncWebsocketConsumer):
                 frame = None
         if not isinstance(frame, dict) or frame.get("type") != "resync":
             # Writes go through the page's forms.
-            await self._error("read_only")
+            await self.send_error("read_only")
             return
         try:
             after_id = frame_id(frame.get("after_id"), zero_ok=True)
             since = None if frame.get("since") is None else frame_time(frame["since"], earlier_by=EDIT_MARGIN)
         except ValueError:
-            await self._error("malformed", ref="resync")
+            await self.send_error("malformed", ref="resync")
             return
         now = time.monotonic()
         if len(self.resync_times) == RESYNC_BUDGET and now - self.resync_times[0] < 10:
-            await self._error("rate_limited", ref="resync")
+            await self.send_error("rate_limited", ref="resync")
             return
         self.resync_times.append(now)
         try:
@@ -141,7 +123,7 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             await self._refuse(CLOSE_RECONNECT)
             return
         if reply is None:
-            await self._error("forbidden", ref="resync")
+            await self.send_error("forbidden", ref="resync")
             await self._refuse()
             return
         for text in reply:
@@ -209,9 +191,3 @@ class QuestionConsumer(AsyncWebsocketConsumer):
             if self.cluster_is_open:
                 return  # an open cluster's questions stay readable by anyone
             await self._refuse()
-
-    async def dispatch(self, message):
-        # The person's `user-<id>` group also carries notification frames meant for other consumers.
-        handler_name = message["type"].replace(".", "_")
-        if handler_name in {"question_frame", "access_revoked"} or message["type"].startswith("websocket."):
-            await super().dispatch(message)

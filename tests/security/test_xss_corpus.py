@@ -260,6 +260,10 @@ NOT_COVERED = {
         "incentives.reasons when shown and escaped by the template"
     ),
     "incentives.Award.cut_params": "numbers and a firm's name, rendered like flag_params",
+    "incentives.Award.decision_params": (
+        "a reason sentence the code wrote (a msgid, no user text), put into words by infra.words when shown and "
+        "escaped by the template"
+    ),
     "mentoring.OutcomeFollowUp.markets": "a list of country codes checked against the known countries",
     "mentoring.OutcomeFollowUpChange.answer": (
         "a copy of a follow-up's checked answer (a yes/no, country codes, a band code, a number); shown nowhere "
