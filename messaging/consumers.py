@@ -384,6 +384,10 @@ class RoomConsumer(PersonConsumer):
             for message in changed:
                 frame = events.deleted_frame(message) if message.is_deleted else events.edited_frame(message)
                 texts.append(events.with_row(frame, message, room=room, language=self.language, zone=self.zone))
+            texts.extend(
+                events.dumps(events.attachment_removed_frame(room_id=room.pk, message_id=item.owner_id, attachment=item))
+                for item in selectors.room_files_removed(room=room, from_id=from_id, to_id=after_id, since=since)
+            )
         for _batch in range(RESYNC_MAX_BATCHES):
             batch = selectors.room_messages(room=room, after_id=last_id, limit=RESYNC_BATCH)
             _with_reactions(batch)

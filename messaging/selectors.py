@@ -192,6 +192,19 @@ def room_changes(*, room: Room, from_id: int, to_id: int, since, limit: int = 50
     )
 
 
+def room_files_removed(*, room: Room, from_id: int, to_id: int, since, limit: int = 500) -> list:
+    """The files taken down after `since` from the room's messages with ids in [from_id, to_id] (what a
+    client that holds them missed while it was away), in message order. One query."""
+    from attachments.models import Attachment
+
+    return list(
+        Attachment.objects.filter(
+            owner_type=ATTACHMENT_OWNER, removed_at__gt=since,
+            owner_id__in=Message.objects.filter(room=room, id__gte=from_id, id__lte=to_id).values("id"),
+        ).only("id", "key", "owner_id").order_by("owner_id", "position", "id")[:limit]
+    )
+
+
 def room_people(*, room: Room, limit: int = 200) -> list[User]:
     """Who can read the room, for the member list (the first `limit`). One query."""
     if room.is_cluster_room:

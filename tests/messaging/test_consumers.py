@@ -361,6 +361,32 @@ async def test_resync_replays_the_edits_and_deletions_of_messages_the_client_hol
     await socket.disconnect()
 
 
+async def test_resync_tells_of_the_files_taken_down_from_messages_the_client_holds(general, ana, mateo, lucia):
+    from attachments import services as attachment_services
+    from attachments.models import Attachment
+    from tests.attachments import files as f
+
+    post = database_sync_to_async(services.message_post)
+    held = await post(room=general, author=ana, body="la ficha", files=[f.upload("ficha.jpg", f.photo()),
+                                                                       f.upload("precios.pdf", f.pdf())])
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": held.pk})
+    at = (await receive(socket, "resynced"))["at"]
+    await socket.disconnect()
+    # While Mateo is away, the facilitator takes the photo down.
+    photo = await database_sync_to_async(Attachment.objects.get)(name="ficha.jpg")
+    await database_sync_to_async(attachment_services.attachment_remove)(attachment=photo, acting_user=lucia)
+
+    socket = await open_socket(mateo, general.pk)
+    await send(socket, {"type": "resync", "after_id": held.pk, "changes_since": at, "from_id": held.pk})
+    frames = []
+    while (frame := json.loads(await socket.receive_from(timeout=2)))["type"] != "resynced":
+        if frame["type"] in ("attachment_removed", "edited", "deleted", "message"):
+            frames.append(frame)
+    assert frames == [{"type": "attachment_removed", "id": held.pk, "room": general.pk, "attachment": photo.key}]
+    await socket.disconnect()
+
+
 async def test_a_resync_with_a_bad_changes_since_is_refused_and_the_socket_stays_usable(general, ana):
     socket = await open_socket(ana, general.pk)
     for bad in ("yesterday", "2026-01-01T00:00:00", 17, "0001-01-01T00:00:00+00:00"):
