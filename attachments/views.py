@@ -13,6 +13,7 @@ answer carries nosniff and a CSP that sandboxes whatever a browser might still r
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
@@ -62,9 +63,16 @@ def download(request, key, variant=""):
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + name
         return _headers(response, attachment=attachment, variant=variant, etag=etag)
-    if not hasattr(store, "path"):
-        # Object storage: a signed URL that expires soon (django-storages' querystring auth).
-        return HttpResponseRedirect(store.url(name))
+    if not isinstance(store, FileSystemStorage):
+        # Object storage: a signed URL that expires soon (django-storages' querystring auth), which tells the
+        # storage to answer with the type and the disposition a download from this site has.
+        disposition = "inline" if variant else content_disposition_header(
+            as_attachment=not attachment.is_image, filename=attachment.name)
+        response = HttpResponseRedirect(store.url(name, parameters={
+            "ResponseContentType": content_type, "ResponseContentDisposition": disposition,
+            "ResponseCacheControl": "private, no-cache"}))
+        response["Cache-Control"] = "private, no-store"  # the signed URL is this person's, for a short while
+        return response
     try:
         handle = store.open(name, "rb")
     except FileNotFoundError:
