@@ -34,6 +34,11 @@ DOCUMENT_TYPES = {"application/pdf": "pdf", DOCX: "docx", XLSX: "xlsx", "text/cs
 # half that size in CSS pixels, sharp on 2x screens), the large one what a phone shows full width.
 THUMB_SIZES = {"small": 320, "large": 1280}
 THUMB_QUALITY = {"small": 55, "large": 75}
+# Bytes a small thumbnail may take: a room shows many of them on its first load (docs/PERFORMANCE.md,
+# "Attachments"). A photo full of fine detail (grain, gravel, a sack's weave) is encoded again at a lower
+# quality, down to THUMB_LOWEST, until it fits; an ordinary photo fits at the first try.
+THUMB_BUDGET = {"small": 10_000, "large": None}
+THUMB_LOWEST = 25
 _MARKUP = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe", b"<head")
 
 
@@ -196,7 +201,7 @@ def _prepare_image(name: str, data: bytes, mime: str) -> Prepared:
         image.save(out, "JPEG", quality=85, optimize=True)
         content_type = "image/jpeg"
     # Saved without `exif=` or `pnginfo=`: Pillow writes no metadata it was not given.
-    thumbs = {size: _thumbnail(image, edge, THUMB_QUALITY[size]) for size, edge in THUMB_SIZES.items()}
+    thumbs = {size: _thumbnail(image, edge, THUMB_QUALITY[size], THUMB_BUDGET[size]) for size, edge in THUMB_SIZES.items()}
     return Prepared(
         name=clean_name(name, extension), content_type=content_type, kind="image", extension=extension,
         data=out.getvalue(), width=image.width, height=image.height, thumbs=thumbs,
@@ -207,9 +212,12 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
 
 
-def _thumbnail(image: Image.Image, edge: int, quality: int) -> bytes:
+def _thumbnail(image: Image.Image, edge: int, quality: int, budget: int | None) -> bytes:
     thumb = image.copy()
     thumb.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    thumb.save(out, "WEBP", quality=quality, method=4)
-    return out.getvalue()
+    while True:
+        out = io.BytesIO()
+        thumb.save(out, "WEBP", quality=quality, method=4)
+        if budget is None or out.tell() <= budget or quality <= THUMB_LOWEST:
+            return out.getvalue()
+        quality = max(THUMB_LOWEST, quality - 10)

@@ -324,3 +324,28 @@ def test_a_hostile_file_name_is_cleaned_and_escaped(client, general, ana, mateo)
         assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     disposition = download(client, attachment)["Content-Disposition"]
     assert disposition.startswith("attachment") and "\n" not in disposition
+
+
+def test_a_photo_full_of_grain_gets_a_small_thumbnail_within_its_budget():
+    """Rooms show many small thumbnails on their first load: one of a photo full of fine detail is encoded
+    again at a lower quality until it fits THUMB_BUDGET; an ordinary photo's stays at THUMB_QUALITY."""
+    from attachments import processing
+
+    def png(image) -> bytes:
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
+
+    def at_first_quality(image) -> int:
+        thumb = image.copy()
+        thumb.thumbnail((processing.THUMB_SIZES["small"],) * 2, Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        thumb.save(out, "WEBP", quality=processing.THUMB_QUALITY["small"], method=4)
+        return out.tell()
+
+    budget = processing.THUMB_BUDGET["small"]
+    grain = Image.merge("RGB", [Image.effect_noise((400, 300), 24) for _ in range(3)])
+    assert at_first_quality(grain) > budget  # the premise: at the usual quality it would not fit
+    assert len(processing.prepare(name="saco.png", data=png(grain)).thumbs["small"]) <= budget
+    ordinary = Image.open(io.BytesIO(f.photo("PNG"))).convert("RGB")
+    assert len(processing.prepare(name="lote.png", data=f.photo("PNG")).thumbs["small"]) == at_first_quality(ordinary)
