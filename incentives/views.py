@@ -56,7 +56,9 @@ def _page(request, queryset, size=None):
 @login_required
 def wallet(request):
     wallets = selectors.wallets_of(user=request.user)
-    chosen = next((w for w in wallets if w.agency.slug == request.GET.get("agency")), wallets[0] if wallets else None)
+    # Without a choice, the wallet that holds the most credits (a co-funder's may hold only a few shares).
+    fullest = max(wallets, key=lambda w: w.balance, default=None)
+    chosen = next((w for w in wallets if w.agency.slug == request.GET.get("agency")), fullest)
     context = {"wallets": wallets, "wallet": chosen, "page": None, "catalog": [], "redemptions": []}
     if chosen is not None:
         page, query = _page(request, selectors.statement(wallet=chosen))

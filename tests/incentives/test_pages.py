@@ -45,6 +45,19 @@ def test_the_wallet_shows_a_running_balance_and_redeems(client, funded, mateo, a
     assert item.stock == 2
 
 
+def test_the_wallet_opens_at_the_agency_that_holds_the_most_credits(client, funded, mateo, ana, coffee, other_agency):
+    from incentives.ledger import wallet_for
+
+    grant(1, mateo=mateo, ana=ana, coffee=coffee)
+    wallet_for(user=mateo, agency=other_agency)  # an empty wallet at an agency whose name comes first
+    assert other_agency.name < funded.agency.name
+    client.force_login(mateo)
+    response = client.get(reverse("incentives:wallet"))
+    assert response.context["wallet"].agency == funded.agency and response.context["wallet"].balance == 50
+    chosen = client.get(reverse("incentives:wallet"), {"agency": other_agency.slug})
+    assert chosen.context["wallet"].agency == other_agency
+
+
 def test_staff_of_another_agency_get_404(client, funded, other_agency, agency, mateo, ana, coffee, item):
     from tests.conftest import make_person
 
