@@ -6,12 +6,15 @@ so that other features (an export-readiness assessment, mentor suggestions) can 
 topic and market without knowing the library's internals.
 """
 
+import html
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -116,6 +119,9 @@ class EntryText(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     summary = models.TextField(_("plain-language summary"), max_length=SUMMARY_MAX)
+    # The summary's Markdown (an entry grown from an answer keeps the answer's) rendered and cleaned on
+    # write (clusters.text.render_markdown), as every user text is.
+    summary_html = models.TextField(blank=True, editable=False)
     # One step or checklist item per line.
     steps = models.TextField(_("steps or checklist"), blank=True, max_length=STEPS_MAX)
     # Lower case, accents removed (library.search.normalise): the SQLite search and the fallback.
@@ -129,6 +135,11 @@ class EntryText(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def summary_plain(self) -> str:
+        """The summary as plain words, for a row that shows the start of it (no Markdown marks, no tags)."""
+        return " ".join(html.unescape(strip_tags(self.summary_html)).split()) if self.summary_html else self.summary
 
     @property
     def step_list(self) -> list[str]:

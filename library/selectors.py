@@ -29,7 +29,7 @@ from questions import selectors as question_selectors
 
 PUBLIC = (Entry.Status.PUBLISHED, Entry.Status.OUTDATED)
 # What a list row shows of a text (library/_entry_row.html).
-ROW_TEXT_FIELDS = ("id", "entry_id", "language", "title", "summary")
+ROW_TEXT_FIELDS = ("id", "entry_id", "language", "title", "summary", "summary_html")
 
 
 def reader_language(language: str | None = None) -> str:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from attachments import services as attachment_services
 from clusters import access
 from clusters.models import User
+from clusters.text import render_markdown
 from clusters.topics import Topic
 from library import credits, page_cache
 from library.models import (
@@ -133,6 +134,7 @@ def _save_text(*, entry: Entry, language: str, title: str, summary: str, steps: 
     if text is None:
         text = EntryText(entry=entry, language=language)
     text.title, text.summary, text.steps = title, summary, steps
+    text.summary_html = render_markdown(summary)
     text.search_text = normalise(" ".join([title, summary, steps]))
     text.updated_at = timezone.now()
     text.save()

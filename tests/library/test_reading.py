@@ -106,3 +106,19 @@ def test_the_list_of_markets_follows_publications(client, lucia):
     assert "/library/markets/JP/" in client.get(reverse("library:index")).content.decode()
     services.entry_mark_outdated(entry=entry, acting_user=lucia)
     assert "/library/markets/JP/" in client.get(reverse("library:index")).content.decode()
+
+
+def test_an_entry_grown_from_a_markdown_answer_reads_as_text_not_as_marks(client, lucia, mateo, ana, question):
+    answer = question_services.answer_post(
+        question=question, author=mateo,
+        body="Tres cosas: 1. **Registro de la instalación** en la FDA. 2. *Prior Notice* antes de cada embarque. "
+             "<script>alert(1)</script>")
+    question_services.answer_accept(question=question, answer=answer, acting_user=ana)
+    entry = services.entry_propose(answer=answer, acting_user=lucia)
+    services.entry_publish(entry=entry, acting_user=lucia)
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert "<strong>Registro de la instalación</strong>" in page and "<em>Prior Notice</em>" in page
+    assert "**" not in page and "<script>alert(1)" not in page
+    row = client.get(reverse("library:market", args=["US"])).content.decode()
+    assert "Tres cosas: 1. Registro de la instalación en la FDA. 2. Prior Notice antes" in row
+    assert "**Registro" not in row and "<strong>Registro" not in row
