@@ -33,6 +33,7 @@ PERSONAS = [
     ("mateo@demo.puente", "mentor · Tostadores del Quindío, Colombia · mentor in the coffee cluster"),
     ("lucia@demo.puente", "facilitator of the specialty coffee cluster"),
     ("rafael@demo.puente", "staff of the demo export-promotion agency"),
+    ("joana@demo.puente", "new exporter · Doce Cacau Bahia, Brazil · reads Portuguese · in the cacao cluster"),
     ("otto@demo.puente", "member of the seafood cluster only"),
     ("paula@demo.puente", "staff of the agency that co-funds the coffee and cacao program"),
 ]
