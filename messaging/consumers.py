@@ -56,14 +56,6 @@ CHANGES_MARGIN = datetime.timedelta(seconds=5)
 # read and resync frames cost a database round trip each; a socket gets this many per 10 seconds.
 READ_BUDGET = 30
 
-# Arrivals and departures within this many seconds share one presence broadcast per room and process:
-# without it, N people joining a room at once would cost N broadcasts to up to N sockets each.
-PRESENCE_DEBOUNCE = 0.25
-_presence_pending: dict[int, asyncio.Task] = {}
-# What this process last saw online per room, and when: lets heartbeats notice people whose sockets
-# were on a server process that died (their entries expire without anyone leaving).
-_presence_seen: dict[int, tuple[float, frozenset[int]]] = {}
-
 class _Refused(Exception):
     """The person may not do this here any more: answer with an error frame and close with 4403."""
 
@@ -101,7 +93,7 @@ class RoomConsumer(PersonConsumer):
         await get_hub().join(self.room_id, self)
         await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
         self.heartbeat = asyncio.create_task(self._heartbeat())
-        await self._announce_presence()
+        presence.announce_soon(room_id=self.room_id)
 
     async def disconnect(self, code):
         if self.heartbeat is not None:
@@ -111,7 +103,7 @@ class RoomConsumer(PersonConsumer):
             self.allowed = False
             await get_hub().leave(self.room_id, self)
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
-            await self._announce_presence()
+            presence.announce_soon(room_id=self.room_id)
 
     async def _heartbeat(self):
         while True:
@@ -126,25 +118,12 @@ class RoomConsumer(PersonConsumer):
                         await self.close(code=CLOSE_RECONNECT)
                     return
                 await presence.join(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
-                checked_at, seen = _presence_seen.get(self.room_id, (0.0, frozenset()))
-                if time.monotonic() - checked_at >= presence.PRESENCE_HEARTBEAT:
-                    # One socket per room and process looks; a change nobody announced gets announced.
-                    online = frozenset(await presence.room_online(room_id=self.room_id))
-                    _presence_seen[self.room_id] = (time.monotonic(), online)
-                    if online != seen:
-                        await self._announce_presence()
+                await presence.look_again(room_id=self.room_id)
             except asyncio.CancelledError:
                 return
             except Exception:
                 # Redis away for a moment: keep the socket, try again at the next beat.
                 log.warning("presence heartbeat failed", exc_info=True)
-
-    async def _announce_presence(self):
-        loop = asyncio.get_running_loop()
-        pending = _presence_pending.get(self.room_id)
-        if pending is not None and not pending.done() and pending.get_loop() is loop:
-            return  # a broadcast is already on its way and will include this change
-        _presence_pending[self.room_id] = loop.create_task(_announce_presence_later(self.room_id))
 
     # --- Frames from the client ------------------------------------------------------------------
 
@@ -435,7 +414,7 @@ class RoomConsumer(PersonConsumer):
             hub.leave_now(self.room_id, self)
             await hub.leave(self.room_id, self)
             await presence.leave(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
-            await self._announce_presence()
+            presence.announce_soon(room_id=self.room_id)
             await self.close(code=CLOSE_UNAUTHENTICATED if event.get("everywhere") else CLOSE_FORBIDDEN)
 
 
@@ -444,15 +423,6 @@ def _with_reactions(messages) -> None:
     reactions = selectors.reactions_of([message.pk for message in messages])
     for message in messages:
         message.reaction_list = reactions.get(message.pk, ())
-
-
-async def _announce_presence_later(room_id: int) -> None:
-    await asyncio.sleep(PRESENCE_DEBOUNCE)
-    # Forget the task before reading the set: a change from now on schedules a new broadcast.
-    _presence_pending.pop(room_id, None)
-    online = await presence.room_online(room_id=room_id)
-    _presence_seen[room_id] = (time.monotonic(), frozenset(online))
-    await events.presence_send(room_id=room_id, online=online)
 
 
 async def _send_counts(consumer) -> dict:

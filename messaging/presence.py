@@ -176,3 +176,46 @@ async def keep_mark(name: str, ttl: float) -> bool:
 def reset_local() -> None:
     """For tests: forget the in-process sets."""
     _local.clear()
+
+
+# --- Telling the room ---------------------------------------------------------------------------------
+
+# Arrivals and departures within this many seconds share one presence broadcast per room and process:
+# without it, N people joining a room at once would cost N broadcasts to up to N sockets each.
+PRESENCE_DEBOUNCE = 0.25
+_announcing: dict[int, asyncio.Task] = {}
+# What this process last saw online per room, and when: lets heartbeats notice people whose sockets were
+# on a server process that died (their entries expire without anyone leaving).
+_last_seen: dict[int, tuple[float, frozenset[int]]] = {}
+
+
+def announce_soon(*, room_id: int) -> None:
+    """Broadcasts who is online in the room after PRESENCE_DEBOUNCE: once for every change meanwhile."""
+    loop = asyncio.get_running_loop()
+    pending = _announcing.get(room_id)
+    if pending is not None and not pending.done() and pending.get_loop() is loop:
+        return  # a broadcast is already on its way and will include this change
+    _announcing[room_id] = loop.create_task(_announce_later(room_id))
+
+
+async def look_again(*, room_id: int) -> None:
+    """At a socket's heartbeat: one socket per room and process reads who is online (at most once every
+    PRESENCE_HEARTBEAT), and a change nobody announced is announced."""
+    checked_at, seen = _last_seen.get(room_id, (0.0, frozenset()))
+    if time.monotonic() - checked_at < PRESENCE_HEARTBEAT:
+        return
+    online = frozenset(await room_online(room_id=room_id))
+    _last_seen[room_id] = (time.monotonic(), online)
+    if online != seen:
+        announce_soon(room_id=room_id)
+
+
+async def _announce_later(room_id: int) -> None:
+    from messaging import events
+
+    await asyncio.sleep(PRESENCE_DEBOUNCE)
+    # Forget the task before reading the set: a change from now on schedules a new broadcast.
+    _announcing.pop(room_id, None)
+    online = await room_online(room_id=room_id)
+    _last_seen[room_id] = (time.monotonic(), frozenset(online))
+    await events.presence_send(room_id=room_id, online=online)

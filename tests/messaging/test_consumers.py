@@ -28,9 +28,9 @@ application = URLRouter(websocket_urlpatterns)
 
 @pytest.fixture(autouse=True)
 def _quick_presence(monkeypatch):
-    from messaging import consumers
+    from messaging import presence
 
-    monkeypatch.setattr(consumers, "PRESENCE_DEBOUNCE", 0.01)
+    monkeypatch.setattr(presence, "PRESENCE_DEBOUNCE", 0.01)
 
 
 async def open_socket(user, room_id: int, *, refused: bool = False) -> WebsocketCommunicator:

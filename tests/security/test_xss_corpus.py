@@ -1149,9 +1149,8 @@ async def _frame(socket, kind: str, skipped: list | None = None) -> dict:
 async def test_the_room_and_question_sockets_carry_every_payload_harmlessly(
     world, ana, mateo, lucia, monkeypatch, fresh_channel_layer
 ):
-    from messaging import consumers
 
-    monkeypatch.setattr(consumers, "PRESENCE_DEBOUNCE", 0.01)
+    monkeypatch.setattr(presence, "PRESENCE_DEBOUNCE", 0.01)
     presence.reset_local()
     sent = Sent()
     room = world["room"]
