@@ -107,7 +107,8 @@ async def fuzz_room(user, path: str, batch: list) -> list[int]:
         answer = json.loads(output["text"])
         if answer["type"] == "ack":
             acked.append(answer["id"])
-        if answer.get("client_id") == last:
+        # Its ack (or its refusal) ends the batch; its broadcast, which can come first, does not.
+        if answer.get("client_id") == last and answer["type"] in ("ack", "error"):
             break
     await socket.disconnect()
     return acked
