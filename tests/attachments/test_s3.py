@@ -54,7 +54,8 @@ def test_files_go_to_the_bucket_and_downloads_are_signed_urls_that_say_download(
     image, document = Attachment.objects.filter(owner_id=message.pk).order_by("position")
     assert keys(s3) == {image.file, image.thumb_small, image.thumb_large, document.file}
     assert s3.get_object(Bucket=BUCKET, Key=document.file)["Body"].read() == sheet
-    assert s3.get_object_acl(Bucket=BUCKET, Key=document.file)["Grants"][0]["Permission"] == "FULL_CONTROL"
+    grantees = [grant["Grantee"].get("URI", "") for grant in s3.get_object_acl(Bucket=BUCKET, Key=document.file)["Grants"]]
+    assert not [uri for uri in grantees if uri.endswith(("/AllUsers", "/AuthenticatedUsers"))]  # private
 
     client.force_login(mateo)
     response = client.get(reverse("attachments:download", args=[document.key]))
