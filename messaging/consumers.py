@@ -37,6 +37,7 @@ from messaging.sockets import (
     scope_time_zone,
     socket_db,
 )
+from messaging.writer import MessageWriter
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,6 @@ log = logging.getLogger(__name__)
 # anything larger still before it reaches us.
 MAX_FRAME = 16 * 1024
 RESYNC_BATCH = 200
-# Messages one socket sent while its previous ones were being stored are stored together, this many at
-# most per transaction (docs/PERFORMANCE.md).
-POST_BATCH = 50
 RESYNC_MAX_BATCHES = 5
 TYPING_EVERY = 2.0
 # A resync replays changes from a bit earlier than asked (server clocks differ a little).
@@ -68,7 +66,7 @@ class RoomConsumer(PersonConsumer):
     cluster_id: int | None = None
     allowed = False
     heartbeat: asyncio.Task | None = None
-    writer: asyncio.Task | None = None
+    writer: MessageWriter
 
     # --- Lifecycle -------------------------------------------------------------------------------
 
@@ -76,13 +74,12 @@ class RoomConsumer(PersonConsumer):
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         self.last_typing = 0.0
         self.read_times: collections.deque[float] = collections.deque(maxlen=READ_BUDGET)
-        self.outgoing: collections.deque[tuple[str, str, int | None]] = collections.deque()
         if not await self.open_for_person():
             return
         room = await self.load_or_refuse(lambda: selectors.room_for_user(user=self.user, room_id=self.room_id))
         if room is None:
             return
-        self.room = room
+        self.writer = MessageWriter(self, room=room, author=self.user)
         self.cluster_id = room.cluster_id
         # Message rows come in the reader's language (the hub picks it from each broadcast).
         self.language = scope_language(self.scope, self.user)
@@ -197,59 +194,8 @@ class RoomConsumer(PersonConsumer):
             raise ValueError
         if reply_to is not None:
             reply_to = frame_id(reply_to)
-        # Stored by the socket's writer, in order. Frames that arrive while it is storing wait and are
-        # stored together next (one lock, one access check, one commit), so a fast sender is not held
-        # to one database round trip per message. The ack (or the error) comes when it is stored.
-        self.outgoing.append((body, client_id[:64], reply_to))
-        if self.writer is None or self.writer.done():
-            self.writer = asyncio.create_task(self._write_messages())
-
-    async def _write_messages(self):
-        while self.outgoing and self.allowed:
-            batch = [self.outgoing.popleft() for _ in range(min(len(self.outgoing), POST_BATCH))]
-            try:
-                results = await socket_db(self._post_many)(batch)
-            except _Refused:
-                for _body, client_id, _reply_to in batch:
-                    await self._error("forbidden", ref="message", client_id=client_id)
-                await self.close(code=CLOSE_FORBIDDEN)
-                return
-            except Exception as exc:
-                # Nothing of this batch was stored or acknowledged: the client keeps it in its outbox,
-                # reconnects, resyncs and sends it again (as for any frame the server fails on).
-                if is_busy(exc):
-                    log.warning("storing %d messages: busy (%s)", len(batch), exc)
-                else:
-                    log.exception("storing %d messages failed", len(batch))
-                self.outgoing.clear()
-                await self.close(code=CLOSE_RECONNECT)
-                return
-            try:
-                for (_body, client_id, _reply_to), result in zip(batch, results, strict=True):
-                    if isinstance(result, ValidationError):
-                        await self._error(
-                            result.code or "invalid", ref="message", message=self._said(result),
-                            client_id=client_id, retry_after=getattr(result, "retry_after", None),
-                        )
-                    else:
-                        await self.send(
-                            text_data=events.dumps({"type": "ack", "client_id": client_id, "id": result.pk})
-                        )
-            except Exception:
-                # The client went away while its messages were being stored: they are stored (and were
-                # broadcast); the client that comes back resends them with the same client ids and gets
-                # the same ids in its acks.
-                self.outgoing.clear()
-                return
-
-    def _post_many(self, batch):
-        # message_post_many checks this person's access to the room again, in the database, with one query.
-        try:
-            return services.message_post_many(room=self.room, author=self.user, items=batch)
-        except PermissionDenied:
-            raise _Refused from None
-        except ValidationError as exc:  # the room as a whole (archived, a closed direct conversation)
-            return [exc] * len(batch)
+        # Stored by the socket's writer, in order and in batches; the ack (or the error) comes from it.
+        self.writer.put(body, client_id[:64], reply_to)
 
     def _room_or_refuse(self):
         try:
