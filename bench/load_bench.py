@@ -45,8 +45,8 @@ ROOMS = 50
 BODY = "¿Alguien ha enviado café verde a Hamburgo este mes? Busco agente de aduanas y naviera con buen precio."
 
 
-def seed(database_url: str, people: int, staff: int) -> dict:
-    env = setup_django(database_url)
+def seed(database_url: str, people: int, staff: int, *, redis_url: str = "") -> dict:
+    env = setup_django(database_url, redis_url=redis_url)
     from django.utils import timezone
 
     from clusters.models import Agency, Cluster, ClusterMembership, Sector, User

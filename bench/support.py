@@ -64,9 +64,10 @@ def ensure_postgres(database_url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(database_url: str, *, fresh: bool = True) -> dict:
+def setup_django(database_url: str, *, fresh: bool = True, redis_url: str = "") -> dict:
     """Migrates a fresh bench database and sets Django up in this process on it (REDIS_URL unset
-    here: the bench process itself never touches the channel layer). Returns the servers' env."""
+    here unless given: the bench process itself never touches the channel layer). Returns the
+    servers' env."""
     env = dict(os.environ, **SERVER_ENV, DATABASE_URL=database_url)
     env.pop("REDIS_URL", None)
     if database_url.startswith("postgres"):
@@ -79,6 +80,8 @@ def setup_django(database_url: str, *, fresh: bool = True) -> dict:
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
     os.environ.update({k: v for k, v in env.items() if k in SERVER_ENV or k == "DATABASE_URL"})
     os.environ.pop("REDIS_URL", None)
+    if redis_url:
+        os.environ.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX="puente_bench:")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

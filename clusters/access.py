@@ -19,10 +19,9 @@ The decisions, made once here:
 Apps add their own rules on top, never a different version of these: messaging's suspension from a
 cluster's rooms, mentoring's "wants to mentor", questions' "the author may edit".
 
-The role is kept in the cache (Redis in production, shared by every process), per person and
-cluster, with the set of active clusters a person is a member of and the set of open active clusters;
-it is forgotten when a membership or a cluster changes (model signals, so every writer is covered,
-the admin too), at once and again after the commit. ROLE_TTL bounds anything that bypasses them.
+The role is kept (infra.cache, shared by every process), per person and cluster, with the set of
+active clusters a person is a member of and the set of open active clusters; it is forgotten when a
+membership or a cluster changes (model signals, so every writer is covered, the admin too).
 
 The same rule as query conditions for lists and hot paths: readable_q / postable_q / facilitated_q
 (a Q on a cluster, or on a model with a `cluster` foreign key through `prefix`), posting_sql (raw
@@ -30,30 +29,21 @@ SQL for the room socket's per-message check). tests/clusters/test_access.py chec
 against the Python rule over every kind of person, cluster state and role.
 """
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 from clusters.models import Cluster, ClusterMembership
-from infra.cache import read_many
+from infra.cache import Kept, read_many
 
 Status = ClusterMembership.Status
 Role = ClusterMembership.Role
 MENTOR_ROLES = (Role.MENTOR, Role.FACILITATOR)
 
-ROLE_TTL = 60
+ROLES = Kept("cluster-role", timeout=60)  # per person and cluster
+MEMBER_IDS = Kept("cluster-ids", timeout=60)  # per person
+OPEN_IDS = Kept("open-cluster-ids", timeout=60)
 _NO_ROLE = ""  # kept for people without an active membership (None means "not in the cache")
-OPEN_KEY = "open-cluster-ids"
 ASK = object()  # "read the role": None is a role (none)
-
-
-def _key(user_id: int, cluster_id: int) -> str:
-    return f"cluster-role:{user_id}:{cluster_id}"
-
-
-def _ids_key(user_id: int) -> str:
-    return f"cluster-ids:{user_id}"
 
 
 def is_person(user) -> bool:
@@ -72,10 +62,10 @@ def role_entry(*, user, cluster_id: int) -> tuple:
     """The role as an entry for infra.cache.read_many (read with other kept values at once); pass what
     it gives to role_of. For visitors and inactive people it reads nothing."""
     if not is_person(user):
-        return _key(0, cluster_id), lambda: _NO_ROLE, 0
-    return _key(user.pk, cluster_id), lambda: (
+        return ROLES.key(0, cluster_id), lambda: _NO_ROLE, 0
+    return ROLES.entry(user.pk, cluster_id, read=lambda: (
         active_memberships(user_id=user.pk, cluster_id=cluster_id).values_list("role", flat=True).first()
-    ) or _NO_ROLE, ROLE_TTL
+    ) or _NO_ROLE)
 
 
 def role_of(kept: str) -> str | None:
@@ -90,10 +80,10 @@ def role_in(*, user, cluster_id: int) -> str | None:
 
 def member_ids_entry(*, user) -> tuple:
     if not is_person(user):
-        return _ids_key(0), frozenset, 0
-    return _ids_key(user.pk), lambda: frozenset(
+        return MEMBER_IDS.key(0), frozenset, 0
+    return MEMBER_IDS.entry(user.pk, read=lambda: frozenset(
         active_memberships(user_id=user.pk, cluster__is_active=True).values_list("cluster_id", flat=True)
-    ), ROLE_TTL
+    ))
 
 
 def member_cluster_ids(*, user) -> frozenset[int]:
@@ -103,9 +93,9 @@ def member_cluster_ids(*, user) -> frozenset[int]:
 
 
 def open_ids_entry() -> tuple:
-    return OPEN_KEY, lambda: frozenset(
+    return OPEN_IDS.entry(read=lambda: frozenset(
         Cluster.objects.filter(is_active=True, access=Cluster.Access.OPEN).values_list("pk", flat=True)
-    ), ROLE_TTL
+    ))
 
 
 def open_cluster_ids() -> frozenset[int]:
@@ -251,13 +241,9 @@ def posting_sql(user, cluster_id: str) -> tuple[str, list]:
 # --- Forgetting ---------------------------------------------------------------------------------------
 
 
-def _forget(keys: list[str]) -> None:
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
-
-
 def forget(*, user_id: int, cluster_id: int) -> None:
-    _forget([_key(user_id, cluster_id), _ids_key(user_id)])
+    ROLES.forget((user_id, cluster_id))
+    MEMBER_IDS.forget((user_id,))
 
 
 def _membership_changed(sender, instance, **kwargs):
@@ -266,7 +252,8 @@ def _membership_changed(sender, instance, **kwargs):
 
 def _cluster_changed(sender, instance, **kwargs):
     members = ClusterMembership.objects.filter(cluster_id=instance.pk).values_list("user_id", flat=True)
-    _forget([OPEN_KEY, *(_ids_key(user_id) for user_id in members)])
+    OPEN_IDS.forget(())
+    MEMBER_IDS.forget(*((user_id,) for user_id in members))
 
 
 def connect() -> None:

@@ -1,26 +1,18 @@
 """The signed-in person's own bits of the site header (base.html): whether they are staff of some
 agency (the "Agency" link) and their firm (the "My firm" link).
 
-Both come from one query, kept in the cache (Redis in production, shared by every process) for
-NAV_PERSON_TTL seconds per person and forgotten as soon as either changes: joining or leaving an
-agency's staff (m2m_changed), an agency deleted (pre_delete), a firm membership made, changed or
-deleted, including by a firm's deletion (post_save, post_delete). The TTL only bounds what a write
-that bypasses model signals (queryset.update, raw SQL) could leave behind.
+Both come from one query, kept per person (infra.cache) and forgotten as soon as either changes:
+joining or leaving an agency's staff (m2m_changed), an agency deleted (pre_delete), a firm membership
+made, changed or deleted, including by a firm's deletion (post_save, post_delete).
 """
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from clusters.models import Agency, FirmMember, User
-from infra.cache import read_many
+from infra.cache import Kept, read_many
 
-NAV_PERSON_TTL = 60
-
-
-def _key(user_id: int) -> str:
-    return f"nav-person:{user_id}"
+NAV_PERSON = Kept("nav-person", timeout=60)
 
 
 def nav_person_uncached(*, user: User) -> dict:
@@ -41,7 +33,7 @@ def nav_person_uncached(*, user: User) -> dict:
 def nav_person_entry(*, user: User) -> tuple:
     """The bits as an entry for infra.cache.read_many (read with other kept values at once); pass
     what it gives to with_superuser."""
-    return _key(user.pk), lambda: nav_person_uncached(user=user), NAV_PERSON_TTL
+    return NAV_PERSON.entry(user.pk, read=lambda: nav_person_uncached(user=user))
 
 
 def with_superuser(bits: dict, user: User) -> dict:
@@ -55,12 +47,7 @@ def nav_person(*, user: User) -> dict:
 
 
 def nav_person_forget(*, user_ids) -> None:
-    keys = [_key(pk) for pk in user_ids if pk is not None]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    # Also after the commit: a page rendered between the write and the commit would cache the old value.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    NAV_PERSON.forget(*((pk,) for pk in user_ids if pk is not None))
 
 
 def _firm_member_changed(sender, instance, **kwargs):

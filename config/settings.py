@@ -144,7 +144,7 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "puente:") + (
 )
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "infra.cache.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": REDIS_KEY_PREFIX.rstrip(":")}}
+                          "KEY_PREFIX": f"{REDIS_KEY_PREFIX}cache"}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -152,8 +152,16 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "puente"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "puente",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Rendered HTML (the site header, rows, Q&A pages: infra.cache) is kept in each process's memory: a
+# fragment is read many times a page, and shipping it from Redis cost more than keeping it near.
+CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "puente-fragments",
+                       "TIMEOUT": 300, "OPTIONS": {"MAX_ENTRIES": env_int("PUENTE_FRAGMENTS_MAX", 20_000)}}
+# Kinds of kept values (infra.cache.KINDS) to bypass, comma-separated: for benches and for an operator
+# who suspects one of them.
+PUENTE_CACHE_OFF = frozenset(filter(None, env_str("PUENTE_CACHE_OFF", "").split(",")))
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "clusters.User"

@@ -1,14 +1,13 @@
-"""The site header (templates/_site_header.html), rendered once per content and kept in memory.
+"""The site header (templates/_site_header.html), rendered once per content and kept as a fragment.
 
 Every page shows the header, and rendering it (about twenty links, as many translations, the language
 menu) cost more than the rest of a small page. Yet it is the same HTML for everyone who sees the same
 things in it: the language, whether someone is signed in and then their name, whether they mentor,
 whether they are site staff or agency staff, their firm, and the two badge counts. So it is rendered
-from exactly those values (the partial sees nothing else) and kept in this process under a key made of
+from exactly those values (the partial sees nothing else) and kept (infra.cache) under a key made of
 them. The two parts that differ per request, the CSRF token of its forms and the page's own address
 (the language form's `next`), are markers in the kept HTML, replaced at each request. A change to any
-value makes another key, so there is nothing to invalidate and nothing can be stale; the old entry
-just stops being asked for (infra.kept). The store is bounded (emptied when full).
+value makes another key, so there is nothing to invalidate and nothing can be stale.
 """
 
 from django.conf import settings
@@ -20,12 +19,12 @@ from django.utils.translation import get_language
 
 from clusters.nav import nav_person_entry, with_superuser
 from infra import kept
-from infra.cache import read_many
+from infra.cache import Kept, read_many
 from messaging.selectors import nav_counts_entry
 
 TEMPLATE = "_site_header.html"
 _NEXT_MARK = "\x00next\x00"
-_headers = kept.Store(limit=20_000_000)  # a header is about 4 kB
+HEADERS = Kept("header", timeout=300, alias="fragments")
 
 
 def entries(user) -> list:
@@ -80,10 +79,10 @@ def site_header(request) -> SafeString:
     language = (get_language() or settings.LANGUAGE_CODE).lower()
     user = getattr(request, "user", None)
     person = _person_values(request, user) if user is not None and user.is_authenticated else None
-    key = (language, get_script_prefix(), person)
-    pieces = _headers.get(key)
+    key = HEADERS.key(language, get_script_prefix(), person)
+    pieces = HEADERS.get(key)
     if pieces is None:
-        html = _render(language, person)
-        pieces = _headers.put(key, [part.split(_NEXT_MARK) for part in kept.csrf_split(html)], len(html))
+        pieces = [part.split(_NEXT_MARK) for part in kept.csrf_split(_render(language, person))]
+        HEADERS.set(key, pieces)
     next_path = str(conditional_escape(request.get_full_path())) if request is not None else "/"
     return mark_safe(kept.with_csrf([next_path.join(part) for part in pieces], kept.token(request)))

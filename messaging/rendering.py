@@ -1,5 +1,5 @@
-"""A room page's rows (its messages and its people), rendered once and kept in memory, keyed by
-everything a row shows.
+"""A room page's rows (its messages and its people), rendered once and kept as fragments (infra.cache),
+keyed by everything a row shows.
 
 A room page shows up to fifty messages and up to two hundred people, and rendering
 messaging/_message.html and messaging/_person.html for each of them was most of the page's time
@@ -7,8 +7,8 @@ messaging/_message.html and messaging/_person.html for each of them was most of 
 with the same rights over it, in one language and time zone: so it is rendered once and kept under a
 key made of all that it shows and all that decides its links (an edit, a deletion, a new author name
 or a reader's other rights make another key, so a kept row is never stale: there is nothing to
-invalidate). The CSRF token of its forms is a marker, replaced by this request's token
-(infra.kept, which the site header and the Q&A pages use too).
+invalidate). The CSRF token of its forms is a marker, replaced by this request's token (infra.kept).
+The templates see the reader only as infra.cache.reader (signed in, and an id compared in the key).
 """
 
 import hashlib
@@ -23,11 +23,13 @@ from django.utils.translation import get_language, override
 
 from clusters.times import moment, moment_in, valid_time_zone, when_text
 from infra import kept
+from infra.cache import Kept, reader
 from messaging.models import Message
 
 MESSAGE_TEMPLATE = "messaging/_message.html"
 PERSON_TEMPLATE = "messaging/_person.html"
-_rows = kept.Store(limit=4_000_000)  # a row is about 1 kB of HTML, more with a long message
+ROWS = Kept("room-row", timeout=300, alias="fragments")  # messages
+PEOPLE = Kept("room-person", timeout=300, alias="fragments")
 
 
 def _reply_target(message):
@@ -108,18 +110,21 @@ def _for_everyone(message, *, room) -> tuple:
     return ("everyone", room.is_archived, room.is_cluster_room, *_common_key(message))
 
 
-def _kept(request, template_name: str, items, key, context) -> list[tuple[object, SafeString]]:
+def _kept(kind: Kept, request, template_name: str, items, key, context) -> list[tuple[object, SafeString]]:
     """(item, its HTML) for each item: `key(item)` names the row, `context(item)` renders it."""
     token = kept.token(request)
     template = get_template(template_name)
-    rows = []
-    for item in items:
-        row_key = (template_name, key(item))
-        pieces = _rows.get(row_key)
+    items = list(items)
+    keys = [kind.key(template_name, key(item)) for item in items]
+    found, to_keep, rows = kind.get_many(keys), {}, []
+    person = reader(request.user)
+    for item, row_key in zip(items, keys, strict=True):
+        pieces = found.get(row_key)
         if pieces is None:
-            html = template.render({**context(item), "user": request.user, "csrf_token": kept.CSRF_MARK})
-            pieces = _rows.put(row_key, kept.csrf_split(html), len(html))
+            html = template.render({**context(item), "user": person, "csrf_token": kept.CSRF_MARK})
+            pieces = to_keep[row_key] = kept.csrf_split(html)
         rows.append((item, mark_safe(kept.with_csrf(pieces, token))))
+    kind.set_many(to_keep)
     return rows
 
 
@@ -127,7 +132,7 @@ def message_rows(request, messages, *, room, is_facilitator: bool) -> list[tuple
     """(message, its <li>) for each message (with `can_change` and `can_delete` set, as the room view
     sets them): the same HTML as including messaging/_message.html for each, for this reader."""
     return _kept(
-        request, MESSAGE_TEMPLATE, messages,
+        ROWS, request, MESSAGE_TEMPLATE, messages,
         key=lambda message: _for_reader(message, user=request.user, room=room, is_facilitator=is_facilitator),
         context=lambda message: {"message": message, "room": room, "is_facilitator": is_facilitator},
     )
@@ -137,7 +142,7 @@ def people_rows(request, people, *, room) -> list[SafeString]:
     """Each person's <li> (with `is_online` set): the same HTML as including messaging/_person.html."""
     language, me = get_language(), request.user.pk
     rows = _kept(
-        request, PERSON_TEMPLATE, people,
+        PEOPLE, request, PERSON_TEMPLATE, people,
         key=lambda person: (language, room.is_cluster_room, person.pk, person.display_name, person.is_online,
                             person.pk == me),
         context=lambda person: {"person": person, "room": room},
@@ -151,13 +156,14 @@ def row_for_everyone(message, *, room, language: str, zone: str | None = None) -
     empty CSRF token (the page puts its own in). Kept like the page's rows, so a resync that sends the
     same message to many sockets renders it once per language."""
     with override(language), timezone.override(valid_time_zone(zone) or settings.TIME_ZONE):
-        row_key = (MESSAGE_TEMPLATE, _for_everyone(message, room=room))
-        pieces = _rows.get(row_key)
+        row_key = ROWS.key(MESSAGE_TEMPLATE, _for_everyone(message, room=room))
+        pieces = ROWS.get(row_key)
         if pieces is None:
             html = get_template(MESSAGE_TEMPLATE).render(
                 {"message": message, "room": room, "for_everyone": True, "csrf_token": kept.CSRF_MARK}
             )
-            pieces = _rows.put(row_key, kept.csrf_split(html), len(html))
+            pieces = kept.csrf_split(html)
+            ROWS.set(row_key, pieces)
     return kept.with_csrf(pieces, "")
 
 

@@ -7,7 +7,6 @@ Who may read a room:
 Outsiders get Http404, exactly like a missing room.
 """
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -17,7 +16,7 @@ from attachments.models import Attachment
 from attachments.selectors import attachments_for
 from clusters import access
 from clusters.models import Cluster, ClusterMembership, User
-from infra.cache import read_many
+from infra.cache import Kept, read_many
 from messaging.models import (
     Message,
     MessageEdit,
@@ -320,21 +319,16 @@ def nav_counts(*, user: User) -> dict[str, int]:
 
 
 # The navigation's counts are on every page, and counting unread messages over all of a person's rooms
-# was the largest part of a page's time (docs/PERFORMANCE.md, "Capacity"). They are kept in the cache
-# (Redis in production, so every process shares them) for NAV_COUNTS_TTL seconds, and forgotten at
-# once when the person's own state changes (read position, mute, notifications: messaging.services
-# calls nav_counts_forget after the commit). Messages other people post show up in the badge within
-# NAV_COUNTS_TTL seconds; the open room page gets them live anyway.
-NAV_COUNTS_TTL = 15
-
-
-def _nav_counts_key(user_id: int) -> str:
-    return f"puente:nav-counts:{user_id}"
+# is the largest part of a small page's time. They are kept per person (infra.cache) briefly, and
+# forgotten when the person's own state changes (read position, mute, notifications:
+# messaging.services). Messages other people post show up in the badge within the timeout; the open
+# room page gets them live anyway.
+NAV_COUNTS = Kept("nav-counts", timeout=15)
 
 
 def nav_counts_entry(*, user: User) -> tuple:
     """The counts as an entry for infra.cache.read_many (read with other kept values at once)."""
-    return _nav_counts_key(user.pk), lambda: nav_counts(user=user), NAV_COUNTS_TTL
+    return NAV_COUNTS.entry(user.pk, read=lambda: nav_counts(user=user))
 
 
 def nav_counts_cached(*, user: User) -> dict[str, int]:
@@ -342,7 +336,7 @@ def nav_counts_cached(*, user: User) -> dict[str, int]:
 
 
 def nav_counts_forget(*, user_id: int) -> None:
-    cache.delete(_nav_counts_key(user_id))
+    NAV_COUNTS.forget((user_id,))
 
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:

@@ -223,15 +223,15 @@ def room_mark_read(*, room: Room, user: User, message_id: int) -> int:
 
 
 def _nav_counts_changed(user_id: int) -> None:
-    """The person's navigation counts changed: the cached ones are forgotten after the commit, and their
-    open pages are told to show the new ones."""
-    transaction.on_commit(lambda: selectors.nav_counts_forget(user_id=user_id))
+    """The person's navigation counts changed: the kept ones are forgotten, and their open pages are
+    told to show the new ones."""
+    selectors.nav_counts_forget(user_id=user_id)
     events.counts_changed_on_commit(user_id)
 
 
 def _private_room_activity(room: Room, author: User) -> None:
     """A new message in a mentorship or direct room: the other person's Messages badge follows at once.
-    (In a cluster room, which can have thousands of readers, badges catch up within NAV_COUNTS_TTL plus
+    (In a cluster room, which can have thousands of readers, badges catch up within the counts' timeout plus
     a socket heartbeat instead of costing a send per reader per message.)"""
     if room.kind == Room.Kind.CLUSTER:
         return

@@ -1,66 +1,33 @@
-"""Rendered pieces of Q&A pages kept in memory, keyed by their content.
+"""Rendered pieces of Q&A pages kept as fragments (infra.cache), keyed by their content.
 
 Answers on the question page work the same way, with the reader's part in the key: their vote on the
 answer, whether they may vote, accept or edit it. Two readers with the same rights and votes get the
 same HTML; the CSRF token of the forms is a marker in memory, replaced by this request's token.
 
 A question row of a list is the same HTML for every reader of a language, except its "asked … ago",
-which moves with the clock. So a row is rendered once (questions/_question_row.html, with a marker in
-place of the elapsed time), kept under a key made of everything the row shows, and the elapsed time
-is put in at each request. A new vote, answer, status, title, topic or author name makes a different
-key, so a row can never be shown stale: there is nothing to invalidate, and the old entry just stops
-being asked for. The stores are per process and bounded (emptied when full): infra.kept, which the
-site header and the room pages use too.
+which moves with the clock: it is rendered with a marker in place of the elapsed time, so that a kept
+list or search page (questions.page_cache, questions.search_cache) holds its rows once and puts the
+elapsed time in at each request. The templates see the reader only as infra.cache.reader.
 """
 
 import hashlib
-import time
+from types import SimpleNamespace
 
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince as _timesince
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from infra import kept
+from infra.cache import Kept, reader
 
 ROW_TEMPLATE = "questions/_question_row.html"
 CONTENT_TEMPLATE = "questions/_detail_content.html"
 ANSWER_TEMPLATE = "questions/_answer.html"
 _MARK = "\x00when\x00"  # PostgreSQL text cannot hold NUL, so no title or name can contain it
-_contents = kept.Store(limit=8_000_000)
-_rows = kept.Store(limit=5_000_000)  # a row is about 1 kB of HTML
-_answers = kept.Store(limit=4_000_000)  # answers run to 10,000 characters
-
-
-_elapsed: dict[tuple, str] = {}
-_elapsed_second = None
-
-
-def timesince(when) -> str:
-    """Django's timesince ("3 days, 2 hours"), worked out once per second and language for each time
-    shown: a list page shows twenty, and timesince's translations cost more than the rest of a kept
-    row. Within a second every page shows the text of the first one (timesince counts in minutes)."""
-    global _elapsed_second
-    second = int(time.time())
-    if second != _elapsed_second:
-        _elapsed.clear()
-        _elapsed_second = second
-    key = (get_language(), when)
-    text = _elapsed.get(key)
-    if text is None:
-        text = _elapsed[key] = _timesince(when)
-    return text
-
-
-def _row_key(question, show_cluster: bool) -> tuple:
-    return (
-        get_language(), show_cluster, question.pk, question.title, question.language, question.status,
-        question.score, question.answer_count, tuple(question.topics or ()),
-        tuple(country.code for country in question.target_markets),
-        question.author.display_name, question.created_at,
-        question.cluster.name if show_cluster else None,
-    )
+CONTENTS = Kept("qa-content", timeout=300, alias="fragments")
+ANSWERS = Kept("qa-answer", timeout=300, alias="fragments")
 
 
 def _render_row(question, show_cluster: bool, when: str) -> str:
@@ -72,16 +39,11 @@ def row_pieces(questions, *, show_cluster: bool = False) -> list[tuple[str, obje
     question_rows joins, and what a kept list page (questions.page_cache) stores."""
     pieces = []
     for question in questions:
-        key = _row_key(question, show_cluster)
-        halves = _rows.get(key)
-        if halves is None:
-            html = _render_row(question, show_cluster, _MARK)
-            parts = html.split(_MARK)
-            if len(parts) != 2:  # not expected; render it whole rather than guess
-                pieces.append((_render_row(question, show_cluster, timesince(question.created_at)), None, ""))
-                continue
-            halves = _rows.put(key, (parts[0], parts[1]), len(html))
-        pieces.append((halves[0], question.created_at, halves[1]))
+        parts = _render_row(question, show_cluster, _MARK).split(_MARK)
+        if len(parts) != 2:  # not expected; render it whole rather than guess
+            pieces.append((_render_row(question, show_cluster, timesince(question.created_at)), None, ""))
+            continue
+        pieces.append((parts[0], question.created_at, parts[1]))
     return pieces
 
 
@@ -106,10 +68,10 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
     user = request.user
     token = kept.token(request)
     language = get_language()
-    parts = []
+    keys = []
     for answer in answers:
         can_edit = answer.author_id == user.pk or is_facilitator
-        key = (
+        keys.append(ANSWERS.key(
             # The body by its digest: the HTML below holds it once already.
             language, answer.pk, hashlib.blake2b(answer.body_html.encode(), digest_size=16).digest(),
             answer.author.display_name, answer.created_at,
@@ -117,13 +79,15 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
             question.pk, question.accepted_answer_id == answer.pk, question.is_closed,
             can_vote, can_accept, can_edit, can_propose,
             tuple((item.key, item.is_removed) for item in getattr(answer, "attachment_list", ())),
-        )
-        pieces = _answers.get(key)
+        ))
+    found, to_keep, parts = ANSWERS.get_many(keys), {}, []
+    for answer, key in zip(answers, keys, strict=True):
+        pieces = found.get(key)
         if pieces is None:
             html = get_template(ANSWER_TEMPLATE).render({
                 "answer": answer, "question": question, "can_vote_answers": can_vote, "can_accept": can_accept,
-                "is_facilitator": is_facilitator, "user": user, "csrf_token": kept.CSRF_MARK, "when": _MARK,
-                "can_propose": can_propose,
+                "is_facilitator": is_facilitator, "user": reader(user), "csrf_token": kept.CSRF_MARK,
+                "when": _MARK, "can_propose": can_propose,
             })
             when_halves = html.split(_MARK)
             if len(when_halves) != 2:  # not expected; render it whole rather than guess
@@ -133,11 +97,12 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
                     "when": timesince(answer.created_at), "can_propose": can_propose,
                 }, request))
                 continue
-            pieces = _answers.put(key, [kept.csrf_split(half) for half in when_halves], len(html))
+            pieces = to_keep[key] = [kept.csrf_split(half) for half in when_halves]
         before, after = pieces
         parts.append(
             kept.with_csrf(before, token) + conditional_escape(timesince(answer.created_at)) + kept.with_csrf(after, token)
         )
+    ANSWERS.set_many(to_keep)
     return mark_safe("".join(parts))
 
 
@@ -149,8 +114,8 @@ def kept_render(request, template: str, context: dict, *, key: tuple | None, fil
     marker in place of each fill and of the CSRF token, kept in memory under the key, and the request's
     fills and token put in the markers' places; without one (or if a fill does not appear exactly once),
     it is rendered each time."""
-    key = None if key is None else (template, get_language(), *key)
-    stored = _contents.get(key) if key is not None else None
+    key = None if key is None else CONTENTS.key(template, get_language(), *key)
+    stored = CONTENTS.get(key) if key is not None else None
     if stored is None and more is not None:
         context = {**context, **more()}
     if key is None:
@@ -158,18 +123,19 @@ def kept_render(request, template: str, context: dict, *, key: tuple | None, fil
     if stored is None:
         marks = {name: f"\x00fill:{name}\x00" for name in fills}
         html = get_template(template).render(
-            {**context, **marks, "csrf_token": kept.CSRF_MARK, "user": request.user, "request": request}
+            {**context, **marks, "csrf_token": kept.CSRF_MARK, "user": reader(request.user),
+             "request": SimpleNamespace(path=request.path)}
         )
         names = sorted(fills, key=lambda name: html.find(marks[name]))
         if any(html.count(marks[name]) != 1 for name in names):  # not expected; render it whole rather than guess
             return get_template(template).render({**context, **fills}, request)
-        size = len(html)
         parts = []
         for name in names:
             before, html = html.split(marks[name])
             parts.append(kept.csrf_split(before))
         parts.append(kept.csrf_split(html))
-        stored = _contents.put(key, (names, parts), size)
+        stored = (names, parts)
+        CONTENTS.set(key, stored)
     token = kept.token(request)
     names, parts = stored
     out = [kept.with_csrf(parts[0], token)]

@@ -1,4 +1,4 @@
-"""Search results kept in the cache (Redis in production, shared by every process).
+"""Search results kept in the shared cache (infra.cache).
 
 A page of results is kept as the rows it shows (their HTML split around the elapsed time, as
 questions.rendering makes them), each with its question's cluster, and whether a next page exists,
@@ -8,63 +8,42 @@ numbers: the search version, which every write that can change a search's matche
 what their rows show moves forward after its commit (a question asked, promoted, edited, closed or
 deleted; an answer posted, edited or deleted; a vote cast or withdrawn; any question, answer or
 cluster saved or deleted), and the names version of questions.page_cache (a row shows its author's
-name). A new answer or vote is therefore in the very next search. SEARCH_TTL only bounds how long an
-unused entry stays in memory.
+name). A new answer or vote is therefore in the very next search.
 
 Rows taken from the cache still pass a visibility check of their own before they are shown: each
 row's cluster must be one the reader may read now (an open active cluster, or one of their active
 clusters: clusters.access, forgotten on every membership or cluster write). So even an entry found
 under a wrong key can never show a question to someone who may not read it.
-
-The versions live in the cache, so every process sees them move only with a shared cache (Redis, as
-in production and as several processes need anyway for Channels); with the in-memory cache of a
-one-process development server it is that process's own.
 """
 
 import hashlib
-import time
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 
 from clusters import access
 from clusters.models import Cluster
-from infra.cache import KEPT_BY_READ, read_many
+from infra.cache import Kept, Version, read_many
 from questions import page_cache, selectors
 from questions.models import Answer, Question
 from questions.rendering import join_rows, row_pieces
 
-SEARCH_TTL = 300
-VERSION_KEY = "qa-search:version"
-
-
-def _start() -> int:
-    # A fresh start (or an evicted key) begins at the current time, never at a number used before.
-    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-    return cache.get(VERSION_KEY)
+VERSION = Version("qa-search")
+RESULTS = Kept("qa-search", timeout=300)
 
 
 def version_entry() -> tuple:
     """The search version as an entry for infra.cache.read_many."""
-    return VERSION_KEY, _start, KEPT_BY_READ
+    return VERSION.entry()
 
 
 def version() -> int:
-    return read_many([version_entry()])[0]
-
-
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # gone from the cache: the next read starts a new, larger number
-        cache.delete(VERSION_KEY)
+    return VERSION.read()
 
 
 def changed() -> None:
     """Call on any write that can change which questions a search finds or their order."""
-    transaction.on_commit(_bump)
+    VERSION.changed()
 
 
 def scope(*, user, member_cluster_ids) -> str:
@@ -80,8 +59,7 @@ def scope(*, user, member_cluster_ids) -> str:
 def key(*, scope: str, text: str, cluster_id, offset: int, limit: int, versions: tuple[int, int]) -> str:
     """The key of a page of results, under the search and names `versions` (read before the results)."""
     words = hashlib.sha256(text.encode()).hexdigest()[:32]
-    search, names = versions
-    return f"qa-search:{search}:{names}:{get_language()}:{scope}:{cluster_id or 0}:{offset}:{limit}:{words}"
+    return RESULTS.key(*versions, get_language(), scope, cluster_id or 0, offset, limit, words)
 
 
 def search_rows(*, user, text: str, cluster, offset: int, limit: int, also=()) -> tuple:
@@ -93,21 +71,20 @@ def search_rows(*, user, text: str, cluster, offset: int, limit: int, also=()) -
         return join_rows([]), False, [], read_many(list(also))
     # Who may read what and the versions (and what the caller wants), in one round trip to the cache.
     member_cluster_ids, open_cluster_ids, *versions = read_many([
-        access.member_ids_entry(user=user), access.open_ids_entry(), version_entry(), page_cache.names_version_entry(),
+        access.member_ids_entry(user=user), access.open_ids_entry(), version_entry(), page_cache.NAMES.entry(),
         *also,
     ])
     versions, also_values = versions[:2], versions[2:]
     cache_key = key(scope=scope(user=user, member_cluster_ids=member_cluster_ids), text=text,
                     cluster_id=cluster.pk if cluster else None, offset=offset, limit=limit, versions=tuple(versions))
-    kept = cache.get(cache_key) if SEARCH_TTL else None
+    kept = RESULTS.get(cache_key)
     if kept is None:
         questions = list(selectors.search_questions(user=user, text=text, cluster=cluster)[offset:offset + limit + 1])
         shown = questions[:limit]
         pieces = row_pieces(shown, show_cluster=True)
         kept = {"rows": [(q.cluster_id, piece) for q, piece in zip(shown, pieces, strict=True)],
                 "has_next": len(questions) > limit}
-        if SEARCH_TTL:
-            cache.set(cache_key, kept, SEARCH_TTL)
+        RESULTS.set(cache_key, kept)
         return join_rows(pieces), kept["has_next"], shown, also_values
     if user.is_authenticated and user.is_superuser:  # every active cluster: one closing down moves the version
         return join_rows([piece for _cluster_id, piece in kept["rows"]]), kept["has_next"], None, also_values

@@ -79,10 +79,9 @@ def question_get_for_user(*, user: User, question_id: int, with_last_answer_id: 
     return question
 
 
-def question_for_page(*, user: User, question_id: int, role_in=None) -> tuple[Question, str | None]:
+def question_for_page(*, user: User, question_id: int) -> tuple[Question, str | None]:
     """The question page's question (as question_get_for_user with `with_last_answer_id`) and the
-    person's active role in its cluster (given as role_in=(cluster id, role) when already read, and
-    used if that is the question's cluster; else read): 2 queries, Http404 exactly when
+    person's active role in its cluster: 2 queries (or 1, the role kept), Http404 exactly when
     question_get_for_user gives it.
 
     The question is read by id alone and who may read it decided here from its cluster and the role
@@ -100,8 +99,7 @@ def question_for_page(*, user: User, question_id: int, role_in=None) -> tuple[Qu
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     question.last_answer_id = question.last_answer_id or 0
-    role = role_in[1] if role_in is not None and role_in[0] == question.cluster_id else access.ASK
-    return question, question_page_role(user=user, question=question, role=role)
+    return question, question_page_role(user=user, question=question)
 
 
 def question_page_role(*, user: User, question: Question, role=access.ASK) -> str | None:

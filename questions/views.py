@@ -1,6 +1,8 @@
 """Q&A pages. Everything works with plain forms (POST, redirect, GET); static/js/questions.js only adds
 live updates on the question page and similar-question suggestions while the title is typed."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,31 +55,19 @@ def _rights(request, cluster, question=None, role=access.ASK) -> dict:
     return rights
 
 
-_COUNTRY_CHOICES: dict[str, list] = {}
+@functools.cache
+def _options_html(name: str, language: str, blank: str | None) -> str:
+    """<option> elements for a filter select in `language` (active when called), built in Python once
+    per select and language: the widget templates and escaping 250 sorted country names cost more than
+    the rest of a list page."""
+    choices = {"topic": Topic.choices, "market": countries, "sort": SORT_CHOICES}[name]
+    rows = [("", blank)] if blank is not None else []
+    rows += [(str(value), str(label)) for value, label in choices]
+    return str(format_html_join("", '<option value="{}">{}</option>', rows))
 
 
-def _country_choices() -> list:
-    # Sorting the country names of a language takes a few milliseconds: once per language and process.
-    language = get_language() or "en"
-    if language not in _COUNTRY_CHOICES:
-        _COUNTRY_CHOICES[language] = list(countries)
-    return _COUNTRY_CHOICES[language]
-
-
-_OPTIONS_HTML: dict[tuple, str] = {}
-
-
-def _options(name: str, choices, selected: str, blank: str | None = None) -> str:
-    """<option> elements for a filter select, built in Python (the widget templates cost far more for
-    250 countries) once per select and language, then the chosen one marked: the same HTML as building
-    it every time, without the 3 ms of escaping 250 countries on every list page."""
-    key = (name, get_language(), blank)
-    html = _OPTIONS_HTML.get(key)
-    if html is None:
-        rows = [("", blank)] if blank is not None else []
-        rows += [(str(value), str(label)) for value, label in choices]
-        html = str(format_html_join("", '<option value="{}">{}</option>', rows))
-        _OPTIONS_HTML[key] = html
+def _options(name: str, selected: str, blank=None) -> str:
+    html = _options_html(name, get_language() or "en", None if blank is None else str(blank))
     chosen = format_html('<option value="{}">', selected)
     return mark_safe(html.replace(chosen, chosen[:-1] + " selected>", 1))
 
@@ -85,9 +75,9 @@ def _options(name: str, choices, selected: str, blank: str | None = None) -> str
 def _filter_context(request, form: FilterForm) -> dict:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return {
-        "topic_options": _options("topic", Topic.choices, data.get("topic", ""), _("Any topic")),
-        "market_options": _options("market", _country_choices(), data.get("market", ""), _("Any market")),
-        "sort_options": _options("sort", SORT_CHOICES, data.get("sort") or "newest"),
+        "topic_options": _options("topic", data.get("topic", ""), _("Any topic")),
+        "market_options": _options("market", data.get("market", ""), _("Any market")),
+        "sort_options": _options("sort", data.get("sort") or "newest"),
         "filter_unanswered": data.get("unanswered", False),
         "filter_mine": data.get("mine", False),
     }
@@ -164,8 +154,8 @@ def cluster_questions(request, slug):
     # The cluster, the person's role in it, the versions of what the list shows and the header's
     # values, in one round trip to the cache.
     cluster, values = page_cache.list_cluster_and_values(slug, lambda cluster_id: [
-        access.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
-        page_cache.names_version_entry(), *header.entries(request.user),
+        access.role_entry(user=request.user, cluster_id=cluster_id), page_cache.CLUSTER.entry(cluster_id),
+        page_cache.NAMES.entry(), *header.entries(request.user),
     ])
     kept_role, *versions = _hand_over_header(request, values, own=3)
     rights = _rights(request, cluster, role=access.role_of(kept_role))
@@ -176,19 +166,19 @@ def cluster_questions(request, slug):
     number = _page_number(request.GET.get("page"))
     key = page_cache.list_key(cluster_id=cluster.pk, versions=tuple(versions), filters=filters, page=number,
                               language=get_language(), user_id=request.user.pk)
-    kept = page_cache.get(key)
+    kept = page_cache.LISTS.get(key)
     if kept is None:
         questions = selectors.cluster_questions(cluster=cluster, user=request.user, **filters)
         page = _NextPage(questions, number, QUESTIONS_PAGE)
         kept = {"rows": row_pieces(page.object_list), "has_next": page.has_next()}
-        page_cache.put(key, kept)
+        page_cache.LISTS.set(key, kept)
     else:
         page = _NextPage.known(number, kept["has_next"])
     # The page around the rows is the same for everyone with the same membership and query: kept too.
     context = {"cluster": cluster, "page": page, "query": _query_string(request), "has_rows": bool(kept["rows"]),
                **rights}
     content_key = (key, request.path, request.GET.urlencode(), request.user.is_authenticated, rights["is_member"],
-                   cluster.name, cluster.slug, context["has_rows"]) if page_cache.enabled() else None
+                   cluster.name, cluster.slug, context["has_rows"])
     # The filter selects are built only when the content is rendered (they are in its key: the query).
     content = kept_render(request, "questions/_cluster_questions_content.html", context, key=content_key,
                           fills={"rows": join_rows(kept["rows"])}, more=lambda: _filter_context(request, form))
@@ -326,38 +316,31 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     The live-update marker (docs/PROTOCOL.md) is the time, then the newest answer id, both read before
     the answers, so the page holds (on this page or another) every answer up to that id, and its
     socket's first resync sends whatever came after, even before the socket connected. A GET reads the
-    shared part from the cache when its cluster's and the names' versions have not moved since it was
-    kept (questions.page_cache: every write to the question, its answers, votes or follows moves them);
+    shared part from the cache when the question's, the names' and the clusters' versions have not
+    moved since it was kept (questions.page_cache: every write to the question, its answers, votes or
+    follows moves them);
     the versions are read before the data, so data kept under a version is never older than it. The
     kept part carries the time it was read, so a resync starts from there."""
     number = _page_number(request.GET.get("page"))
-    cluster_id = page_cache.cluster_of_question(question_id) if request.method != "POST" else None
     key = data = None
-    if cluster_id:
-        # The versions, the reader's role in its cluster and the header's values, in one round trip.
-        kept_role, *versions = _hand_over_header(request, read_many([
-            access.role_entry(user=request.user, cluster_id=cluster_id), page_cache.cluster_version_entry(cluster_id),
-            page_cache.names_version_entry(), *header.entries(request.user),
+    if request.method != "POST":
+        # The versions and the header's values, in one round trip to the cache.
+        versions = _hand_over_header(request, read_many([
+            *page_cache.question_entries(question_id), *header.entries(request.user),
         ]), own=3)
         key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
-        data = page_cache.get(key)
-    if data is not None and data["question"].cluster_id == cluster_id:
-        role = selectors.question_page_role(user=request.user, question=data["question"],
-                                            role=access.role_of(kept_role))
-        return data, role
+        data = page_cache.QUESTION_PAGES.get(key)
+    if data is not None:
+        return data, selectors.question_page_role(user=request.user, question=data["question"])
     synced_at = timezone.now()
-    known = {"role_in": (cluster_id, access.role_of(kept_role))} if cluster_id else {}
-    question, role = selectors.question_for_page(user=request.user, question_id=question_id, **known)
-    if key and question.cluster_id != cluster_id:
-        key = None  # not the question this process knew under that id: nothing is kept for it
+    question, role = selectors.question_for_page(user=request.user, question_id=question_id)
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)
     answers = selectors.with_attachments(question, list(page.object_list))
     data = {"question": question, "answers": answers, "has_next": page.has_next(), "number": number,
             "synced_at": synced_at.isoformat()}
-    if key and page_cache.enabled():
+    if key:
         data["kept_as"] = key  # its content can be kept too (questions.rendering.question_content)
-        page_cache.put(key, data)
-    page_cache.remember_cluster_of_question(question.pk, question.cluster_id)
+        page_cache.QUESTION_PAGES.set(key, data)
     return data, role
 
 

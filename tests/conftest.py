@@ -67,34 +67,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _navigation_counts_uncached(monkeypatch):
-    # Pages assert their query counts with the navigation counted, not taken from the cache: the worst
-    # case, and what happens whenever the person's read position moves. The cache itself is tested in
-    # tests/messaging/test_services.py, which turns it back on.
-    from messaging import selectors
+def _caches_start_empty():
+    """Every kept value (infra.cache) is on in tests, as in production; each test starts with empty
+    caches, since ids start again in every test's database."""
+    from django.core.cache import caches
 
-    monkeypatch.setattr(selectors, "NAV_COUNTS_TTL", 0)
-    # Likewise the header's agency check and firm link (clusters.nav), tested in tests/clusters/test_nav.py.
-    from clusters import nav
-
-    monkeypatch.setattr(nav, "NAV_PERSON_TTL", 0)
-    # And kept search results (questions.search_cache): a test's writes commit only in their own tests
-    # (tests/questions/test_rendering.py), so elsewhere the version would never move on.
-    from questions import search_cache
-
-    monkeypatch.setattr(search_cache, "SEARCH_TTL", 0)
-    # And kept question lists and clusters (questions.page_cache) and roles in clusters
-    # (clusters.access), tested in tests/questions/test_page_cache.py.
-    from clusters import access
-    from questions import page_cache
-
-    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
-    page_cache.forget_process_memory()  # ids start again in every test's database
-    monkeypatch.setattr(access, "ROLE_TTL", 0)
-    # Rendered HTML kept in memory (infra.kept: the site header, room rows, Q&A rows and pages).
-    from infra import kept
-
-    kept.forget_all()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

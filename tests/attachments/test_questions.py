@@ -85,9 +85,7 @@ def test_asking_a_room_message_as_a_question_brings_its_files(client, general, a
 
     from attachments import services as attachment_services
     from messaging import services as messaging_services
-    from questions import page_cache
 
-    monkeypatch.setattr(page_cache, "LIST_TTL", 300)  # question pages kept, as in production
     cache.clear()
 
     message = messaging_services.message_post(room=general, author=ana, body="¿Sirve esta etiqueta para Japón?",

@@ -66,7 +66,6 @@ def test_every_form_of_the_rule_agrees(kind, cluster_state, role, cached, monkey
     from django.core.cache import cache
 
     if cached:
-        monkeypatch.setattr(access, "ROLE_TTL", 60)
         cache.clear()
     access_kind, active = cluster_state
     user, cluster = _setup(kind, access_kind, active, role)
@@ -100,7 +99,6 @@ def test_every_form_of_the_rule_agrees(kind, cluster_state, role, cached, monkey
 
 @pytest.mark.django_db
 def test_a_role_is_forgotten_as_soon_as_the_membership_changes(monkeypatch):
-    monkeypatch.setattr(access, "ROLE_TTL", 60)
     user, cluster = _setup("person", "approval", True, Role.MEMBER)
     assert access.role_in(user=user, cluster_id=cluster.pk) == Role.MEMBER
     membership = ClusterMembership.objects.get(user=user, cluster=cluster)

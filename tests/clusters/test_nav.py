@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cached(monkeypatch):
-    monkeypatch.setattr(nav, "NAV_PERSON_TTL", 60)
     cache.clear()
     yield
     cache.clear()

@@ -36,9 +36,8 @@ def test_a_by_approval_cluster_shows_outsiders_its_description_and_counts_but_no
     url = reverse("clusters:detail", args=[coffee.slug])
     client.get(url)  # warm the session and content types
     # anonymous: 1 cluster, 1 counts; signed in, also: 1 session, 1 user, 1 own membership,
-    # navigation: 1 unread counts, 1 is agency staff and user's firm; 1 the cluster's rooms; a pending
-    # request's next steps read the person's firm again (clusters.nav, kept in the cache outside tests)
-    with django_assert_num_queries({"anonymous": 2, "pending": 9}.get(viewer, 8)):
+    # 1 the cluster's rooms (the header's values and a pending request's firm are kept: infra.cache)
+    with django_assert_num_queries({"anonymous": 2}.get(viewer, 6)):
         response = client.get(url)
     html = response.content.decode()
     firms = Firm.objects.filter(name__in=WHO)  # the member firms (Otto's own is in his header)
@@ -53,8 +52,8 @@ def test_members_of_a_by_approval_cluster_see_who_is_in_it(client, coffee, coffe
     url = reverse("clusters:detail", args=[coffee.slug])
     client.get(url)
     # 1 session, 1 user, 1 cluster, 1 own membership, 1 counts, 1 facilitators and mentors, 1 member firms,
-    # navigation: 1 unread counts, 1 is agency staff and user's firm; 1 the cluster's rooms
-    with django_assert_num_queries(10):
+    # 1 the cluster's rooms (the header's counts and links are kept: infra.cache)
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
     assert _shows_anyone(html, Firm.objects.all()) == [*WHO, *(f"/firms/{f.pk}/" for f in Firm.objects.all())]
 
@@ -82,7 +81,7 @@ def test_a_firms_page_does_not_tell_outsiders_which_by_approval_clusters_it_is_i
     # 1 firm, 1 sectors, 1 its active people, 1 its clusters (the person's memberships as a subquery),
     # 1 the parts apps above add (clusters.firm_panels: readiness' latest assessment, shown with consent);
     # signed in: 1 session, 1 user, navigation: 1 unread counts, 1 is agency staff and user's firm
-    with django_assert_num_queries(5 if viewer == "anonymous" else 9):
+    with django_assert_num_queries(5 if viewer == "anonymous" else 7):
         response = client.get(url)
     assert [c.slug for c in response.context["clusters"]] == ["mar"]
     assert coffee.get_absolute_url() not in response.content.decode()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from incentives import services
 from incentives.awards import award_grant, award_reverse
 
-LAYOUT = 4
+LAYOUT = 2  # session, user (the header's counts and links are kept: infra.cache)
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ def busy(funded, rafael, agency, mateo, ana, coffee, no_rate_limits):
 def test_the_wallet_page_has_a_fixed_query_count(client, busy, mateo, django_assert_num_queries):
     client.force_login(mateo)
     url = reverse("incentives:wallet")
+    client.get(url)  # the header's values kept, as on every page after the first
     for start, n in [(0, 2), (2, 25)]:
         busy(start, n)
         # wallets of the person, statement COUNT, statement page with running balance (window) and each
@@ -61,6 +62,7 @@ CONSOLE = {
 def test_console_pages_have_a_fixed_query_count(client, busy, rafael, agency, name, django_assert_num_queries):
     client.force_login(rafael)
     url = reverse(f"incentives:{name}", args=[agency.slug]) + ("?status=approved" if name == "awards" else "")
+    client.get(url)  # the header's values kept, as on every page after the first
     for start, n in [(0, 2), (2, 25)]:
         busy(start, n)
         with django_assert_num_queries(LAYOUT + CONSOLE[name]):
@@ -72,6 +74,7 @@ def test_the_dashboard_query_count_does_not_grow_with_data(client, busy, rafael,
     client.force_login(rafael)
     url = reverse("incentives:dashboard", args=[agency.slug])
     counts = []
+    client.get(url)  # the header's values kept, as on every page after the first
     for start, n in [(0, 2), (2, 25)]:
         busy(start, n)
         with CaptureQueriesContext(connection) as queries:

@@ -134,9 +134,9 @@ def test_the_queue_filters_by_the_period_of_the_work_cluster_program_and_flags(
     assert shown(program=reviewed.pk, status="pending") == [flagged.pk, old.pk, vote.pk, recent.pk, at_sea.pk]
     page = client.get(url).content.decode()
     assert f'name="award" value="{old.pk}" form="bulk"' in page
-    # layout 4 (session, user, unread counts, nav), the agency, queue counts (2), the filters' clusters and
+    # layout 2 (session, user; the header's values kept), the agency, queue counts (2), the filters' clusters and
     # programs (2), COUNT and the page of awards: the same with every filter on
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(url, {"date_from": today.isoformat(), "cluster": coffee.pk, "program": reviewed.pk,
                                     "marked": "flagged", "status": "pending"})
     assert [a.pk for a in response.context["page"].object_list] == [flagged.pk]

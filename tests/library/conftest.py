@@ -49,14 +49,3 @@ def write(author, *, language="es", title="Catación SCA para tostadores en Alem
     if publish:
         services.entry_publish(entry=entry, acting_user=author)
     return entry
-
-
-@pytest.fixture(autouse=True)
-def _library_pages_kept_afresh(monkeypatch):
-    # Kept pages live in the cache, which outlives a test while entry ids repeat from test to test:
-    # each test keeps its pages under keys of its own.
-    import uuid
-
-    from library import page_cache
-
-    monkeypatch.setattr(page_cache, "PREFIX", f"library-{uuid.uuid4().hex[:12]}")

@@ -79,7 +79,6 @@ def test_a_signed_in_reader_adds_only_the_session_and_the_header(client, ana, lu
     entry = write(lucia)
     client.force_login(ana)
     client.get(entry.get_absolute_url())
-    # 1 session, 1 user, 1 nav badges, 1 agency staff check and firm (clusters.nav); the entry is kept
-    # and whether ana curates the library too
-    with django_assert_num_queries(4):
+    # 1 session, 1 user; the header's values, the entry and whether ana curates the library are kept
+    with django_assert_num_queries(2):
         client.get(entry.get_absolute_url())

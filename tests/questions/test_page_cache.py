@@ -8,13 +8,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from clusters import access, nav
+from clusters import access
 from clusters.models import Cluster, ClusterMembership
-from messaging import selectors as messaging_selectors
-from questions import page_cache, services
+from infra.cache import KINDS
+from questions import services
 from questions.models import Question, Vote
 from tests.conftest import activate
 
@@ -23,11 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def kept(monkeypatch):
-    monkeypatch.setattr(page_cache, "LIST_TTL", 300)
-    monkeypatch.setattr(access, "ROLE_TTL", 60)
     # The header's counts and links too, as in production (tested in their own modules).
-    monkeypatch.setattr(nav, "NAV_PERSON_TTL", 60)
-    monkeypatch.setattr(messaging_selectors, "NAV_COUNTS_TTL", 15)
     cache.clear()
     yield
     cache.clear()
@@ -67,14 +64,14 @@ def test_a_kept_list_page_is_the_page_built_afresh_and_costs_no_query_of_its_own
 ):
     services.question_ask(cluster=coffee, author=mateo, title="¿Cómo cotizar FOB desde Buenaventura?", language="es")
     client.force_login(ana)
-    list_page(client, coffee)  # the process learns which cluster the slug names
+    list_page(client, coffee)  # the header's values and the role kept
     for params in ({}, {"sort": "votes", "topic": "customs"}, {"mine": "on"}, {"page": "2"}):
         first = list_page(client, coffee, **params)
-        with django_assert_num_queries(2):  # the session and the person; the rest is kept
+        with django_assert_num_queries(3):  # the session, the person and the cluster; the rest is kept
             again = list_page(client, coffee, **params)
-        monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+        monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset(KINDS))
         fresh = list_page(client, coffee, **params)
-        monkeypatch.setattr(page_cache, "LIST_TTL", 300)
+        monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset())
         assert same_page(first) == same_page(again) == same_page(fresh)
 
 
@@ -124,7 +121,7 @@ def test_a_kept_question_page_is_the_page_built_afresh(
     # the session, the person, her votes, whether she follows it: the question and answers are kept
     with django_assert_max_num_queries(4):
         again = question_page(client, question)
-    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset(KINDS))
     fresh = question_page(client, question)
     assert same_page(first) == same_page(again) == same_page(fresh)
 
@@ -227,7 +224,7 @@ def test_kept_question_content_is_each_readers_own(who, request, kept, client, q
     if who != "visitor":
         client.force_login(request.getfixturevalue(who))
     pages = [question_page(client, question) for _ in range(3)]  # learns, keeps, takes the kept content
-    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset(KINDS))
     fresh = question_page(client, question)
     assert same_page(pages[0]) == same_page(pages[1]) == same_page(pages[2]) == same_page(fresh)
 
@@ -267,7 +264,7 @@ def test_readers_with_other_rights_never_get_each_others_kept_content(
         if reader:
             client.force_login(reader)
         kept_pages[reader] = [question_page(client, question) for _ in range(3)][-1]
-    monkeypatch.setattr(page_cache, "LIST_TTL", 0)
+    monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset(KINDS))
     for reader in readers:
         client.logout()
         if reader:

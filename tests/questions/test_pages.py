@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from clusters.models import Cluster
-from questions import services
+from questions import page_cache, services
 from questions.models import Answer, Question, Vote
 from tests.conftest import activate, make_person
 
@@ -118,7 +118,7 @@ def test_list_filters_and_sorting(client, coffee, ana, mateo):
     assert titles(unanswered="on") == [a.pk]
     assert titles(topic="payments") == [b.pk]
     assert titles(market="DE") == [a.pk]
-    assert titles(mine="on") == [a.pk, b.pk] or titles(mine="on") == [b.pk, a.pk]
+    assert sorted(titles(mine="on")) == sorted([a.pk, b.pk])
     assert titles(sort="votes") == [b.pk, a.pk]
     services.question_edit(question=a, acting_user=ana, title="¿Cómo calculo el precio FOB del café verde?",
                            topics=["pricing"], target_markets=["DE"])
@@ -135,6 +135,9 @@ def _many_answers(question, count: int) -> None:
         for i in range(count)
     )
     Question.objects.filter(pk=question.pk).update(answer_count=count + 1)
+    # Bulk writes send no signals: move the versions as the services' writes do (questions.page_cache).
+    page_cache.question_changed(question.pk)
+    page_cache.cluster_changed(cluster.pk)
 
 
 def test_the_question_page_query_count_stays_the_same_with_1000_answers(
@@ -143,12 +146,12 @@ def test_the_question_page_query_count_stays_the_same_with_1000_answers(
     client.force_login(ana)
     services.answer_accept(question=question, answer=answer, acting_user=ana)
     url = detail_url(question)
-    client.get(url)  # warm the session
-    # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message), 1 membership role,
+    client.get(url)  # warm the session, the header's values and the role
+    page_cache.question_changed(question.pk)  # the page is built afresh, as after any write to it
+    # 1 session, 1 user, 1 question (+cluster, author, duplicate_of, source message),
     # 1 answers page with authors (31 rows: no COUNT), 1 files of the question and those answers,
-    # 1 my votes on them and whether I follow it,
-    # 1 nav badges (messages and notifications), 1 agency staff check and firm (nav, clusters.nav)
-    expected = 9
+    # 1 my votes on them and whether I follow it
+    expected = 6
     with django_assert_num_queries(expected):
         first = client.get(url)
     _many_answers(question, 1000)
@@ -181,10 +184,10 @@ def test_the_list_page_query_count_stays_the_same_with_1000_answers(
 ):
     client.force_login(ana)
     url = reverse("questions:cluster", args=[coffee.slug])
-    client.get(url)
-    # 1 session, 1 user, 1 cluster, 1 membership role (also the by-approval check), 1 nav badges,
-    # 1 agency staff check and firm (nav, clusters.nav), 1 questions page with authors (21 rows: no COUNT)
-    expected = 7
+    client.get(url)  # warm the session, the header's values and the role
+    page_cache.cluster_changed(coffee.pk)  # the list is built afresh, as after any write to the cluster
+    # 1 session, 1 user, 1 cluster, 1 questions page with authors (21 rows: no COUNT)
+    expected = 4
     with django_assert_num_queries(expected):
         client.get(url)
     _many_answers(question, 1000)
@@ -307,12 +310,12 @@ def test_the_waiting_queue_query_count_stays_the_same_as_questions_grow(
     url = reverse("questions:waiting")
     client.get(url)
     # 1 session, 1 user, 1 mentor profile, 1 its sectors, 1 my clusters, 1 candidates with clusters and
-    # authors, 1 nav badges, 1 agency staff check and firm (nav, clusters.nav)
-    with django_assert_num_queries(8):
+    # authors (the header's values are kept)
+    with django_assert_num_queries(6):
         client.get(url)
     for i in range(40):
         services.question_ask(cluster=coffee, author=ana, title=f"¿Pregunta de aduana número {i}?", topics=["customs"])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["questions"]) == 41
 

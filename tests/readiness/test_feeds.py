@@ -113,5 +113,5 @@ def test_the_agency_page_is_for_agency_staff_and_keeps_its_query_count(
         page = client.get(url).content.decode()
     assert coffee.name in page and "Otro" not in page
     _firms(3, coffee, prefix="Mas", compliance=1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
