@@ -19,8 +19,8 @@ PAGES = {
     "header": ["qa-list", "room"], "nav-counts": ["qa-list", "room"], "nav-person": ["qa-list", "room"],
     "cluster-role": ["qa-list", "question"], "cluster-ids": ["search"], "open-cluster-ids": ["search"],
     "room-row": ["room"], "room-person": ["room"],
-    "qa-list": ["qa-list"], "qa-content": ["qa-list", "question"],
-    "qa-question-page": ["question"], "qa-answer": ["question"], "qa-search": ["search"],
+    "qa-list": ["qa-list"], "qa-cluster-slug": ["qa-list"], "qa-content": ["qa-list", "question"],
+    "qa-question-page": ["question"], "qa-question-cluster": ["question"], "qa-answer": ["question"], "qa-search": ["search"],
     "library-page": ["library"], "library-curator": ["library"],
 }
 
@@ -48,6 +48,16 @@ def answer_twenty(question_id: int) -> None:
                     body=f"Respuesta {k}: **certificado de origen**, factura comercial y lista de empaque.")
 
 
+def ask_twenty(slug: str) -> None:
+    """Twenty more questions in the cluster, so that its list shows a full page (the seed asks two)."""
+    from clusters.models import ClusterMembership
+    from questions.services import question_ask
+
+    members = ClusterMembership.objects.filter(cluster__slug=slug).select_related("user", "cluster")[:20]
+    for k, membership in enumerate(members):
+        question_ask(cluster=membership.cluster, author=membership.user, title=f"¿Qué incoterm conviene para Rotterdam? {k}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="")
@@ -71,6 +81,7 @@ def main() -> None:
         client.force_login(User.objects.get(email="p2@bench.example"))
         room, slug, question = db["rooms"][2], db["slugs"][2], db["questions"][2][0]
         answer_twenty(question)
+        ask_twenty(slug)
         paths = {"home": "/", "room": f"/messages/{room}/", "qa-list": f"/clusters/{slug}/questions/",
                  "question": f"/questions/{question}/", "search": "/questions/search/?q=exporto+caf%C3%A9",
                  "library": "/library/"}

@@ -112,6 +112,10 @@ class Kept:
     def read(self, *parts, read):
         return read_many([self.entry(*parts, read=read)])[0]
 
+    def peek(self, key: str) -> tuple:
+        """The value under `key` as an entry for read_many that reads nothing when it is not kept (None)."""
+        return key, _nothing, KEPT_BY_READ if self.on else 0
+
     def get_many(self, keys: list[str]) -> dict:
         return self.cache.get_many(keys) if self.on and keys else {}
 
@@ -171,6 +175,10 @@ class Version:
             caches["default"].incr(key)
         except ValueError:  # gone from the cache: the next read starts a new, larger number
             caches["default"].delete(key)
+
+
+def _nothing():
+    return None
 
 
 def read_many(entries) -> list:

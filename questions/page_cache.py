@@ -31,6 +31,8 @@ CLUSTERS = Version("qa-clusters")  # any cluster
 NAMES = Version("qa-names")  # anybody's name
 LISTS = Kept("qa-list", timeout=300)
 QUESTION_PAGES = Kept("qa-question-page", timeout=300)
+QUESTION_CLUSTERS = Kept("qa-question-cluster", timeout=None)  # a question never moves
+CLUSTERS_BY_SLUG = Kept("qa-cluster-slug", timeout=300)  # what a list page shows of its cluster
 
 
 def cluster_changed(cluster_id: int | None) -> None:
@@ -41,6 +43,14 @@ def cluster_changed(cluster_id: int | None) -> None:
 def question_changed(question_id: int | None) -> None:
     if question_id is not None:
         QUESTION.changed(question_id)
+
+
+def cluster_of_question(question_id: int) -> int | None:
+    """The question's cluster (1 query), kept for good once found: a question never moves."""
+    cluster_id = Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first()
+    if cluster_id:
+        QUESTION_CLUSTERS.set(QUESTION_CLUSTERS.key(question_id), cluster_id)
+    return cluster_id
 
 
 def list_key(*, cluster_id: int, versions: tuple[int, int], filters: dict, page: int, language: str,
@@ -65,9 +75,11 @@ def question_key(*, question_id: int, versions: tuple, page: int) -> str:
 
 def list_cluster_and_values(slug: str, entries) -> tuple[Cluster, list]:
     """The active cluster with this slug (only what a list page shows of it: its other fields load on
-    first use) and the values of entries(cluster_id) for read_many; Http404 if there is none."""
-    cluster = Cluster.objects.filter(slug=slug, is_active=True).only("slug", "name", "access", "is_active").first()
-    if cluster is None:
+    first use; kept, forgotten on every save of it) and the values of entries(cluster_id) for
+    read_many; Http404 if there is none."""
+    cluster = CLUSTERS_BY_SLUG.read(slug, read=lambda: Cluster.objects.filter(slug=slug, is_active=True).only(
+        "slug", "name", "access", "is_active").first() or 0)
+    if not cluster:
         raise Http404
     return cluster, read_many(entries(cluster.pk))
 
@@ -103,6 +115,14 @@ def _vote_or_follow_saved(sender, instance, **kwargs):
 def _cluster_saved(sender, instance, **kwargs):
     cluster_changed(instance.pk)
     CLUSTERS.changed()
+    CLUSTERS_BY_SLUG.forget((instance.slug,))
+
+
+def _cluster_saving(sender, instance, **kwargs):
+    if instance.pk is not None:  # a slug given up: its kept cluster goes too
+        old = Cluster.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        if old and old != instance.slug:
+            CLUSTERS_BY_SLUG.forget((old,))
 
 
 def _person_saving(sender, instance, update_fields=None, **kwargs):
@@ -119,6 +139,7 @@ def connect() -> None:
         post_save.connect(receiver, sender=model, dispatch_uid=f"qa_list_saved_{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"qa_list_deleted_{model.__name__}")
     pre_save.connect(_person_saving, sender=User, dispatch_uid="qa_list_person_saving")
+    pre_save.connect(_cluster_saving, sender=Cluster, dispatch_uid="qa_list_cluster_saving")
 
 
 def attachment_removed(sender, attachment, **kwargs):

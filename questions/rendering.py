@@ -82,6 +82,7 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
         ))
     found, to_keep, parts = ANSWERS.get_many(keys), {}, []
     for answer, key in zip(answers, keys, strict=True):
+        when = timesince(answer.created_at)
         pieces = found.get(key)
         if pieces is None:
             html = get_template(ANSWER_TEMPLATE).render({
@@ -94,13 +95,13 @@ def answers_html(request, answers, *, question, can_vote: bool, can_accept: bool
                 parts.append(get_template(ANSWER_TEMPLATE).render({
                     "answer": answer, "question": question, "can_vote_answers": can_vote,
                     "can_accept": can_accept, "is_facilitator": is_facilitator, "user": user,
-                    "when": timesince(answer.created_at), "can_propose": can_propose,
+                    "when": when, "can_propose": can_propose,
                 }, request))
                 continue
             pieces = to_keep[key] = [kept.csrf_split(half) for half in when_halves]
         before, after = pieces
         parts.append(
-            kept.with_csrf(before, token) + conditional_escape(timesince(answer.created_at)) + kept.with_csrf(after, token)
+            kept.with_csrf(before, token) + conditional_escape(when) + kept.with_csrf(after, token)
         )
     ANSWERS.set_many(to_keep)
     return mark_safe("".join(parts))

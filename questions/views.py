@@ -324,14 +324,21 @@ def _question_page_data(request, question_id) -> tuple[dict, str | None]:
     number = _page_number(request.GET.get("page"))
     key = data = None
     if request.method != "POST":
-        # The versions and the header's values, in one round trip to the cache.
-        versions = _hand_over_header(request, read_many([
-            *page_cache.question_entries(question_id), *header.entries(request.user),
-        ]), own=3)
-        key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
-        data = page_cache.QUESTION_PAGES.get(key)
-    if data is not None:
-        return data, selectors.question_page_role(user=request.user, question=data["question"])
+        # The versions, the question's cluster and the header's values in one round trip to the cache;
+        # the kept page and the reader's role in its cluster in a second.
+        *versions, cluster_id = _hand_over_header(request, read_many([
+            *page_cache.question_entries(question_id),
+            page_cache.QUESTION_CLUSTERS.peek(page_cache.QUESTION_CLUSTERS.key(question_id)),
+            *header.entries(request.user),
+        ]), own=4)
+        cluster_id = cluster_id or page_cache.cluster_of_question(question_id)
+        if cluster_id:
+            key = page_cache.question_key(question_id=question_id, versions=tuple(versions), page=number)
+            data, kept_role = read_many([page_cache.QUESTION_PAGES.peek(key),
+                                         access.role_entry(user=request.user, cluster_id=cluster_id)])
+    if data is not None and data["question"].cluster_id == cluster_id:
+        return data, selectors.question_page_role(user=request.user, question=data["question"],
+                                                  role=access.role_of(kept_role))
     synced_at = timezone.now()
     question, role = selectors.question_for_page(user=request.user, question_id=question_id)
     page = _NextPage(selectors.question_answers(question=question), number, ANSWERS_PAGE)

@@ -67,7 +67,7 @@ def test_a_kept_list_page_is_the_page_built_afresh_and_costs_no_query_of_its_own
     list_page(client, coffee)  # the header's values and the role kept
     for params in ({}, {"sort": "votes", "topic": "customs"}, {"mine": "on"}, {"page": "2"}):
         first = list_page(client, coffee, **params)
-        with django_assert_num_queries(3):  # the session, the person and the cluster; the rest is kept
+        with django_assert_num_queries(2):  # the session and the person; the rest is kept
             again = list_page(client, coffee, **params)
         monkeypatch.setattr(settings, "PUENTE_CACHE_OFF", frozenset(KINDS))
         fresh = list_page(client, coffee, **params)
