@@ -92,16 +92,12 @@ def _question_saved(sender, instance, **kwargs):
     question_changed(instance.pk)
 
 
-def _cluster_of_question(question_id) -> int | None:
-    return Question.objects.filter(pk=question_id).values_list("cluster_id", flat=True).first()
-
-
 def _answer_saved(sender, instance, **kwargs):
     question_changed(instance.question_id)
     if Answer.question.is_cached(instance):
         cluster_changed(instance.question.cluster_id)
     else:  # a cascade from the question's deletion finds none: the question's own signal counts
-        cluster_changed(_cluster_of_question(instance.question_id))
+        cluster_changed(cluster_of_question(instance.question_id))
 
 
 def _vote_or_follow_saved(sender, instance, **kwargs):
@@ -109,7 +105,7 @@ def _vote_or_follow_saved(sender, instance, **kwargs):
     if question_id is None:  # a vote on an answer
         question_id = Answer.objects.filter(pk=instance.answer_id).values_list("question_id", flat=True).first()
     question_changed(question_id)
-    cluster_changed(_cluster_of_question(question_id))
+    cluster_changed(cluster_of_question(question_id))
 
 
 def _cluster_saved(sender, instance, **kwargs):
@@ -152,7 +148,7 @@ def attachment_removed(sender, attachment, **kwargs):
     else:
         question_id = Answer.objects.filter(pk=attachment.owner_id).values_list("question_id", flat=True).first()
     question_changed(question_id)
-    cluster_changed(attachment.cluster_id or _cluster_of_question(question_id))
+    cluster_changed(attachment.cluster_id or cluster_of_question(question_id))
 
 
 def question_url(question_id: int) -> str:
