@@ -18,6 +18,7 @@ from django.urls import path
 
 from config.asgi import application as puente
 from config.routing import websocket_urlpatterns
+from infra.health import HealthAndLifespan
 from infra.websocket import ExactOriginValidator
 
 BARE_GROUP = "bench-bare"
@@ -40,7 +41,7 @@ class BareBroadcastConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
 
-application = ProtocolTypeRouter(
+application = HealthAndLifespan(ProtocolTypeRouter(
     {
         "http": puente,
         "websocket": ExactOriginValidator(
@@ -48,4 +49,4 @@ application = ProtocolTypeRouter(
                                            *websocket_urlpatterns]))
         ),
     }
-)
+))

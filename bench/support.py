@@ -149,7 +149,7 @@ class Servers:
             return ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
         if self.kind == "uvicorn":
             return ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
-                    "--loop", "uvloop", "--http", "httptools", "--lifespan", "off", "--no-access-log",
+                    "--loop", "uvloop", "--http", "httptools", "--lifespan", "on", "--no-access-log",
                     "--log-level", "warning", app]
         if self.kind == "bare-ws":
             return [str(ROOT / "bench" / "bare_ws.py"), "--port", str(port), "--uvloop"]

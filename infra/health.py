@@ -2,7 +2,10 @@
 
 - At start-up (uvicorn's lifespan), an unreachable PostgreSQL or Redis stops the process with one line
   that names the variable and the address: `DATABASE_URL: PostgreSQL at db:5432 does not answer
-  (connection refused)`. uvicorn then exits with status 3.
+  (connection refused)`. uvicorn then exits with status 3. Then the process warms up (`warm_up`): the
+  URL tables and translation catalogs of every language, which Django fills on first use, are filled
+  before the first request instead of during the first broadcasts of a room (docs/PERFORMANCE.md,
+  "Rooms fan-out").
 - `/healthz`: the process is up and its event loop answers. Touches nothing else.
 - `/readyz`: the database and Redis answer and every migration is applied.
 
@@ -65,6 +68,21 @@ def redis_problem() -> str | None:
 
 def services_problem() -> str | None:
     return database_problem() or redis_problem()
+
+
+def warm_up() -> None:
+    """Fills what Django builds lazily per language: the URL resolver's reverse table (about 0.1 s a
+    language, and the first call imports every URLconf) and the translation catalog. A room's message is
+    rendered in every language as it is broadcast, so without this the first messages after a start
+    wait for all of it."""
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    resolver = get_resolver()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            translation.gettext("Reply")  # loads the catalog
+            resolver.reverse_dict  # noqa: B018 (the property fills this language's table)
 
 
 _migrated = False  # once every migration is applied it stays so for this process
@@ -130,6 +148,7 @@ class HealthAndLifespan:
                 if problem:
                     await send({"type": "lifespan.startup.failed", "message": problem})
                     return
+                await sync_to_async(warm_up, thread_sensitive=False)()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})

@@ -81,6 +81,21 @@ async def test_start_up_completes_when_the_services_answer():
     assert (await start_up(health.HealthAndLifespan(nothing_else)))["type"] == "lifespan.startup.complete"
 
 
+async def test_start_up_fills_every_language_s_url_table_and_catalog_before_the_first_request(settings):
+    """Django fills these on first use, per language; a room's message is rendered in every language as
+    it is broadcast, so a process that skipped this made its first messages wait about half a second
+    (bench/fanout_bench.py, docs/PERFORMANCE.md "Rooms fan-out")."""
+    from django.urls import clear_url_caches, get_resolver
+    from django.utils.translation import trans_real
+
+    clear_url_caches()
+    trans_real._translations.clear()
+    assert (await start_up(health.HealthAndLifespan(nothing_else)))["type"] == "lifespan.startup.complete"
+    languages = {code for code, _name in settings.LANGUAGES}
+    assert languages <= set(get_resolver()._reverse_dict)  # the per-language tables reverse() reads
+    assert languages <= set(trans_real._translations)
+
+
 def test_the_production_server_exits_non_zero_with_one_line_naming_an_unreachable_redis(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL="redis://127.0.0.1:1/0")
