@@ -148,8 +148,10 @@ class Servers:
         if self.kind == "daphne":
             return ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
         if self.kind == "uvicorn":
+            # As DEPLOY.md serves it; the lifespan "auto" runs Puente's start-up (its checks and warm-up,
+            # infra.health) and still serves a --code checkout from before it had one.
             return ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
-                    "--loop", "uvloop", "--http", "httptools", "--lifespan", "on", "--no-access-log",
+                    "--loop", "uvloop", "--http", "httptools", "--lifespan", "auto", "--no-access-log",
                     "--log-level", "warning", app]
         if self.kind == "bare-ws":
             return [str(ROOT / "bench" / "bare_ws.py"), "--port", str(port), "--uvloop"]
