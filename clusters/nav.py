@@ -1,5 +1,6 @@
 """The signed-in person's own bits of the site header (base.html): whether they are staff of some
-agency (the "Agency" link) and their firm (the "My firm" link).
+agency (the "Agency" link) and their firm (the "My firm" link), and whether they are an active member of
+it (what the home page shows of the firm: `active_firm_id`).
 
 Both come from one query, kept per person (infra.cache) and forgotten as soon as either changes:
 joining or leaving an agency's staff (m2m_changed), an agency deleted (pre_delete), a firm membership
@@ -16,18 +17,22 @@ NAV_PERSON = Kept("nav-person", timeout=60)
 
 
 def nav_person_uncached(*, user: User) -> dict:
-    """{"agency_staff": bool, "firm_id": int | None} for the person: 1 query."""
+    """{"agency_staff": bool, "firm_id": int | None, "active_firm_id": int | None} for the person (a
+    person has at most one firm; `active_firm_id` is it once their membership is active): 1 query."""
+    firm_member = FirmMember.objects.filter(user_id=OuterRef("pk"))
     row = (
         User.objects.filter(pk=user.pk)
         .annotate(
             agency_staff=Exists(Agency.staff.through.objects.filter(user_id=OuterRef("pk"))),
-            firm=Subquery(FirmMember.objects.filter(user_id=OuterRef("pk")).values("firm_id")[:1]),
+            firm=Subquery(firm_member.values("firm_id")[:1]),
+            firm_status=Subquery(firm_member.values("status")[:1]),
         )
-        .values_list("agency_staff", "firm")
+        .values_list("agency_staff", "firm", "firm_status")
         .first()
     )
-    agency_staff, firm_id = row if row else (False, None)
-    return {"agency_staff": bool(agency_staff), "firm_id": firm_id}
+    agency_staff, firm_id, status = row if row else (False, None, None)
+    active = firm_id if status == FirmMember.Status.ACTIVE else None
+    return {"agency_staff": bool(agency_staff), "firm_id": firm_id, "active_firm_id": active}
 
 
 def nav_person_entry(*, user: User) -> tuple:
@@ -44,6 +49,11 @@ def with_superuser(bits: dict, user: User) -> dict:
 def nav_person(*, user: User) -> dict:
     """The header bits for a signed-in person, from the cache or 1 query."""
     return with_superuser(read_many([nav_person_entry(user=user)])[0], user)
+
+
+def active_firm_id(*, user: User) -> int | None:
+    """The firm the person is an active member of, or None: kept, or 1 query."""
+    return nav_person(user=user).get("active_firm_id")
 
 
 def nav_person_forget(*, user_ids) -> None:

@@ -58,14 +58,14 @@ class Home:
         return [m for m in self.memberships if m.status == ClusterMembership.Status.PENDING]
 
 
-def home_for(*, user: User, agency_staff: bool) -> Home:
-    """The person's home. `agency_staff` comes from the site header's kept values (clusters.nav), read
-    by the view in the same round trip.
+def home_for(*, user: User, agency_staff: bool, firm_id: int | None) -> Home:
+    """The person's home. `agency_staff` and `firm_id` (the firm they are an active member of) come from
+    the site header's kept values (clusters.nav), read by the view in the same round trip.
 
-    Queries: 3 for everyone (memberships; readable rooms with unread counts; the firm's referrals), plus the other person of
-    unread direct rooms (1, when there are some) and
-    - aspirant: sessions to confirm, requests sent, own questions, next milestone, follow-ups due,
-      the firm's latest readiness assessment (6);
+    Queries: 2 for everyone (memberships; readable rooms with unread counts), plus the firm's referrals
+    (1, with a firm), the other person of unread direct rooms (1, when there are some) and
+    - aspirant: sessions to confirm, requests sent, own questions, next milestone (4), and with a firm
+      its follow-ups due and its latest readiness assessment (2);
     - mentor: questions waiting (4), requests received, mentorships, wallets (3);
     - facilitator: admissions, open reports (2);
     - agency staff: the agencies with their queues (1).
@@ -93,7 +93,7 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
     for room in rooms:
         room.partner = partners.get(room.pk)
     home.unread_rooms = rooms
-    home.referrals = incentives_selectors.referrals_of_person(user=user)
+    home.referrals = incentives_selectors.referrals_of_firm(firm_id=firm_id)
 
     if home.is_aspirant:
         home.sessions_to_confirm = list(mentoring_selectors.sessions_to_confirm(user=user)[:SHOWN])
@@ -103,8 +103,8 @@ def home_for(*, user: User, agency_staff: bool) -> Home:
         home.requests_sent = sent
         home.my_questions = questions_selectors.questions_asked_by(user=user, limit=SHOWN)
         home.next_milestone = mentoring_selectors.next_milestone_for_mentee(user=user)
-        home.followups_due = mentoring_selectors.followups_due_for_user(user=user)
-        home.readiness = readiness_selectors.latest_for_user(user=user)
+        home.followups_due = mentoring_selectors.followups_due_for_firm(firm_id=firm_id)
+        home.readiness = readiness_selectors.latest_of_firm(firm_id=firm_id)
 
     if home.is_mentor:
         home.questions_waiting = questions_selectors.waiting_for_mentor(user=user, limit=SHOWN)

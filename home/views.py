@@ -17,4 +17,5 @@ def home(request):
     values = read_many(header.entries(request.user))
     header.keep(request, values)
     bits = with_superuser(values[1], request.user)
-    return render(request, "home/home.html", {"home": home_for(user=request.user, agency_staff=bits["agency_staff"])})
+    home = home_for(user=request.user, agency_staff=bits["agency_staff"], firm_id=bits.get("active_firm_id"))
+    return render(request, "home/home.html", {"home": home})

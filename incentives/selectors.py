@@ -419,12 +419,13 @@ def referral_for_staff(*, agency: Agency, referral_id: int) -> Referral:
     return referral
 
 
-def referrals_of_person(*, user: User, limit: int = 5) -> list[Referral]:
-    """The referrals of the person's firm (active members only): waiting ones first, then the latest
-    answered: 1 query."""
-    rows = list(_referrals().filter(firm__members__user=user, firm__members__status="active").order_by(
+def referrals_of_firm(*, firm_id: int | None, limit: int = 5) -> list[Referral]:
+    """The firm's referrals (for its active members: clusters.nav.active_firm_id), waiting ones first,
+    then the latest answered: 1 query, none without a firm."""
+    if firm_id is None:
+        return []
+    return list(_referrals().filter(firm_id=firm_id).order_by(
         Case(When(status=Referral.Status.WAITING, then=0), default=1), "-created_at", "-id")[:limit])
-    return rows
 
 
 def referral_for_firm_member(*, user: User, referral_id: int) -> Referral:

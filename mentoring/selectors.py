@@ -331,17 +331,15 @@ def followups_due(*, firm_ids=None, since=None, until=None) -> QuerySet[OutcomeF
     return _between(queryset, "due_on", since, until).order_by("due_on", "id")
 
 
-def followups_due_for_user(*, user: User, today: datetime.date | None = None) -> list[OutcomeFollowUp]:
-    """The follow-ups a person's firm should answer now: due, unanswered, of the firm they are an active
-    member of. One query. `today` defaults to the site's date; a follow-up due tomorrow where the firm
-    is (a day ahead of the site) shows a day later, never earlier."""
-    if not user.is_authenticated:
+def followups_due_for_firm(*, firm_id: int | None, today: datetime.date | None = None) -> list[OutcomeFollowUp]:
+    """The follow-ups a firm should answer now (shown to its active members: clusters.nav.active_firm_id):
+    due and unanswered. One query, none without a firm. `today` defaults to the site's date; a follow-up
+    due tomorrow where the firm is (a day ahead of the site) shows a day later, never earlier."""
+    if firm_id is None:
         return []
     today = today or timezone.localdate()
     return list(
-        OutcomeFollowUp.objects.filter(
-            firm__members__user=user, firm__members__status="active", answered_at__isnull=True, due_on__lte=today
-        )
+        OutcomeFollowUp.objects.filter(firm_id=firm_id, answered_at__isnull=True, due_on__lte=today)
         .select_related("firm", "mentorship__mentor")
         .order_by("due_on", "id")
     )

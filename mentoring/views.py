@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_countries import countries
 
+from clusters import nav
 from infra.ratelimit import RateLimited
 from mentoring import followups, forms, selectors, services
 from mentoring.models import Mentorship, Session
@@ -166,7 +167,7 @@ def mentorships(request):
         "received": list(selectors.requests_received(user=user)),
         "sent": list(selectors.requests_sent(user=user)[:30]),
         "to_confirm": list(selectors.sessions_to_confirm(user=user)),
-        "followups_due": selectors.followups_due_for_user(user=user),
+        "followups_due": selectors.followups_due_for_firm(firm_id=nav.active_firm_id(user=user)),
         "profile": selectors.mentor_profile_of(user=user),
         "can_mentor": services.can_mentor(user=user),
     })
@@ -448,6 +449,6 @@ def followup(request, followup_id):
 def followups_list(request):
     """The follow-ups a person's firm should answer, and for a facilitator those of their clusters."""
     return render(request, "mentoring/followups.html", {
-        "followups_due": selectors.followups_due_for_user(user=request.user),
+        "followups_due": selectors.followups_due_for_firm(firm_id=nav.active_firm_id(user=request.user)),
         "to_record": selectors.followups_for_facilitator(user=request.user),
     })

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import F, Q
 from django.http import Http404
 
-from clusters import access
+from clusters import access, nav
 from clusters.models import Cluster, Firm, FirmMember, User
 from library import selectors as library_selectors
 from mentoring.gaps import GapFact
@@ -54,11 +54,19 @@ def history(assessments: list[Assessment]) -> list[Assessment]:
 
 
 def latest_for_user(*, user: User) -> Assessment | None:
-    """The latest completed assessment of the person's firm: 1 query."""
+    """The latest completed assessment of the firm the person is an active member of: 1 query (and the
+    person's kept firm: clusters.nav)."""
     if not user.is_authenticated:
         return None
+    return latest_of_firm(firm_id=nav.active_firm_id(user=user))
+
+
+def latest_of_firm(*, firm_id: int | None) -> Assessment | None:
+    """The firm's latest completed assessment: 1 query, none without a firm."""
+    if firm_id is None:
+        return None
     return (
-        Assessment.objects.filter(_member_q(user), completed_at__isnull=False)
+        Assessment.objects.filter(firm_id=firm_id, completed_at__isnull=False)
         .only("id", "firm_id", "answers", "scores", "overall", "completed_at")
         .order_by("-completed_at", "-id")
         .first()

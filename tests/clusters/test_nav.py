@@ -26,11 +26,26 @@ def firm_link(firm):
     return f'href="{reverse("clusters:firm", args=[firm.pk])}"'
 
 
-def test_one_query_gives_both_bits(ana, rafael, nadie, django_assert_num_queries):
+def test_one_query_gives_all_the_bits(ana, rafael, nadie, django_assert_num_queries):
+    firm_id = ana.firm_member.firm_id
     with django_assert_num_queries(1):
-        assert nav.nav_person_uncached(user=ana) == {"agency_staff": False, "firm_id": ana.firm_member.firm_id}
-    assert nav.nav_person_uncached(user=rafael) == {"agency_staff": True, "firm_id": None}
-    assert nav.nav_person_uncached(user=nadie) == {"agency_staff": False, "firm_id": None}
+        assert nav.nav_person_uncached(user=ana) == {"agency_staff": False, "firm_id": firm_id, "active_firm_id": firm_id}
+    assert nav.nav_person_uncached(user=rafael) == {"agency_staff": True, "firm_id": None, "active_firm_id": None}
+    assert nav.nav_person_uncached(user=nadie) == {"agency_staff": False, "firm_id": None, "active_firm_id": None}
+
+
+def test_a_firm_is_the_person_s_active_firm_from_the_moment_they_are_approved(cached, nadie):
+    """What the home page and the follow-ups list show of a firm (referrals, follow-ups, readiness)
+    follows the kept active_firm_id: a member waiting for approval sees none of it."""
+    firm = Firm.objects.create(name="Cacao del Lago", country="NI")
+    member = FirmMember.objects.create(firm=firm, user=nadie, status=FirmMember.Status.PENDING)
+    assert nav.nav_person(user=nadie)["firm_id"] == firm.pk  # the "My firm" link shows
+    assert nav.active_firm_id(user=nadie) is None
+    member.status = FirmMember.Status.ACTIVE
+    member.save()
+    assert nav.active_firm_id(user=nadie) == firm.pk
+    member.delete()
+    assert nav.active_firm_id(user=nadie) is None
 
 
 def test_cached_bits_cost_no_query(cached, ana, django_assert_num_queries):
