@@ -5,8 +5,8 @@ import datetime
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
