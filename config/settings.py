@@ -124,11 +124,6 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # (infra/handlers.py). Below the pool size, so that the websockets' own database work always finds a
 # connection.
 PAGE_CONCURRENCY = env_int("PAGE_CONCURRENCY", 4, minimum=1)
-# How long a thread may keep the GIL while another waits for it (sys.setswitchinterval), in µs, set when a
-# server process starts (infra/health.py). The event loop lets the GIL go on every socket write and
-# every frame it compresses; at Python's 5,000 it then waited behind the page threads each time, and
-# the load bench's HTTP and delivery times were a quarter to a half longer (docs/PERFORMANCE.md).
-SWITCH_INTERVAL_US = env_int("SWITCH_INTERVAL_US", 500, minimum=50)
 _pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
 if _pool and _pool["max_size"] <= PAGE_CONCURRENCY:
     raise ImproperlyConfigured(

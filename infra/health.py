@@ -2,10 +2,10 @@
 
 - At start-up (uvicorn's lifespan), an unreachable PostgreSQL or Redis stops the process with one line
   that names the variable and the address: `DATABASE_URL: PostgreSQL at db:5432 does not answer
-  (connection refused)`. uvicorn then exits with status 3. Then the process gets ready to serve
-  (`get_ready`): the GIL's switch interval is set (settings.SWITCH_INTERVAL_US), and the URL tables and
-  translation catalogs of every language, which Django fills on first use, are filled before the first
-  request instead of during the first broadcasts of a room (docs/PERFORMANCE.md).
+  (connection refused)`. uvicorn then exits with status 3. Then the process warms up (`warm_up`): the
+  URL tables and translation catalogs of every language, which Django fills on first use, are filled
+  before the first request instead of during the first broadcasts of a room (docs/PERFORMANCE.md,
+  "Rooms fan-out").
 - `/healthz`: the process is up and its event loop answers. Touches nothing else.
 - `/readyz`: the database and Redis answer and every migration is applied.
 
@@ -14,7 +14,6 @@ Both answer before Django's middleware (no host check, no HTTPS redirect, no ses
 """
 
 import logging
-import sys
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -69,11 +68,6 @@ def redis_problem() -> str | None:
 
 def services_problem() -> str | None:
     return database_problem() or redis_problem()
-
-
-def get_ready() -> None:
-    sys.setswitchinterval(settings.SWITCH_INTERVAL_US / 1_000_000)
-    warm_up()
 
 
 def warm_up() -> None:
@@ -154,7 +148,7 @@ class HealthAndLifespan:
                 if problem:
                     await send({"type": "lifespan.startup.failed", "message": problem})
                     return
-                await sync_to_async(get_ready, thread_sensitive=False)()
+                await sync_to_async(warm_up, thread_sensitive=False)()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})

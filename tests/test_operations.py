@@ -19,13 +19,6 @@ from infra.logs import JsonFormatter, WebsocketLog
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _switch_interval_restored():
-    before = sys.getswitchinterval()  # a start-up sets it for the whole process
-    yield
-    sys.setswitchinterval(before)
-
-
 async def nothing_else(scope, receive, send):  # the project, which these requests must never reach
     raise AssertionError(f"{scope['type']} {scope.get('path')} reached the project")
 
@@ -101,13 +94,6 @@ async def test_start_up_fills_every_language_s_url_table_and_catalog_before_the_
     languages = {code for code, _name in settings.LANGUAGES}
     assert languages <= set(get_resolver()._reverse_dict)  # the per-language tables reverse() reads
     assert languages <= set(trans_real._translations)
-
-
-async def test_start_up_shortens_the_gil_switch_interval(settings):
-    """The event loop gets the GIL back sooner from the page threads after each socket write."""
-    settings.SWITCH_INTERVAL_US = 700
-    assert (await start_up(health.HealthAndLifespan(nothing_else)))["type"] == "lifespan.startup.complete"
-    assert sys.getswitchinterval() == pytest.approx(0.0007)
 
 
 def test_the_production_server_exits_non_zero_with_one_line_naming_an_unreachable_redis(tmp_path):
